@@ -1,0 +1,61 @@
+/**
+ * Close codes and how the client reacts to each (PROTOCOL.md, section 3).
+ * @module
+ */
+
+/** The close codes authsocket gives meaning to. */
+export enum CloseCode {
+  /** Closed on purpose. From `close()` it stops the client; from the server it is a drop. */
+  Normal = 1000,
+  GoingAway = 1001,
+  /** No close frame: network loss, or a handshake the server refused (browsers hide the HTTP status). */
+  Abnormal = 1006,
+  /** Policy violation: treated as forbidden. */
+  PolicyViolation = 1008,
+  MessageTooBig = 1009,
+  InternalError = 1011,
+  /** Missing, invalid or expired credential. */
+  Unauthorized = 4001,
+  /** Authenticated, but not allowed here. */
+  Forbidden = 4003,
+  /** No authentication arrived in time. */
+  AuthTimeout = 4008,
+  /** HTTP-flavoured alias of 4001. */
+  Unauthorized4401 = 4401,
+  /** HTTP-flavoured alias of 4003 (graphql-ws uses it). */
+  Forbidden4403 = 4403,
+}
+
+/**
+ * What a failure means for the next step.
+ * - `unauthorized`: get a fresh credential and retry; counts towards `maxAuthFailures`.
+ * - `forbidden`: stop at once, state `failed`.
+ * - `network`: retry with backoff; the next attempt gets a fresh credential anyway.
+ */
+export type FailureClass = 'unauthorized' | 'forbidden' | 'network'
+
+/** A failed attempt, as handed to the `classify` option. */
+export type Failure =
+  | { kind: 'frame'; status: number; detail?: string }
+  | { kind: 'close'; code: number; reason: string; opened: boolean }
+
+/** The default classification. Override single cases with the `classify` option. */
+export function classifyFailure(failure: Failure): FailureClass {
+  if (failure.kind === 'frame') {
+    if (failure.status === 403) return 'forbidden'
+    if (failure.status === 401) return 'unauthorized'
+    return 'network'
+  }
+  switch (failure.code) {
+    case CloseCode.Unauthorized:
+    case CloseCode.Unauthorized4401:
+    case CloseCode.AuthTimeout:
+      return 'unauthorized'
+    case CloseCode.Forbidden:
+    case CloseCode.Forbidden4403:
+    case CloseCode.PolicyViolation:
+      return 'forbidden'
+    default:
+      return 'network'
+  }
+}

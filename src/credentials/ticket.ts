@@ -1,0 +1,98 @@
+import { AuthSocketError, CredentialRejectedError } from '../errors.js'
+import { redactUrl } from '../redact.js'
+import { authenticateFrame, type CredentialContext, type CredentialProvider } from './provider.js'
+import { tokenGetter, type TokenSource } from './token-source.js'
+
+/** A ticket as the endpoint returns it. */
+export interface Ticket {
+  ticket: string
+  /** Unix seconds after which the server refuses it. */
+  expires?: number
+}
+
+export interface TicketOptions {
+  /** The ticket endpoint. A relative path resolves against the page, or (in Node) the socket's origin. */
+  endpoint: string
+  /** Bearer token for the endpoint. Omit to authenticate the endpoint with cookies instead. */
+  token?: TokenSource
+  /** HTTP method. Default `'POST'`: tickets are minted, not read. */
+  method?: string
+  /** `fetch`'s credentials mode. Default `'include'`, so a session cookie can authorize the endpoint. */
+  credentials?: RequestCredentials
+  /** Query parameter the ticket goes in. Default `'ticket'`. */
+  param?: string
+  /** Reads the ticket from the endpoint's JSON. Default: `{ ticket, expires }`. */
+  parse?: (body: unknown) => Ticket
+  /** The `fetch` to use. Default `globalThis.fetch`. */
+  fetch?: typeof fetch
+}
+
+function defaultParse(body: unknown): Ticket {
+  const ticket = (body as { ticket?: unknown } | null)?.ticket
+  if (typeof ticket !== 'string' || !ticket) {
+    throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', 'The ticket endpoint answered without a "ticket" string; pass `parse` if it uses another shape.')
+  }
+  return { ticket, expires: (body as { expires?: number }).expires }
+}
+
+function endpointUrl(endpoint: string, socketUrl: string): string {
+  const page = (globalThis as { location?: { href: string } }).location?.href
+  const socketOrigin = socketUrl.replace(/^ws/, 'http')
+  return new URL(endpoint, page ?? socketOrigin).toString()
+}
+
+/**
+ * Fetches a fresh single-use ticket over HTTP before every attempt and sends it as
+ * `?ticket=<t>`. A ticket is never reused. A 401 or 403 from the endpoint stops the socket
+ * (`failed`); other failures are retried with backoff.
+ */
+export function ticket(options: TicketOptions): CredentialProvider {
+  if (!options || typeof options.endpoint !== 'string' || !options.endpoint) {
+    throw new AuthSocketError('INVALID_OPTIONS', "ticket() needs an `endpoint`, e.g. ticket({ endpoint: '/api/ws-ticket' }).")
+  }
+  const getToken = options.token === undefined ? undefined : tokenGetter(options.token)
+  const param = options.param ?? 'ticket'
+  const parse = options.parse ?? defaultParse
+
+  async function fetchTicket(ctx: CredentialContext): Promise<string> {
+    const doFetch = options.fetch ?? globalThis.fetch
+    const url = endpointUrl(options.endpoint, ctx.url)
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    if (getToken) headers.Authorization = `Bearer ${await getToken(ctx)}`
+    let response: Response
+    try {
+      response = await doFetch(url, { method: options.method ?? 'POST', headers, credentials: options.credentials ?? 'include', signal: ctx.signal })
+    } catch (cause) {
+      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Could not reach the ticket endpoint ${redactUrl(url)}; will retry.`, { cause })
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new CredentialRejectedError(
+        `The ticket endpoint ${redactUrl(url)} answered ${response.status}: the user is not signed in or may not connect. Sign in again, then call reconnect().`,
+        response.status,
+      )
+    }
+    if (!response.ok) {
+      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ticket endpoint ${redactUrl(url)} answered ${response.status}; will retry.`)
+    }
+    let body: unknown
+    try {
+      body = await response.json()
+    } catch {
+      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ticket endpoint ${redactUrl(url)} did not answer JSON.`)
+    }
+    return parse(body).ticket
+  }
+
+  return {
+    kind: 'ticket',
+    async prepare(ctx) {
+      const value = await fetchTicket(ctx)
+      const url = new URL(ctx.url)
+      url.searchParams.set(param, value)
+      return { url: url.toString(), secretParams: [param] }
+    },
+    async reauthenticate(ctx) {
+      return { frame: authenticateFrame({ ticket: await fetchTicket(ctx) }) }
+    },
+  }
+}

@@ -1,0 +1,84 @@
+import { AuthSocketError } from '../errors.js'
+import type { CredentialReason } from './provider.js'
+
+/** What a token source is told when it is asked. */
+export interface TokenContext {
+  readonly reason: CredentialReason
+  /** Aborted when nobody waits for the answer any more. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * A token: a fixed string, or a sync or async function called before every attempt.
+ * Throw a `CredentialRejectedError` from it to say the user is logged out.
+ */
+export type TokenSource = string | ((ctx: TokenContext) => string | Promise<string>)
+
+/** Asks a token source; concurrent asks share one in-flight call. */
+export type TokenGetter = (ctx: TokenContext) => Promise<string>
+
+interface Flight {
+  promise: Promise<string>
+  controller: AbortController
+  waiters: number
+}
+
+function abortError(): AuthSocketError {
+  return new AuthSocketError('CREDENTIAL_FETCH_FAILED', 'The credential request was cancelled.')
+}
+
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(abortError())
+    else signal.addEventListener('abort', () => reject(abortError()), { once: true })
+  })
+}
+
+/**
+ * Wraps a token source so that concurrent asks share one in-flight call, the answer is
+ * checked, and the shared call is aborted once every asker has gone away.
+ */
+export function tokenGetter(source: TokenSource): TokenGetter {
+  if (typeof source === 'string') {
+    if (!source) throw new AuthSocketError('INVALID_OPTIONS', 'The token is an empty string.')
+    return () => Promise.resolve(source)
+  }
+  if (typeof source !== 'function') {
+    throw new AuthSocketError('INVALID_OPTIONS', `A token source must be a string or a function, not ${typeof source}.`)
+  }
+  let flight: Flight | undefined
+  return async (ctx) => {
+    if (ctx.signal.aborted) throw abortError()
+    if (!flight) {
+      const controller = new AbortController()
+      const started: Flight = {
+        controller,
+        waiters: 0,
+        promise: Promise.resolve()
+          .then(() => source({ reason: ctx.reason, signal: controller.signal }))
+          .then((token) => {
+            if (typeof token !== 'string' || token === '') {
+              throw new AuthSocketError(
+                'CREDENTIAL_FETCH_FAILED',
+                `The token source returned ${token === '' ? 'an empty string' : typeof token}; it must return a non-empty string.`,
+              )
+            }
+            return token
+          })
+          .finally(() => {
+            if (flight === started) flight = undefined
+          }),
+      }
+      started.promise.catch(() => undefined) // every waiter handles it; an abandoned flight must not be unhandled
+      flight = started
+    }
+    const current = flight
+    current.waiters++
+    try {
+      return await Promise.race([current.promise, untilAborted(ctx.signal)])
+    } finally {
+      current.waiters--
+      if (current.waiters === 0 && ctx.signal.aborted) current.controller.abort()
+    }
+  }
+}

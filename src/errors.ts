@@ -1,0 +1,92 @@
+/**
+ * Every error authsocket raises or emits is an {@link AuthSocketError} with a stable `code`.
+ * Messages say what happened and what to do; they never contain a credential, and every URL
+ * in them is redacted.
+ * @module
+ */
+
+/** Stable machine-readable error codes. Switch on these, not on messages. */
+export type AuthSocketErrorCode =
+  /** The options passed to the constructor are invalid. Thrown synchronously. */
+  | 'INVALID_OPTIONS'
+  /** This environment cannot do what was asked (e.g. the `header` provider in a browser). */
+  | 'UNSUPPORTED_ENVIRONMENT'
+  /** Getting a credential failed for a transient reason (network, 5xx, a throwing token source). Retried with backoff. */
+  | 'CREDENTIAL_FETCH_FAILED'
+  /** The credential endpoint refused us (HTTP 401/403), or a token source threw a {@link CredentialRejectedError}. Terminal. */
+  | 'CREDENTIAL_REJECTED'
+  /** The server refused the credential (401 frame or 4001/4401 close). Retried with a fresh credential up to `maxAuthFailures`. */
+  | 'UNAUTHORIZED'
+  /** The server forbade access (403 frame or 4003/4403/1008 close). Terminal. */
+  | 'FORBIDDEN'
+  /** No authentication status frame arrived within `authTimeout`. */
+  | 'AUTH_TIMEOUT'
+  /** Too many consecutive authentication failures; the client stopped. */
+  | 'AUTH_FAILURES_EXHAUSTED'
+  /** `retryAttempts` consecutive connection attempts failed; the client stopped. */
+  | 'RETRIES_EXHAUSTED'
+  /** `send()` would exceed `maxQueueSize`. The message was not queued. */
+  | 'QUEUE_FULL'
+  /** `send()` was called on a client that is `closed` or `failed`. */
+  | 'NOT_CONNECTED'
+  /** An outgoing message could not be serialized. */
+  | 'SERIALIZE_FAILED'
+  /** An incoming frame could not be parsed (malformed JSON, or rejected by a custom serializer). */
+  | 'BAD_FRAME'
+  /** An incoming frame was larger than `maxMessageSize`. It was not parsed. */
+  | 'FRAME_TOO_LARGE'
+  /** A binary frame arrived and nothing listens to the `binary` event. */
+  | 'UNEXPECTED_BINARY'
+  /** A status frame arrived that the client did not ask for (e.g. a 200 after authentication). It was ignored. */
+  | 'UNEXPECTED_STATUS_FRAME'
+  /** A listener you registered threw. Reported here so the client's own state stays consistent. */
+  | 'LISTENER_FAILED'
+
+/** Base class of all authsocket errors. */
+export class AuthSocketError extends Error {
+  override readonly name: string = 'AuthSocketError'
+  constructor(
+    /** Stable machine-readable code. */
+    readonly code: AuthSocketErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * The credential was refused for good: stop, do not retry. Throw it from a token source to
+ * say "the user is logged out" and move the socket to `failed`.
+ */
+export class CredentialRejectedError extends AuthSocketError {
+  override readonly name = 'CredentialRejectedError'
+  constructor(
+    message: string,
+    /** HTTP status of the credential endpoint, when there was one. */
+    readonly status?: number,
+  ) {
+    super('CREDENTIAL_REJECTED', message)
+  }
+}
+
+/** The server's verdict on a credential was negative (401- or 403-class). */
+export class AuthRejectedError extends AuthSocketError {
+  override readonly name = 'AuthRejectedError'
+  constructor(
+    code: 'UNAUTHORIZED' | 'FORBIDDEN',
+    message: string,
+    /** Status from the status frame, or the close code when there was no frame. */
+    readonly status: number,
+    /** The server's `detail`, if it gave one. */
+    readonly detail?: string,
+  ) {
+    super(code, message)
+  }
+}
+
+/** Describes an unknown thrown value without risking a credential in it. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.name
+  return typeof cause
+}

@@ -1,0 +1,61 @@
+/**
+ * When to refresh a credential: expiry from a JWT or the status frame, clock skew, and
+ * waking up after a throttled background tab or a lost network.
+ * @module
+ */
+import { jwtDecode } from 'jwt-decode'
+
+/** setTimeout's largest delay; longer ones fire at once. */
+const MAX_TIMER = 2 ** 31 - 1
+
+/** `exp` of a JWT in ms since the epoch, or `undefined` for an opaque token. */
+export function jwtExpiry(token: string | undefined): number | undefined {
+  if (!token || token.split('.').length !== 3) return undefined
+  try {
+    const { exp } = jwtDecode(token)
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export interface RefreshPlan {
+  /** Server-clock expiry, ms since the epoch. */
+  expiresAt: number
+  /** `serverTime - localTime` when the status frame arrived; 0 if unknown. */
+  skew: number
+  /** How long before expiry to refresh. */
+  margin: number
+  /** Local clock now. */
+  now: number
+}
+
+/**
+ * Milliseconds from `now` until the refresh should start. The margin shrinks to a quarter of
+ * the remaining lifetime for short-lived credentials, so a 10 s token refreshes at 7.5 s
+ * rather than at once.
+ */
+export function refreshDelay({ expiresAt, skew, margin, now }: RefreshPlan): number {
+  const remaining = expiresAt - skew - now
+  const delay = remaining - Math.min(margin, remaining / 4)
+  return Math.min(MAX_TIMER, Math.max(0, delay))
+}
+
+/**
+ * Calls `onWake` when the tab becomes visible again or the network comes back: timers in
+ * background tabs are throttled, so a scheduled refresh may be late. Returns an unsubscribe.
+ */
+export function watchWake(onWake: (cause: 'visible' | 'online') => void): () => void {
+  const doc = (globalThis as { document?: EventTarget & { visibilityState?: string } }).document
+  const win = globalThis as unknown as Partial<EventTarget>
+  const onVisibility = () => {
+    if (doc?.visibilityState === 'visible') onWake('visible')
+  }
+  const onOnline = () => onWake('online')
+  doc?.addEventListener('visibilitychange', onVisibility)
+  win.addEventListener?.('online', onOnline)
+  return () => {
+    doc?.removeEventListener('visibilitychange', onVisibility)
+    win.removeEventListener?.('online', onOnline)
+  }
+}

@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config'
+
+// Two library builds (TOOLCHAIN.md): the default mode emits ESM + CJS with dependencies
+// external; `--mode cdn` emits the minified IIFE with every dependency inlined.
+export default defineConfig(({ mode }) => ({
+  build:
+    mode === 'cdn'
+      ? {
+          emptyOutDir: false,
+          sourcemap: true,
+          minify: true,
+          lib: { entry: 'src/index.ts', name: 'AuthSocket', formats: ['iife'], fileName: () => 'authsocket.iife.min.js' },
+        }
+      : {
+          emptyOutDir: true,
+          sourcemap: true,
+          minify: false,
+          lib: {
+            entry: { index: 'src/index.ts' },
+            formats: ['es', 'cjs'],
+            fileName: (format, name) => `${name}.${format === 'es' ? 'js' : 'cjs'}`,
+          },
+          rolldownOptions: { external: ['reconnecting-websocket', 'jwt-decode', 'mitt', 'react'] },
+        },
+  test: {
+    include: ['test/unit/**/*.test.ts', 'test/types/**/*.test.ts'],
+    setupFiles: ['test/helpers/leak-check.ts'],
+    testTimeout: 15_000,
+    typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'], tsconfig: 'tsconfig.json' },
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: { lines: 90 },
+    },
+  },
+}))
