@@ -26,6 +26,10 @@ export interface ServerScript {
   onConnection?: (conn: Connection) => void
   onHttp?: (req: IncomingMessage, res: ServerResponse) => void
   handleProtocols?: (protocols: Set<string>) => string | false
+  /** Return an HTTP status to refuse the upgrade (the browser then sees close 1006). */
+  refuseUpgrade?: (req: IncomingMessage) => number | undefined
+  /** Counts every upgrade request, refused or not. */
+  onUpgrade?: (req: IncomingMessage) => void
 }
 
 export async function startServer(script: ServerScript = {}): Promise<TestServer> {
@@ -33,7 +37,16 @@ export async function startServer(script: ServerScript = {}): Promise<TestServer
     if (script.onHttp) script.onHttp(req, res)
     else res.writeHead(404).end()
   })
-  const wss = new WebSocketServer({ server: http, handleProtocols: script.handleProtocols })
+  const wss = new WebSocketServer({
+    server: http,
+    handleProtocols: script.handleProtocols,
+    verifyClient: (info, done) => {
+      script.onUpgrade?.(info.req)
+      const status = script.refuseUpgrade?.(info.req)
+      if (status) done(false, status)
+      else done(true)
+    },
+  })
   const connections: Connection[] = []
   const waiters: (() => void)[] = []
   wss.on('connection', (socket, request) => {

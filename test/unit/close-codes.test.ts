@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import WebSocket from 'ws'
+import { AuthSocket, classifyFailure, CloseCode, fullJitter, queryToken, ticket, type CredentialReason } from '../../src/index.js'
+import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
+import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
+import { opaqueToken } from '../helpers/tokens.js'
+
+let server: TestServer | undefined
+const sockets: AuthSocket<any, any>[] = []
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close()
+  await server?.close()
+  server = undefined
+})
+function open(url: string, options: Partial<ConstructorParameters<typeof AuthSocket>[1]> = {}) {
+  const socket = new AuthSocket<any, any>(url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }), ...options })
+  sockets.push(socket)
+  return socket
+}
+
+describe('close code classification', () => {
+  it('follows PROTOCOL.md section 3', () => {
+    const close = (code: number, opened = true) => classifyFailure({ kind: 'close', code, reason: '', opened })
+    expect([4001, 4401, 4008].map((c) => close(c))).toEqual(['unauthorized', 'unauthorized', 'unauthorized'])
+    expect([4003, 4403, 1008].map((c) => close(c))).toEqual(['forbidden', 'forbidden', 'forbidden'])
+    expect([1000, 1001, 1006, 1011, 4500].map((c) => close(c, false))).toEqual(['network', 'network', 'network', 'network', 'network'])
+    expect(classifyFailure({ kind: 'frame', status: 401 })).toBe('unauthorized')
+    expect(classifyFailure({ kind: 'frame', status: 403 })).toBe('forbidden')
+    expect(classifyFailure({ kind: 'frame', status: 500 })).toBe('network')
+    expect(CloseCode.Unauthorized).toBe(4001)
+  })
+})
+
+describe('close codes on the wire', () => {
+  it('4001 retries with a fresh credential, then fails after maxAuthFailures attempts and makes no more', async () => {
+    const reasons: CredentialReason[] = []
+    server = await startServer({ onConnection: (conn) => conn.socket.close(4001, 'bad token') })
+    const socket = open(server.url, {
+      credentials: queryToken({
+        token: ({ reason }) => {
+          reasons.push(reason)
+          return opaqueToken()
+        },
+      }),
+    })
+    await expect(socket.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
+    expect(socket.state).toBe('failed')
+    expect(reasons).toEqual(['initial', 'rejected', 'rejected'])
+    await delay(200)
+    expect(server.connections).toHaveLength(3)
+    expect(new Set(server.connections.map((c) => c.url.searchParams.get('token'))).size).toBe(3)
+  })
+
+  it('4003 fails at once', async () => {
+    server = await startServer({ onConnection: (conn) => conn.socket.close(4003, 'not your room') })
+    const socket = open(server.url)
+    const unauth = nextEvent(socket, 'unauthenticated')
+    await expect(socket.ready).rejects.toMatchObject({ code: 'FORBIDDEN', detail: 'not your room' })
+    expect(await unauth).toEqual({ status: 4003, detail: 'not your room', willRetry: false })
+    await delay(200)
+    expect(server.connections).toHaveLength(1)
+  })
+
+  it('classify can turn DRF\'s 403 "not logged in" into a retryable failure', async () => {
+    server = await startServer({
+      onConnection(conn) {
+        if (server!.connections.length < 3) {
+          conn.socket.send(statusFrame(403, { detail: 'Authentication credentials were not provided.' }))
+          conn.socket.close(1000)
+        } else conn.socket.send(statusFrame(200))
+      },
+    })
+    const socket = open(server.url, { classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined) })
+    await socket.ready
+    expect(server.connections).toHaveLength(3)
+  })
+
+  it('a handshake refusal (HTTP 401, close 1006 before open) is a network failure: backoff and a fresh credential, never a storm', async () => {
+    let upgrades = 0
+    const delays: number[] = []
+    server = await startServer({ onUpgrade: () => upgrades++, refuseUpgrade: () => 401 })
+    const socket = open(server.url, {
+      retryAttempts: 4,
+      retryDelay: (n) => {
+        delays.push(n)
+        return 10
+      },
+    })
+    const closes: number[] = []
+    socket.on('close', (c) => closes.push(c.code))
+    await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
+    expect(upgrades).toBe(5)
+    expect(delays).toEqual([1, 2, 3, 4])
+    expect(closes.every((c) => c === 1006)).toBe(true)
+    await delay(100)
+    expect(upgrades).toBe(5)
+  })
+
+  it('full jitter: every delay is random within [0, min(cap, base * 2^(n-1))]', () => {
+    const random = vi.spyOn(Math, 'random')
+    const policy = fullJitter({ base: 100, cap: 1000 })
+    random.mockReturnValue(0.999999)
+    expect([1, 2, 3, 4, 5, 10].map((n) => Math.round(policy(n)))).toEqual([100, 200, 400, 800, 1000, 1000])
+    random.mockReturnValue(0)
+    expect(policy(3)).toBe(0)
+    random.mockRestore()
+    const samples = Array.from({ length: 200 }, () => policy(4))
+    expect(new Set(samples).size).toBeGreaterThan(150)
+    expect(Math.max(...samples)).toBeLessThanOrEqual(800)
+  })
+
+  it('a drop after authentication reconnects with backoff; attempts that fail before opening get fresh credentials', async () => {
+    const tokens: string[] = []
+    let refuse = false
+    server = await startServer({ refuseUpgrade: () => (refuse ? 503 : undefined), onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+    const socket = open(server.url, {
+      credentials: queryToken({
+        token: () => {
+          const t = opaqueToken()
+          tokens.push(t)
+          return t
+        },
+      }),
+    })
+    await socket.ready
+    refuse = true
+    ;(await server.connection(1)).socket.terminate()
+    await until(() => tokens.length >= 3)
+    refuse = false
+    await nextEvent(socket, 'authenticated')
+    expect(new Set(tokens).size).toBe(tokens.length)
+  })
+
+  it('close() stops everything: clears timers, cancels the pending fetch, no further attempt', async () => {
+    let fetchSignal: AbortSignal | undefined
+    let upgrades = 0
+    server = await startServer({ onUpgrade: () => upgrades++ })
+    const socket = open(server.url, {
+      credentials: ticket({
+        endpoint: '/t',
+        fetch: (_url, init) => {
+          fetchSignal = init?.signal ?? undefined
+          return new Promise(() => undefined)
+        },
+      }),
+    })
+    await until(() => fetchSignal !== undefined)
+    socket.close()
+    expect(fetchSignal!.aborted).toBe(true)
+    expect(socket.state).toBe('closed')
+    await delay(100)
+    expect(upgrades).toBe(0)
+  })
+})
