@@ -591,6 +591,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.run.abort()
     clearTimeout(this.refreshTimer)
     if (this.current) clearTimeout(this.current.authTimer)
+    this.current = undefined // its close, when it comes, belongs to no run
     this.unwatchWake?.()
     this.unwatchWake = undefined
     this.transport.stop()

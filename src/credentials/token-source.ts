@@ -78,7 +78,10 @@ export function tokenGetter(source: TokenSource): TokenGetter {
       return await Promise.race([current.promise, untilAborted(ctx.signal)])
     } finally {
       current.waiters--
-      if (current.waiters === 0 && ctx.signal.aborted) current.controller.abort()
+      if (current.waiters === 0 && ctx.signal.aborted) {
+        current.controller.abort()
+        if (flight === current) flight = undefined // a source that ignores its signal must not hold up the next ask
+      }
     }
   }
 }

@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { AuthSocket, queryToken, ticket } from '../../src/index.js'
+import { fastRetry, nextEvent, timeline, until } from '../helpers/events.js'
+import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
+import { opaqueToken } from '../helpers/tokens.js'
+
+let server: TestServer | undefined
+const sockets: AuthSocket<any, any>[] = []
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close()
+  await server?.close()
+  server = undefined
+})
+function lazy(url: string, options: Partial<ConstructorParameters<typeof AuthSocket>[1]> = {}) {
+  const socket = new AuthSocket<any, any>(url, { WebSocket, retryDelay: fastRetry, autoConnect: false, credentials: queryToken({ token: () => opaqueToken() }), ...options })
+  sockets.push(socket)
+  return socket
+}
+const accept = { onConnection: (conn: { socket: WebSocket }) => conn.socket.send(statusFrame(200, { reauth: true })) }
+
+describe('state machine: every transition', () => {
+  it('idle -> connecting -> authenticating -> open -> closed', async () => {
+    server = await startServer(accept)
+    const socket = lazy(server.url)
+    expect(socket.state).toBe('idle')
+    const log = timeline(socket, ['state'])
+    socket.connect()
+    await socket.ready
+    socket.close()
+    expect(log).toEqual(['state:connecting', 'state:authenticating', 'state:open', 'state:closed'])
+  })
+
+  it('open -> reconnecting -> authenticating -> open (a drop)', async () => {
+    server = await startServer(accept)
+    const socket = lazy(server.url)
+    socket.connect()
+    await socket.ready
+    const log = timeline(socket, ['state'])
+    ;(await server.connection(1)).socket.terminate()
+    await nextEvent(socket, 'authenticated')
+    expect(log).toEqual(['state:reconnecting', 'state:authenticating', 'state:open'])
+  })
+
+  it('connecting -> reconnecting (the first attempt fails before opening)', async () => {
+    server = await startServer({ ...accept, refuseUpgrade: () => (server!.connections.length === 0 && !refused++ ? 503 : undefined) })
+    let refused = 0
+    const socket = lazy(server.url)
+    const log = timeline(socket, ['state'])
+    socket.connect()
+    await socket.ready
+    expect(log).toEqual(['state:connecting', 'state:reconnecting', 'state:authenticating', 'state:open'])
+  })
+
+  it('authenticating -> reconnecting (401) and authenticating -> failed (403)', async () => {
+    server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(server!.connections.length === 1 ? 401 : 403)) })
+    const socket = lazy(server.url)
+    const log = timeline(socket, ['state'])
+    socket.connect()
+    await socket.ready.catch(() => undefined)
+    expect(log).toEqual(['state:connecting', 'state:authenticating', 'state:reconnecting', 'state:authenticating', 'state:failed'])
+  })
+
+  it('connecting -> failed (the ticket endpoint refuses) and failed -> connecting (reconnect)', async () => {
+    let allow = false
+    server = await startServer({
+      ...accept,
+      onHttp: (_req, res) => (allow ? res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('t') })) : res.writeHead(403).end()),
+    })
+    const socket = lazy(server.url, { credentials: ticket({ endpoint: '/t' }) })
+    const log = timeline(socket, ['state'])
+    socket.connect()
+    await socket.ready.catch(() => undefined)
+    allow = true
+    socket.reconnect()
+    await socket.ready
+    expect(log).toEqual(['state:connecting', 'state:failed', 'state:connecting', 'state:authenticating', 'state:open'])
+  })
+
+  it('open -> authenticating -> open (in-band re-authentication), and closed -> connecting', async () => {
+    server = await startServer({
+      onConnection(conn) {
+        conn.socket.send(statusFrame(200, { reauth: true, expires_at: Date.now() / 1000 + 0.3 }))
+        conn.socket.on('message', (data) => {
+          if (JSON.parse(data.toString()).action === 'authenticate') conn.socket.send(statusFrame(200, { reauth: true, expires_at: Date.now() / 1000 + 3600 }))
+        })
+      },
+    })
+    const socket = lazy(server.url, { refreshMargin: 0 })
+    socket.connect()
+    await socket.ready
+    const log = timeline(socket, ['state'])
+    await nextEvent(socket, 'authenticated', (a) => a.inBand)
+    socket.close()
+    socket.connect()
+    await socket.ready
+    expect(log).toEqual(['state:authenticating', 'state:open', 'state:closed', 'state:connecting', 'state:authenticating', 'state:open'])
+    expect(server.connections).toHaveLength(2)
+  })
+
+  it('every state event carries the previous state', async () => {
+    server = await startServer(accept)
+    const socket = lazy(server.url)
+    const pairs: string[] = []
+    socket.on('state', ({ previous, state }) => pairs.push(`${previous}>${state}`))
+    socket.connect()
+    await socket.ready
+    await until(() => pairs.length === 3)
+    expect(pairs).toEqual(['idle>connecting', 'connecting>authenticating', 'authenticating>open'])
+  })
+})

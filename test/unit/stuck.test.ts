@@ -1,0 +1,107 @@
+/**
+ * reconnecting-websocket 4.4.0 can wedge for good (TOOLCHAIN.md): a rejecting URL provider,
+ * close() while the provider is pending, and exhausted retries all leave its connect lock set.
+ * None of these may be reachable through AuthSocket, and a manual reconnect must work after each.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { AuthSocket, queryToken } from '../../src/index.js'
+import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
+import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
+import { opaqueToken } from '../helpers/tokens.js'
+
+let server: TestServer | undefined
+const sockets: AuthSocket<any, any>[] = []
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close()
+  await server?.close()
+  server = undefined
+})
+
+describe('no stuck states', () => {
+  it('a credential fetch that rejects: error event, retry, and it connects', async () => {
+    server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+    let calls = 0
+    const socket = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token: async () => (++calls <= 3 ? Promise.reject(new Error('offline')) : opaqueToken()) }),
+    })
+    sockets.push(socket)
+    await socket.ready
+    expect(calls).toBe(4)
+  })
+
+  it('close() while a fetch is pending, then a manual reconnect works', async () => {
+    server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+    let hang = true
+    let calls = 0
+    const socket = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token: () => (calls++, hang ? new Promise<string>(() => undefined) : opaqueToken()) }),
+    })
+    sockets.push(socket)
+    await until(() => calls === 1)
+    socket.close()
+    await delay(50)
+    expect(server.connections).toHaveLength(0)
+    hang = false
+    socket.reconnect()
+    await socket.ready
+    expect(server.connections).toHaveLength(1)
+  })
+
+  it('retries exhausted: failed, then a manual reconnect works', async () => {
+    let up = false
+    server = await startServer({ refuseUpgrade: () => (up ? undefined : 503), onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+    const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, retryAttempts: 2, credentials: queryToken({ token: () => opaqueToken() }) })
+    sockets.push(socket)
+    await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
+    up = true
+    socket.reconnect()
+    await socket.ready
+    expect(socket.state).toBe('open')
+  })
+
+  it('a token source that fails forever with retryAttempts set ends failed, then recovers', async () => {
+    server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+    let ok = false
+    const socket = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      retryAttempts: 1,
+      credentials: queryToken({ token: () => (ok ? opaqueToken() : Promise.reject(new Error('down'))) }),
+    })
+    sockets.push(socket)
+    await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
+    ok = true
+    socket.reconnect()
+    await socket.ready
+  })
+
+  it('a connect that never completes times out and is retried (connectTimeout)', async () => {
+    const { createServer } = await import('node:net')
+    const silent = createServer(() => undefined) // accepts TCP, never answers the upgrade
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const port = (silent.address() as { port: number }).port
+    const socket = new AuthSocket(`ws://127.0.0.1:${port}/`, { WebSocket, retryDelay: fastRetry, connectTimeout: 100, retryAttempts: 1, credentials: queryToken({ token: () => opaqueToken() }) })
+    sockets.push(socket)
+    const closes: number[] = []
+    socket.on('close', (c) => closes.push(c.code))
+    await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
+    expect(closes).toHaveLength(2)
+    silent.close()
+  })
+
+  it('reconnect() while open closes the socket and authenticates again with a fresh credential', async () => {
+    server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+    const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }) })
+    sockets.push(socket)
+    await socket.ready
+    socket.reconnect()
+    expect(socket.state).toBe('reconnecting')
+    await nextEvent(socket, 'authenticated')
+    expect(server.connections).toHaveLength(2)
+  })
+})
