@@ -132,6 +132,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
   private run = new AbortController()
   private refreshTimer: ReturnType<typeof setTimeout> | undefined
   private expiresAt: number | undefined
+  /** Local clock when the current credential was accepted. */
+  private authenticatedAt = 0
   private skew = 0
   private unwatchWake: (() => void) | undefined
   private wakeSleep: (() => void) | undefined
@@ -453,7 +455,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.retries = 0
     this.authFailures = 0
     this.reason = 'reconnect'
-    if (verdict.serverTime !== undefined) this.skew = verdict.serverTime - Date.now()
+    this.authenticatedAt = Date.now()
+    if (verdict.serverTime !== undefined) this.skew = verdict.serverTime - this.authenticatedAt
     this.expiresAt = verdict.expiresAt ?? jwtExpiry(attempt.token)
     this.setState('open')
     this.emit('authenticated', { user: verdict.user, expiresAt: this.expiresAt, inBand })
@@ -532,7 +535,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
   private scheduleRefresh(attempt: Attempt): void {
     clearTimeout(this.refreshTimer)
     if (this.expiresAt === undefined) return
-    const delay = refreshDelay({ expiresAt: this.expiresAt, skew: this.skew, margin: this.refreshMargin, now: Date.now() })
+    const delay = refreshDelay({ expiresAt: this.expiresAt, skew: this.skew, margin: this.refreshMargin, since: this.authenticatedAt, now: Date.now() })
     this.refreshTimer = setTimeout(() => void this.refresh(attempt), delay)
   }
 

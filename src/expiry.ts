@@ -26,19 +26,21 @@ export interface RefreshPlan {
   skew: number
   /** How long before expiry to refresh. */
   margin: number
+  /** Local clock when the credential was accepted. */
+  since: number
   /** Local clock now. */
   now: number
 }
 
 /**
  * Milliseconds from `now` until the refresh should start. The margin shrinks to a quarter of
- * the remaining lifetime for short-lived credentials, so a 10 s token refreshes at 7.5 s
- * rather than at once.
+ * the credential's lifetime for short-lived credentials, so a 10 s token refreshes at 7.5 s
+ * rather than at once. A refresh time already past (a tab that slept) gives 0.
  */
-export function refreshDelay({ expiresAt, skew, margin, now }: RefreshPlan): number {
-  const remaining = expiresAt - skew - now
-  const delay = remaining - Math.min(margin, remaining / 4)
-  return Math.min(MAX_TIMER, Math.max(0, delay))
+export function refreshDelay({ expiresAt, skew, margin, since, now }: RefreshPlan): number {
+  const localExpiry = expiresAt - skew
+  const refreshAt = localExpiry - Math.min(margin, Math.max(0, localExpiry - since) / 4)
+  return Math.min(MAX_TIMER, Math.max(0, refreshAt - now))
 }
 
 /**
