@@ -22,8 +22,10 @@ export interface WebSocketLike {
   binaryType: string
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void
   close(code?: number, reason?: string): void
-  addEventListener(type: string, listener: (event: never) => void): void
-  removeEventListener(type: string, listener: (event: never) => void): void
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each implementation types its events its own way
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void
 }
 
 /** A WebSocket class: `globalThis.WebSocket`, or `WebSocket` from the `ws` package in Node. */

@@ -5,7 +5,7 @@ import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket[] = []
+const sockets: AuthSocket<any, any>[] = []
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.close()
   await server?.close()
