@@ -182,7 +182,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
       {
         nextAttempt: () => this.nextAttempt(),
         onSocket: (socket, attempt) => this.onSocket(socket, attempt),
-        onFatal: (cause) => this.fail(new AuthSocketError('UNSUPPORTED_ENVIRONMENT', `The WebSocket could not be created (${describeCause(cause)}).`, { cause })),
+        // The constructor's own message can quote the subprotocols, which may hold the token: name the error only.
+        onFatal: (cause) => this.fail(new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(cause)}: check the URL and the subprotocol names.`)),
       },
       positive('connectTimeout', options.connectTimeout, 10_000),
     )

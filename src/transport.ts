@@ -100,29 +100,33 @@ export class Transport {
     return ABANDONED
   }
 
+  /** The constructor RWS calls for every attempt: it applies that attempt's protocols and headers. */
   private socketClass(): WebSocketConstructor {
-    const Base = this.WebSocketClass
-    const transport = this
+    const create = (url: string) => this.createSocket(url)
     function PerAttemptSocket(url: string): WebSocketLike {
-      const attempt = transport.attempt ?? { url }
-      transport.attempt = undefined
-      let socket: WebSocketLike
-      try {
-        socket = attempt.headers
-          ? new Base(url, attempt.protocols ?? [], { headers: attempt.headers })
-          : new Base(url, attempt.protocols ?? [])
-      } catch (cause) {
-        // Throwing here would reject inside RWS and wedge it: hand it a socket that is already closed.
-        queueMicrotask(() => {
-          transport.stop()
-          transport.hooks.onFatal(cause)
-        })
-        return deadSocket
-      }
-      transport.hooks.onSocket(socket, attempt)
-      return socket
+      return create(url)
     }
     return Object.assign(PerAttemptSocket as unknown as WebSocketConstructor, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })
+  }
+
+  private createSocket(url: string): WebSocketLike {
+    const attempt = this.attempt ?? { url }
+    this.attempt = undefined
+    let socket: WebSocketLike
+    try {
+      socket = attempt.headers
+        ? new this.WebSocketClass(url, attempt.protocols ?? [], { headers: attempt.headers })
+        : new this.WebSocketClass(url, attempt.protocols ?? [])
+    } catch (cause) {
+      // Throwing here would reject inside RWS and wedge it: hand it a socket that is already closed.
+      queueMicrotask(() => {
+        this.stop()
+        this.hooks.onFatal(cause)
+      })
+      return deadSocket
+    }
+    this.hooks.onSocket(socket, attempt)
+    return socket
   }
 }
 

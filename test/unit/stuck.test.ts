@@ -104,4 +104,16 @@ describe('no stuck states', () => {
     await nextEvent(socket, 'authenticated')
     expect(server.connections).toHaveLength(2)
   })
+
+  it('a WebSocket constructor that throws (an invalid subprotocol) fails the client cleanly; reconnect() works', async () => {
+    server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+    let protocol = 'not valid'
+    const bad = new AuthSocket(server.url, { WebSocket, credentials: { kind: 'custom', prepare: async (ctx) => ({ url: ctx.url, protocols: [protocol] }) } })
+    sockets.push(bad)
+    await expect(bad.ready).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/constructor threw SyntaxError/) })
+    protocol = 'fine'
+    bad.reconnect()
+    await bad.ready
+    expect(server.connections).toHaveLength(1)
+  })
 })
