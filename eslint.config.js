@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'demo/dist/', 'docs/api/', 'examples/*/dist/', 'playwright-report/', 'test-results/'] },
+  { ignores: ['.readme-check/', 'dist/', 'coverage/', 'demo/dist/', 'docs/api/', 'examples/*/dist/', 'playwright-report/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

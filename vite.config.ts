@@ -9,7 +9,7 @@ export default defineConfig(({ mode }) => ({
           emptyOutDir: false,
           sourcemap: true,
           minify: true,
-          lib: { entry: 'src/index.ts', name: 'AuthSocket', formats: ['iife'], fileName: () => 'authsocket.iife.min.js' },
+          lib: { entry: 'src/cdn.ts', name: 'AuthSocket', formats: ['iife'], fileName: () => 'authsocket.iife.min.js' },
         }
       : {
           emptyOutDir: true,
