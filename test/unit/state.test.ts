@@ -108,4 +108,38 @@ describe('state machine: every transition', () => {
     await until(() => pairs.length === 3)
     expect(pairs).toEqual(['idle>connecting', 'connecting>authenticating', 'authenticating>open'])
   })
+
+  it('reconnecting -> failed (retries exhausted after a drop)', async () => {
+    let up = true
+    server = await startServer({ ...accept, refuseUpgrade: () => (up ? undefined : 503) })
+    const socket = lazy(server.url, { retryAttempts: 2 })
+    socket.connect()
+    await socket.ready
+    const log = timeline(socket, ['state'])
+    up = false
+    ;(await server.connection(1)).socket.terminate()
+    await nextEvent(socket, 'state', (s) => s.state === 'failed')
+    expect(log).toEqual(['state:reconnecting', 'state:failed'])
+  })
+
+  for (const from of ['idle', 'connecting', 'authenticating', 'open', 'reconnecting', 'failed'] as const) {
+    it(`${from} -> closed`, async () => {
+      server = await startServer({
+        onConnection: (conn) => {
+          if (from === 'authenticating') return // never answers
+          conn.socket.send(statusFrame(from === 'failed' ? 403 : 200))
+        },
+        refuseUpgrade: () => (from === 'reconnecting' ? 503 : undefined),
+      })
+      const socket = lazy(server.url, from === 'connecting' ? { credentials: queryToken({ token: () => new Promise<string>(() => undefined) }) } : {})
+      if (from !== 'idle') {
+        socket.connect()
+        await until(() => socket.state === from, 3000, from)
+      }
+      const log = timeline(socket, ['state'])
+      socket.close()
+      expect(log).toEqual(['state:closed'])
+      expect(socket.state).toBe('closed')
+    })
+  }
 })
