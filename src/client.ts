@@ -423,9 +423,10 @@ export class AuthSocket<In = unknown, Out = unknown> {
     }
     if (verdict) {
       if (attempt === this.current && attempt.awaitingVerdict) this.onVerdict(attempt, verdict)
-      else {
+      else if (verdict.status !== 401) {
         this.emit('error', new AuthSocketError('UNEXPECTED_STATUS_FRAME', `Ignored a status frame (status ${verdict.status}) from ${attempt.url} that the client did not ask for. A server that relays client text can let one user forge these.`))
       }
+      // An unasked 401 is the server's expiry notice (PROTOCOL.md section 4): the close that follows decides.
       return
     }
     this.emit('message', message)

@@ -172,4 +172,27 @@ describe('staying authenticated', () => {
     await nextEvent(socket, 'authenticated')
     expect(server.connections).toHaveLength(2)
   })
+
+  it("the server's expiry notice (an unasked 401 frame, then close 4001) is no error: a fresh credential and a reconnect", async () => {
+    server = await startServer({
+      onConnection(conn) {
+        conn.socket.send(statusFrame(200))
+        if (server!.connections.length === 1) {
+          setTimeout(() => {
+            conn.socket.send(statusFrame(401, { detail: 'Token expired' }))
+            conn.socket.close(4001, 'Token expired')
+          }, 50)
+        }
+      },
+    })
+    const reasons: CredentialReason[] = []
+    const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: ({ reason }) => (reasons.push(reason), opaqueToken()) }) })
+    sockets.push(socket)
+    const errors: string[] = []
+    socket.on('error', (e) => errors.push(e.code))
+    await socket.ready
+    await nextEvent(socket, 'authenticated')
+    expect(errors).toEqual([])
+    expect(reasons).toEqual(['initial', 'rejected'])
+  })
 })

@@ -1,0 +1,130 @@
+/**
+ * The reference server's identity store: users, short-lived JWTs (jose, HS256, a random
+ * secret per boot), refresh tokens, cookie sessions and single-use tickets. All in memory.
+ */
+import { randomBytes } from 'node:crypto'
+import { SignJWT, jwtVerify } from 'jose'
+
+export interface User {
+  name: string
+  password: string
+  /** Rooms this user may not join. */
+  forbiddenRooms: string[]
+  /** Access tokens and tickets issued before this instant (ms) are void: "expire this user's tokens now". Refresh tokens and sessions survive, so a client can recover. */
+  revokedBefore: number
+}
+
+/** A verified credential: who, and until when (ms since the epoch). */
+export interface Identity {
+  user: User
+  expiresAt: number
+  via: string
+}
+
+const random = () => randomBytes(24).toString('base64url')
+
+export class AuthStore {
+  readonly users = new Map<string, User>([
+    ['alice', { name: 'alice', password: 'alice', forbiddenRooms: [], revokedBefore: 0 }],
+    ['bob', { name: 'bob', password: 'bob', forbiddenRooms: ['staff'], revokedBefore: 0 }],
+  ])
+  private readonly secret = randomBytes(32)
+  private readonly refreshTokens = new Map<string, { user: string; issuedAt: number }>()
+  private readonly sessions = new Map<string, { user: string; issuedAt: number; expiresAt: number }>()
+  private readonly tickets = new Map<string, { user: string; expiresAt: number; issuedAt: number }>()
+  ticketsIssued = 0
+
+  /** @param tokenTtl - access token and session lifetime, seconds. */
+  constructor(public tokenTtl: number) {}
+
+  login(name: unknown, password: unknown): User | undefined {
+    const user = typeof name === 'string' ? this.users.get(name) : undefined
+    return user && user.password === password ? user : undefined
+  }
+
+  async issueToken(user: User, ttl = this.tokenTtl): Promise<{ token: string; expiresAt: number }> {
+    const now = Date.now()
+    const exp = Math.floor(now / 1000 + ttl)
+    // iat has second resolution; iatMs lets "expire now" void a token issued a moment earlier.
+    const token = await new SignJWT({ sub: user.name, jti: random(), iatMs: now })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(exp)
+      .sign(this.secret)
+    return { token, expiresAt: exp * 1000 }
+  }
+
+  issueRefreshToken(user: User): string {
+    const token = random()
+    this.refreshTokens.set(token, { user: user.name, issuedAt: Date.now() })
+    return token
+  }
+
+  /** A refresh token is single-use too: it is swapped for a new one. */
+  useRefreshToken(token: unknown): User | undefined {
+    const entry = typeof token === 'string' ? this.refreshTokens.get(token) : undefined
+    if (!entry) return undefined
+    this.refreshTokens.delete(token as string)
+    return this.users.get(entry.user)
+  }
+
+  async verifyToken(token: string, via: string): Promise<Identity | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'] })
+      const user = typeof payload.sub === 'string' ? this.users.get(payload.sub) : undefined
+      if (!user || Number(payload.iatMs ?? 0) < user.revokedBefore) return undefined
+      return { user, expiresAt: (payload.exp ?? 0) * 1000, via }
+    } catch {
+      return undefined
+    }
+  }
+
+  createSession(user: User): string {
+    const sid = random()
+    this.sessions.set(sid, { user: user.name, issuedAt: Date.now(), expiresAt: Date.now() + this.tokenTtl * 1000 })
+    return sid
+  }
+
+  endSession(sid: string | undefined): void {
+    if (sid) this.sessions.delete(sid)
+  }
+
+  verifySession(sid: string | undefined): Identity | undefined {
+    const session = sid ? this.sessions.get(sid) : undefined
+    const user = session && this.users.get(session.user)
+    if (!session || !user || session.expiresAt <= Date.now()) return undefined
+    return { user, expiresAt: session.expiresAt, via: 'cookie' }
+  }
+
+  /** Sliding session: a cookie socket that refreshes gets a new expiry. */
+  touchSession(sid: string): void {
+    const session = this.sessions.get(sid)
+    if (session) session.expiresAt = Date.now() + this.tokenTtl * 1000
+  }
+
+  issueTicket(user: User): { ticket: string; expires: number } {
+    this.ticketsIssued++
+    const ticket = random()
+    const expiresAt = Date.now() + 30_000
+    this.tickets.set(ticket, { user: user.name, expiresAt, issuedAt: Date.now() })
+    return { ticket, expires: Math.floor(expiresAt / 1000) }
+  }
+
+  /** Single use: a ticket is gone the moment it is presented, valid or not. */
+  redeemTicket(ticket: string): Identity | undefined {
+    const entry = this.tickets.get(ticket)
+    this.tickets.delete(ticket)
+    const user = entry && this.users.get(entry.user)
+    if (!entry || !user || entry.expiresAt <= Date.now() || entry.issuedAt < user.revokedBefore) return undefined
+    // A ticket opens a socket; the socket then lives as long as an access token would.
+    return { user, expiresAt: Date.now() + this.tokenTtl * 1000, via: 'ticket' }
+  }
+
+  /** Voids the user's access tokens and tickets now. */
+  revoke(name: string): boolean {
+    const user = this.users.get(name)
+    if (!user) return false
+    user.revokedBefore = Date.now()
+    return true
+  }
+}

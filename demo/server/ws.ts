@@ -1,0 +1,246 @@
+/**
+ * The reference server's WebSocket endpoint (`/ws` and `/ws/rooms/:room`), speaking
+ * docs/PROTOCOL.md: every credential provider, Chanx status frames, in-band
+ * re-authentication, expiry enforcement, an auth timeout, room permissions and an Origin check.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { redactUrl } from '../../src/redact.js'
+import type { AuthStore, Identity } from './auth.js'
+
+export interface Stats {
+  /** Upgrade requests, accepted or not. */
+  attempts: number
+  /** Upgrade requests per room. */
+  attemptsByRoom: Record<string, number>
+  authenticated: number
+  refused: number
+  originRefused: number
+  /** Frames that arrived before authentication other than an authenticate frame (must stay 0). */
+  preAuthFrames: number
+  inBandReauths: number
+  /** Numbered message streams: `{ stream, n }` must arrive 1, 2, 3, ... with no gap or repeat. */
+  streams: Record<string, { last: number; received: number; errors: string[] }>
+}
+
+export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: {}, authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, streams: {} })
+
+interface Client {
+  ws: WebSocket
+  room: string
+  identity?: Identity
+  /** The cookie session behind the socket, if any. */
+  sid?: string
+  expiryTimer?: ReturnType<typeof setTimeout>
+}
+
+export interface Endpoint {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  /** Closes every socket of `user` as expired (401 frame, close 4001). */
+  expireUser(user: string): void
+  dropAll(): void
+  clients(): number
+  close(): void
+}
+
+const ROOM_PATH = /^\/ws(?:\/rooms\/([a-z0-9_-]{1,40}))?\/?$/
+
+function status(code: number, detail: string, data: Record<string, unknown> = {}): string {
+  const text = code === 200 ? 'OK' : code === 401 ? 'Unauthorized' : 'Forbidden'
+  return JSON.stringify({ action: 'authentication', payload: { status_code: code, status_text: text, data: { detail, ...data } } })
+}
+
+function cookies(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0) out[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim())
+  }
+  return out
+}
+
+function bearerFromProtocols(req: IncomingMessage): string | undefined {
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+  const entry = offered.find((p) => p.startsWith('authsocket.bearer.'))
+  return entry ? Buffer.from(entry.slice('authsocket.bearer.'.length), 'base64url').toString() : undefined
+}
+
+export function createEndpoint(options: {
+  auth: AuthStore
+  allowedOrigins: Set<string>
+  stats: () => Stats
+  log: (line: string) => void
+  maxPayload: number
+  authTimeoutMs: number
+  accepting: () => boolean
+}): Endpoint {
+  const { auth, log } = options
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayload,
+    handleProtocols: (protocols) => (protocols.has('authsocket.v1') ? 'authsocket.v1' : false),
+  })
+  const clients = new Set<Client>()
+
+  function refuse(client: Client, code: 401 | 403, detail: string): void {
+    options.stats().refused++
+    log(`refused ${client.identity?.user.name ?? 'anonymous'} in ${client.room}: ${code} ${detail}`)
+    clearTimeout(client.expiryTimer)
+    if (client.ws.readyState !== client.ws.OPEN) return
+    client.ws.send(status(code, detail))
+    client.ws.close(code === 401 ? 4001 : 4003, detail)
+  }
+
+  function accept(client: Client, identity: Identity, inBand: boolean): void {
+    if (client.identity && client.identity.user !== identity.user) return refuse(client, 403, 'A socket cannot change user')
+    if (identity.user.forbiddenRooms.includes(client.room)) return refuse(client, 403, 'You may not join this room')
+    client.identity = identity
+    clearTimeout(client.expiryTimer)
+    client.expiryTimer = setTimeout(() => refuse(client, 401, 'Token expired'), Math.max(0, identity.expiresAt - Date.now()))
+    const stats = options.stats()
+    if (inBand) stats.inBandReauths++
+    else stats.authenticated++
+    log(`${inBand ? 're-authenticated' : 'authenticated'} ${identity.user.name} via ${identity.via} in ${client.room}, until ${new Date(identity.expiresAt).toISOString()}`)
+    client.ws.send(
+      status(200, 'OK', {
+        user: { name: identity.user.name },
+        expires_at: identity.expiresAt / 1000,
+        server_time: Date.now(),
+        // Cookies cannot be re-sent in band: a cookie socket refreshes by reconnecting.
+        reauth: identity.via !== 'cookie',
+      }),
+    )
+  }
+
+  async function verifyInBand(payload: unknown): Promise<Identity | undefined> {
+    const { token, ticket } = (payload ?? {}) as { token?: unknown; ticket?: unknown }
+    if (typeof token === 'string') return auth.verifyToken(token, 'token')
+    if (typeof ticket === 'string') return auth.redeemTicket(ticket)
+    return undefined
+  }
+
+  function onMessage(client: Client, text: string): void {
+    let frame: { action?: unknown; payload?: unknown; type?: unknown; text?: unknown; stream?: unknown; n?: unknown }
+    try {
+      frame = JSON.parse(text)
+    } catch {
+      if (client.identity) client.ws.send(JSON.stringify({ type: 'error', detail: 'Frames must be JSON' }))
+      return
+    }
+    if (frame?.action === 'authenticate') {
+      const inBand = client.identity !== undefined
+      void verifyInBand(frame.payload).then((identity) => (identity ? accept(client, identity, inBand) : refuse(client, 401, 'Invalid credential')))
+      return
+    }
+    if (!client.identity) {
+      options.stats().preAuthFrames++
+      return
+    }
+    if (typeof frame.stream === 'string' && typeof frame.n === 'number') {
+      const streams = options.stats().streams
+      const stream = (streams[frame.stream] ??= { last: 0, received: 0, errors: [] })
+      if (frame.n !== stream.last + 1) stream.errors.push(`expected ${stream.last + 1}, got ${frame.n}`)
+      stream.last = Math.max(stream.last, frame.n)
+      stream.received++
+    }
+    client.ws.send(JSON.stringify({ type: 'echo', data: frame }))
+    if (frame.type === 'chat' && typeof frame.text === 'string') {
+      const out = JSON.stringify({ type: 'chat', room: client.room, user: client.identity.user.name, text: frame.text.slice(0, 2000) })
+      for (const other of clients) if (other !== client && other.room === client.room && other.identity) other.ws.send(out)
+    }
+  }
+
+  async function onConnection(client: Client, req: IncomingMessage): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const jar = cookies(req)
+    const authorization = req.headers.authorization?.match(/^(?:Bearer|Token) (.+)$/)?.[1]
+    const bearer = bearerFromProtocols(req) ?? authorization
+    const ticket = url.searchParams.get('ticket')
+    const token = url.searchParams.get('token')
+    let identity: Identity | undefined
+    if (bearer) identity = await auth.verifyToken(bearer, bearerFromProtocols(req) ? 'subprotocol' : 'header')
+    else if (ticket) identity = auth.redeemTicket(ticket)
+    else if (token) identity = await auth.verifyToken(token, 'query')
+    else if (jar.sid || jar.JWT) {
+      identity = jar.sid ? auth.verifySession(jar.sid) : await auth.verifyToken(jar.JWT!, 'cookie')
+      if (identity) identity.via = 'cookie'
+      client.sid = jar.sid
+    } else {
+      // First-message mode: only an authenticate frame counts, and it must come in time.
+      const timer = setTimeout(() => {
+        if (client.identity || client.ws.readyState !== client.ws.OPEN) return
+        options.stats().refused++
+        log(`no authentication within ${options.authTimeoutMs} ms in ${client.room}`)
+        client.ws.close(4008, 'Authentication timeout')
+      }, options.authTimeoutMs)
+      client.ws.once('close', () => clearTimeout(timer))
+      return
+    }
+    if (identity) accept(client, identity, false)
+    else refuse(client, 401, 'Invalid or expired credential')
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      const match = ROOM_PATH.exec(new URL(req.url ?? '/', 'http://localhost').pathname)
+      if (!match) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+        return
+      }
+      const room = match[1] ?? 'lobby'
+      const stats = options.stats()
+      stats.attempts++
+      stats.attemptsByRoom[room] = (stats.attemptsByRoom[room] ?? 0) + 1
+      if (!options.accepting()) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n')
+        return
+      }
+      const origin = req.headers.origin
+      const jar = cookies(req)
+      const cookieOnly = !req.headers.authorization && !bearerFromProtocols(req) && !/[?&](token|ticket)=/.test(req.url ?? '') && Boolean(jar.sid || jar.JWT)
+      // Cross-site WebSocket hijacking: a foreign page's upgrade carries the victim's cookies.
+      const originProblem =
+        origin !== undefined && !options.allowedOrigins.has(origin)
+          ? `Origin ${origin} is not allowed`
+          : origin === undefined && cookieOnly
+            ? 'Cookie authentication needs an Origin header'
+            : undefined
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const client: Client = { ws, room }
+        ws.on('error', () => undefined)
+        if (originProblem) {
+          stats.originRefused++
+          log(`refused an upgrade to ${redactUrl(`http://server${req.url ?? '/'}`)}: ${originProblem}`)
+          ws.send(status(403, originProblem))
+          ws.close(4003, 'Origin not allowed')
+          return
+        }
+        clients.add(client)
+        ws.on('close', () => {
+          clients.delete(client)
+          clearTimeout(client.expiryTimer)
+        })
+        ws.on('message', (data, isBinary) => {
+          if (isBinary) {
+            if (client.identity) ws.send(data, { binary: true })
+            return
+          }
+          onMessage(client, data.toString())
+        })
+        void onConnection(client, req)
+      })
+    },
+    expireUser(user) {
+      for (const client of clients) if (client.identity?.user.name === user) refuse(client, 401, 'Token expired')
+    },
+    dropAll() {
+      for (const client of clients) client.ws.terminate()
+    },
+    clients: () => clients.size,
+    close() {
+      for (const client of clients) client.ws.terminate()
+      wss.close()
+    },
+  }
+}
