@@ -105,11 +105,12 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       case 'POST /api/session': {
         const user = auth.login(body.username, body.password)
         if (!user) return json(res, 401, { detail: 'Wrong username or password' })
+        const ttl = testMode && typeof body.ttl === 'number' ? body.ttl : undefined
         if (body.kind === 'jwt') {
-          const { token, expiresAt } = await auth.issueToken(user)
-          return json(res, 200, { user: { name: user.name }, expiresAt }, { 'set-cookie': cookieHeader('JWT', token, auth.tokenTtl) })
+          const { token, expiresAt } = await auth.issueToken(user, ttl)
+          return json(res, 200, { user: { name: user.name }, expiresAt }, { 'set-cookie': cookieHeader('JWT', token, ttl ?? auth.tokenTtl) })
         }
-        const sid = auth.createSession(user)
+        const sid = auth.createSession(user, ttl)
         return json(res, 200, { user: { name: user.name } }, { 'set-cookie': cookieHeader('sid', sid, 86_400) })
       }
       case 'POST /api/session/refresh': {
@@ -126,7 +127,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1]
         const identity = bearer ? await auth.verifyToken(bearer, 'ticket') : auth.verifySession(sessionOf(req))
         if (!identity) return json(res, 401, { detail: 'Sign in first' })
-        return json(res, 200, auth.issueTicket(identity.user))
+        return json(res, 200, auth.issueTicket(identity.user, identity.expiresAt))
       }
     }
     if (testMode) {

@@ -30,8 +30,8 @@ export class AuthStore {
   ])
   private readonly secret = randomBytes(32)
   private readonly refreshTokens = new Map<string, { user: string; issuedAt: number }>()
-  private readonly sessions = new Map<string, { user: string; issuedAt: number; expiresAt: number }>()
-  private readonly tickets = new Map<string, { user: string; expiresAt: number; issuedAt: number }>()
+  private readonly sessions = new Map<string, { user: string; ttl: number; expiresAt: number }>()
+  private readonly tickets = new Map<string, { user: string; expiresAt: number; issuedAt: number; socketExpiresAt: number }>()
   ticketsIssued = 0
 
   /** @param tokenTtl - access token and session lifetime, seconds. */
@@ -79,9 +79,10 @@ export class AuthStore {
     }
   }
 
-  createSession(user: User): string {
+  /** @param ttl - seconds a socket authenticated by this session may live before it must reconnect. */
+  createSession(user: User, ttl = this.tokenTtl): string {
     const sid = random()
-    this.sessions.set(sid, { user: user.name, issuedAt: Date.now(), expiresAt: Date.now() + this.tokenTtl * 1000 })
+    this.sessions.set(sid, { user: user.name, ttl, expiresAt: Date.now() + ttl * 1000 })
     return sid
   }
 
@@ -99,14 +100,15 @@ export class AuthStore {
   /** Sliding session: a cookie socket that refreshes gets a new expiry. */
   touchSession(sid: string): void {
     const session = this.sessions.get(sid)
-    if (session) session.expiresAt = Date.now() + this.tokenTtl * 1000
+    if (session) session.expiresAt = Date.now() + session.ttl * 1000
   }
 
-  issueTicket(user: User): { ticket: string; expires: number } {
+  /** @param socketExpiresAt - when a socket opened with this ticket must re-authenticate: the expiry of the credential that bought the ticket. */
+  issueTicket(user: User, socketExpiresAt: number): { ticket: string; expires: number } {
     this.ticketsIssued++
     const ticket = random()
     const expiresAt = Date.now() + 30_000
-    this.tickets.set(ticket, { user: user.name, expiresAt, issuedAt: Date.now() })
+    this.tickets.set(ticket, { user: user.name, expiresAt, issuedAt: Date.now(), socketExpiresAt })
     return { ticket, expires: Math.floor(expiresAt / 1000) }
   }
 
@@ -116,8 +118,7 @@ export class AuthStore {
     this.tickets.delete(ticket)
     const user = entry && this.users.get(entry.user)
     if (!entry || !user || entry.expiresAt <= Date.now() || entry.issuedAt < user.revokedBefore) return undefined
-    // A ticket opens a socket; the socket then lives as long as an access token would.
-    return { user, expiresAt: Date.now() + this.tokenTtl * 1000, via: 'ticket' }
+    return { user, expiresAt: entry.socketExpiresAt, via: 'ticket' }
   }
 
   /** Voids the user's access tokens and tickets now. */

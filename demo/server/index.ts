@@ -1,13 +1,13 @@
 /**
  * Starts the reference server: `tsx demo/server/index.ts`.
  * Environment: PORT (default 8080), HOST (127.0.0.1), TOKEN_TTL (seconds, default 60),
- * AUTHSOCKET_TEST_MODE=1 (test hooks; `npm run demo` turns it on for the page's buttons),
+ * AUTHSOCKET_TEST_MODE=1 or --test-hooks (test hooks; `npm run demo` turns them on for the page's buttons),
  * ALLOWED_ORIGINS (comma-separated extra origins).
  */
 import { startDemoServer } from './app.js'
 
 const port = Number(process.env.PORT ?? 8080)
-const testMode = process.env.AUTHSOCKET_TEST_MODE === '1'
+const testMode = process.env.AUTHSOCKET_TEST_MODE === '1' || process.argv.includes('--test-hooks')
 const server = await startDemoServer({
   port,
   host: process.env.HOST ?? '127.0.0.1',

@@ -1,0 +1,164 @@
+import { AuthSocket, cookie, firstMessage, fullJitter, queryToken, subprotocol, ticket, type ConnectionState, type CredentialProvider, type TokenContext } from 'authsocket'
+
+type ServerMsg = { type: 'echo'; data: unknown } | { type: 'chat'; room: string; user: string; text: string } | { type: 'error'; detail: string }
+type ClientMsg = { type: 'chat'; text: string }
+type Provider = 'ticket' | 'query' | 'firstMessage' | 'subprotocol' | 'cookie'
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
+
+interface Session {
+  user: string
+  token: string
+  refreshToken: string
+  expiresAt: number
+}
+let session: Session | undefined
+/** `?ttl=5` asks a test-mode server for 5-second credentials, to watch refreshes happen. */
+const ttl = Number(new URLSearchParams(location.search).get('ttl')) || undefined
+let socket: AuthSocket<ServerMsg, ClientMsg> | undefined
+let expiresAt: number | undefined
+let lifetime = 0
+const counts = { refreshes: 0, reconnects: 0, messages: 0 }
+
+async function post<T>(path: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), credentials: 'same-origin' })
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`)
+  return response.json() as Promise<T>
+}
+
+/** The app's token source: refreshes when the SDK says the token is expiring or was refused. */
+async function accessToken({ reason }: TokenContext): Promise<string> {
+  if (!session) throw new Error('not signed in')
+  if (reason === 'expiring' || reason === 'rejected' || session.expiresAt - Date.now() < 5_000) {
+    const next = await post<Session>('/api/refresh', { refreshToken: session.refreshToken, ttl })
+    session = { ...next, user: session.user }
+    log('token', `refreshed (${reason})`)
+  }
+  return session.token
+}
+
+function provider(kind: Provider): CredentialProvider {
+  switch (kind) {
+    case 'ticket':
+      return ticket({ endpoint: '/api/ws-ticket', token: accessToken })
+    case 'query':
+      return queryToken({ token: accessToken })
+    case 'firstMessage':
+      return firstMessage({ token: accessToken })
+    case 'subprotocol':
+      return subprotocol({ token: accessToken })
+    case 'cookie':
+      return cookie({ beforeConnect: () => post('/api/session/refresh').then(() => undefined) })
+  }
+}
+
+function log(type: string, detail = ''): void {
+  const item = document.createElement('li')
+  item.dataset.type = type
+  const time = new Date().toLocaleTimeString([], { hour12: false }) + '.' + String(Date.now() % 1000).padStart(3, '0')
+  item.innerHTML = `<time></time><b></b><span></span>`
+  item.querySelector('time')!.textContent = time
+  item.querySelector('b')!.textContent = type
+  item.querySelector('span')!.textContent = detail
+  const timeline = $('timeline')
+  timeline.prepend(item)
+  while (timeline.children.length > 200) timeline.lastChild!.remove()
+}
+
+function chat(line: string, kind: 'me' | 'them' | 'system'): void {
+  const item = document.createElement('li')
+  item.className = kind
+  item.textContent = line
+  const list = $('chat-log')
+  list.append(item)
+  list.scrollTop = list.scrollHeight
+}
+
+function showState(state: ConnectionState): void {
+  for (const li of $('states').querySelectorAll('li')) li.classList.toggle('current', li.dataset.state === state)
+  document.body.dataset.state = state
+  const live = state !== 'closed' && state !== 'failed' && state !== 'idle'
+  $<HTMLButtonElement>('connect-btn').disabled = !session || live
+  $<HTMLButtonElement>('disconnect-btn').disabled = !live
+  $<HTMLButtonElement>('expire-btn').disabled = state !== 'open'
+  $<HTMLButtonElement>('drop-btn').disabled = state !== 'open'
+}
+
+function render(): void {
+  for (const [key, value] of Object.entries(counts)) $(key).textContent = String(value)
+  $('queued').textContent = String(socket?.queued ?? 0)
+  const left = expiresAt === undefined ? undefined : Math.max(0, expiresAt - Date.now())
+  $('countdown').textContent = left === undefined ? '–' : `${(left / 1000).toFixed(1)} s`
+  $('bar-fill').style.width = left === undefined || !lifetime ? '0%' : `${Math.min(100, (left / lifetime) * 100)}%`
+  requestAnimationFrame(render)
+}
+
+function connect(): void {
+  socket?.close()
+  const room = $<HTMLInputElement>('room').value || 'lobby'
+  const kind = $<HTMLSelectElement>('provider').value as Provider
+  $('room-name').textContent = `#${room}`
+  const next = new AuthSocket<ServerMsg, ClientMsg>(`/ws/rooms/${room}`, { credentials: provider(kind), refreshMargin: 10_000, retryDelay: fullJitter({ base: 500, cap: 10_000 }) })
+  socket = next
+  ;(window as unknown as { demoSocket: unknown }).demoSocket = next
+  next.on('state', ({ state, previous }) => {
+    showState(state)
+    log('state', `${previous} → ${state}`)
+    if (state === 'reconnecting') counts.reconnects++
+  })
+  next.on('connecting', ({ attempt, url, reason }) => log('connecting', `#${attempt} ${url} (${reason})`))
+  next.on('authenticated', (e) => {
+    expiresAt = e.expiresAt
+    lifetime = e.expiresAt ? e.expiresAt - Date.now() : 0
+    log('authenticated', `${JSON.stringify(e.user)}${e.inBand ? ' in band' : ''}`)
+  })
+  next.on('unauthenticated', ({ status, detail, willRetry }) => log('unauthenticated', `${status} ${detail ?? ''}${willRetry ? ' (retrying)' : ''}`))
+  next.on('refresh', ({ inBand }) => {
+    counts.refreshes++
+    log('refresh', inBand ? 'in band' : 'by reconnect')
+  })
+  next.on('close', ({ code, reason, willRetry }) => log('close', `${code} ${reason}${willRetry ? ' (will retry)' : ''}`))
+  next.on('error', (e) => log('error', `${e.code}: ${e.message}`))
+  next.on('message', (msg) => {
+    counts.messages++
+    if (msg.type === 'chat') chat(`${msg.user}: ${msg.text}`, 'them')
+    else if (msg.type === 'echo') chat(`me: ${(msg.data as ClientMsg).text}`, 'me')
+    else chat(msg.detail, 'system')
+  })
+  showState(next.state)
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const username = $<HTMLSelectElement>('username').value
+  const password = $<HTMLInputElement>('password').value
+  try {
+    const tokens = await post<Session>('/api/login', { username, password, ttl })
+    await post('/api/session', { username, password, ttl }) // the cookie provider's session
+    session = { ...tokens, user: username }
+    $('who').textContent = `Signed in as ${username}. Pick a provider and connect.`
+    $('who').classList.add('ok')
+    log('signed in', username)
+    showState(socket?.state ?? 'idle')
+  } catch (error) {
+    $('who').textContent = `Sign-in failed: ${(error as Error).message}`
+  }
+})
+$('username').addEventListener('change', () => ($<HTMLInputElement>('password').value = $<HTMLSelectElement>('username').value))
+$('connect-btn').addEventListener('click', connect)
+$('disconnect-btn').addEventListener('click', () => socket?.close())
+$('expire-btn').addEventListener('click', () => void post('/test/expire', { username: session?.user }).then(() => log('server', 'token expired now')))
+$('drop-btn').addEventListener('click', () => void post('/test/drop').then(() => log('server', 'dropped every socket')))
+$('chat-form').addEventListener('submit', (event) => {
+  event.preventDefault()
+  const input = $<HTMLInputElement>('chat-input')
+  if (!input.value || !socket) return
+  try {
+    socket.send({ type: 'chat', text: input.value })
+    input.value = ''
+  } catch (error) {
+    log('error', (error as Error).message)
+  }
+})
+showState('idle')
+render()

@@ -1,0 +1,43 @@
+import { expect, type APIRequestContext, type Page } from '@playwright/test'
+
+export interface ServerStats {
+  attempts: number
+  attemptsByRoom: Record<string, number>
+  authenticated: number
+  refused: number
+  originRefused: number
+  preAuthFrames: number
+  inBandReauths: number
+  ticketsIssued: number
+  openSockets: number
+  streams: Record<string, { last: number; received: number; errors: string[] }>
+}
+
+export async function resetServer(request: APIRequestContext): Promise<void> {
+  expect((await request.post('/test/reset')).ok()).toBe(true)
+}
+
+export async function serverStats(request: APIRequestContext): Promise<ServerStats> {
+  return (await request.get('/test/stats')).json()
+}
+
+/** Signs in on the demo page and connects with `provider`, through the UI. */
+export async function connectInDemo(page: Page, provider: string, options: { user?: string; room?: string; ttl?: number } = {}): Promise<void> {
+  await page.goto(options.ttl ? `/?ttl=${options.ttl}` : '/')
+  const user = options.user ?? 'alice'
+  await page.selectOption('#username', user)
+  await page.fill('#password', user)
+  await page.click('#login')
+  await expect(page.locator('#who')).toContainText(`Signed in as ${user}`)
+  await page.selectOption('#provider', provider)
+  await page.fill('#room', options.room ?? 'lobby')
+  await page.click('#connect-btn')
+}
+
+export const state = (page: Page) => page.locator('body')
+
+/** A page with only the IIFE bundle: `window.AuthSocket` and a sign-in helper. */
+export async function bundlePage(page: Page): Promise<void> {
+  await page.goto('/cdn.html?manual')
+  await expect(page.locator('#log')).toContainText('manual mode')
+}

@@ -1,0 +1,36 @@
+import { expect, test } from '@playwright/test'
+import { bundlePage, connectInDemo, resetServer, serverStats, state } from './helpers.js'
+
+test.beforeEach(async ({ request }) => resetServer(request))
+
+for (const provider of ['ticket', 'query', 'firstMessage', 'subprotocol', 'cookie']) {
+  test(`${provider}: sign in, connect, authenticated, echo round trip`, async ({ page, request }) => {
+    await connectInDemo(page, provider)
+    await expect(state(page)).toHaveAttribute('data-state', 'open')
+    await expect(page.locator('#timeline')).toContainText('authenticated')
+    await page.fill('#chat-input', `hello via ${provider}`)
+    await page.click('#send')
+    await expect(page.locator('#chat-log li.me')).toHaveText(`me: hello via ${provider}`)
+    const stats = await serverStats(request)
+    expect(stats.authenticated).toBe(1)
+    expect(stats.preAuthFrames).toBe(0)
+    // Nothing the page shows holds a credential: URLs are redacted.
+    const shown = await page.locator('#timeline').innerText()
+    expect(shown).not.toMatch(/eyJ[\w-]{10,}/)
+    if (provider === 'query' || provider === 'ticket') expect(shown).toContain(`${provider === 'query' ? 'token' : 'ticket'}=REDACTED`)
+  })
+}
+
+test('header() refuses to run in a browser and says what to use instead', async ({ page }) => {
+  await bundlePage(page)
+  const message = await page.evaluate(() => {
+    const { AuthSocket } = window as unknown as { AuthSocket: any }
+    try {
+      new AuthSocket('/ws', { credentials: AuthSocket.header({ token: 'x' }) })
+      return 'no error'
+    } catch (error) {
+      return `${(error as { code: string }).code}: ${(error as Error).message}`
+    }
+  })
+  expect(message).toMatch(/^UNSUPPORTED_ENVIRONMENT: .*Use subprotocol\(\) or ticket\(\)/)
+})
