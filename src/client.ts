@@ -30,6 +30,8 @@ interface Attempt {
   awaitingVerdict: boolean
   /** The server accepts in-band re-authentication on this socket. */
   reauth: boolean
+  /** HTTP status of a refused upgrade, when the WebSocket implementation says (Node's ws does). */
+  handshakeStatus?: number
   /** Set when the outcome is already decided (and counted) before the close arrives. */
   failure?: FailureClass
   /** Closed by us to refresh or reconnect: not a failure. */
@@ -112,6 +114,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
   private readonly authTimeout: number
   private readonly maxAuthFailures: number
   private readonly retryAttempts: number
+  private readonly maxHandshakeFailures: number
   private readonly retryDelay: RetryDelay
   private readonly refreshMargin: number
   private readonly maxMessageSize: number
@@ -128,6 +131,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
   /** Consecutive failed attempts: drives the backoff. */
   private retries = 0
   private authFailures = 0
+  /** Consecutive attempts that closed before opening. */
+  private handshakeFailures = 0
   private attemptCount = 0
   private run = new AbortController()
   private refreshTimer: ReturnType<typeof setTimeout> | undefined
@@ -170,6 +175,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.authTimeout = positive('authTimeout', options.authTimeout, 10_000)
     this.maxAuthFailures = positive('maxAuthFailures', options.maxAuthFailures, 3)
     this.retryAttempts = positive('retryAttempts', options.retryAttempts, Infinity, true)
+    this.maxHandshakeFailures = positive('maxHandshakeFailures', options.maxHandshakeFailures, this.confirm === 'open' ? 5 : Infinity)
     this.retryDelay = options.retryDelay ?? fullJitter()
     this.refreshMargin = positive('refreshMargin', options.refreshMargin, 30_000, true)
     this.maxMessageSize = positive('maxMessageSize', options.maxMessageSize, 1 << 20)
@@ -270,6 +276,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.run = new AbortController()
     this.retries = 0
     this.authFailures = 0
+    this.handshakeFailures = 0
     this.lastError = undefined
     this.setState('connecting')
     this.unwatchWake = watchWake((cause) => this.onWake(cause))
@@ -371,13 +378,17 @@ export class AuthSocket<In = unknown, Out = unknown> {
     socket.addEventListener('open', () => this.onOpen(attempt, prepared.greeting))
     socket.addEventListener('message', (event: MessageEvent) => this.onFrame(attempt, event.data))
     socket.addEventListener('close', (event: CloseEvent) => this.onClose(attempt, event.code, event.reason))
-    // Browsers give errors no detail; the close that always follows carries what there is.
-    socket.addEventListener('error', () => undefined)
+    // Browsers give errors no detail and a close always follows; Node's ws names the HTTP status of a refused upgrade.
+    socket.addEventListener('error', (event: { message?: unknown }) => {
+      const status = /Unexpected server response: (\d{3})/.exec(String(event?.message ?? ''))?.[1]
+      if (status) attempt.handshakeStatus = Number(status)
+    })
   }
 
   private onOpen(attempt: Attempt, greeting: string | undefined): void {
     if (attempt !== this.current || this.stopped()) return
     attempt.opened = true
+    this.handshakeFailures = 0
     this.setState('authenticating')
     this.emit('open', { url: attempt.url })
     if (greeting !== undefined) attempt.socket.send(greeting)
@@ -511,7 +522,9 @@ export class AuthSocket<In = unknown, Out = unknown> {
     }
     let cls = attempt.failure
     if (cls === undefined) {
-      cls = this.classify({ kind: 'close', code, reason, opened: attempt.opened })
+      cls = this.classify(
+        attempt.handshakeStatus !== undefined && !attempt.opened ? { kind: 'handshake', status: attempt.handshakeStatus } : { kind: 'close', code, reason, opened: attempt.opened },
+      )
       if (cls === 'unauthorized') this.authFailures++
       if (cls !== 'network') this.emit('unauthenticated', { status: code, detail: reason || undefined, willRetry: !this.isTerminal(cls) })
     }
@@ -520,6 +533,15 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.emit('close', { code, reason, willRetry: !terminal && retriesLeft, wasAuthenticated })
     if (terminal) {
       if (attempt.failure === undefined) this.fail(this.refusal(cls, code, reason || undefined))
+      return
+    }
+    if (!attempt.opened && ++this.handshakeFailures >= this.maxHandshakeFailures) {
+      this.fail(
+        new AuthSocketError(
+          'HANDSHAKE_REFUSED',
+          `${this.handshakeFailures} attempts in a row closed before opening (last close ${code}). With confirm: 'open' that is how plain Channels refuses a credential (browsers hide the HTTP status): sign in again, then call reconnect(). If the server may just be down, raise maxHandshakeFailures.`,
+        ),
+      )
       return
     }
     if (cls === 'unauthorized') this.reason = 'rejected'

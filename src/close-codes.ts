@@ -38,9 +38,15 @@ export type FailureClass = 'unauthorized' | 'forbidden' | 'network'
 export type Failure =
   | { kind: 'frame'; status: number; detail?: string }
   | { kind: 'close'; code: number; reason: string; opened: boolean }
+  /** The upgrade was refused with this HTTP status. Only Node's `ws` reports it; browsers show a bare close 1006. */
+  | { kind: 'handshake'; status: number }
 
 /** The default classification. Override single cases with the `classify` option. */
 export function classifyFailure(failure: Failure): FailureClass {
+  if (failure.kind === 'handshake') {
+    // Daphne answers 403 to any refusal before accept(), "not signed in" included: retry with a fresh credential.
+    return failure.status === 401 || failure.status === 403 ? 'unauthorized' : 'network'
+  }
   if (failure.kind === 'frame') {
     if (failure.status === 403) return 'forbidden'
     if (failure.status === 401) return 'unauthorized'

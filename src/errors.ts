@@ -23,6 +23,8 @@ export type AuthSocketErrorCode =
   | 'AUTH_TIMEOUT'
   /** Too many consecutive authentication failures; the client stopped. */
   | 'AUTH_FAILURES_EXHAUSTED'
+  /** `maxHandshakeFailures` attempts in a row closed before opening; the client stopped. */
+  | 'HANDSHAKE_REFUSED'
   /** `retryAttempts` consecutive connection attempts failed; the client stopped. */
   | 'RETRIES_EXHAUSTED'
   /** `send()` would exceed `maxQueueSize`. The message was not queued. */

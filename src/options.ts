@@ -44,6 +44,13 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
   maxAuthFailures?: number
   /** Consecutive failed attempts after which the client stops (`failed`). Default `Infinity`: a tab should recover whenever the network does. */
   retryAttempts?: number
+  /**
+   * Attempts in a row that close before opening after which the client stops (`failed`,
+   * `HANDSHAKE_REFUSED`). Default 5 with `confirm: 'open'`, where a refused handshake is how
+   * plain Channels says no and browsers hide the HTTP status; `Infinity` with `confirm: 'frame'`,
+   * where the server answers refusals with a frame and a bare failure means the network.
+   */
+  maxHandshakeFailures?: number
   /** Delay before each retry. Default `fullJitter()`: 0 to 1 s, doubling to a 30 s cap, random every time. */
   retryDelay?: RetryDelay
   /** Ms an attempt may take to open before it counts as a network failure. Default 10 000. */

@@ -27,6 +27,7 @@ describe('close code classification', () => {
     expect(classifyFailure({ kind: 'frame', status: 401 })).toBe('unauthorized')
     expect(classifyFailure({ kind: 'frame', status: 403 })).toBe('forbidden')
     expect(classifyFailure({ kind: 'frame', status: 500 })).toBe('network')
+    expect([401, 403, 404, 503].map((status) => classifyFailure({ kind: 'handshake', status }))).toEqual(['unauthorized', 'unauthorized', 'network', 'network'])
     expect(CloseCode.Unauthorized).toBe(4001)
   })
 })
@@ -75,10 +76,20 @@ describe('close codes on the wire', () => {
     expect(server.connections).toHaveLength(3)
   })
 
-  it('a handshake refusal (HTTP 401, close 1006 before open) is a network failure: backoff and a fresh credential, never a storm', async () => {
+  it('a handshake refused with 401 or 403 (Node sees the status) is retried with fresh credentials, then fails: no loop', async () => {
+    let upgrades = 0
+    server = await startServer({ onUpgrade: () => upgrades++, refuseUpgrade: () => (upgrades % 2 ? 403 : 401) })
+    const socket = open(server.url)
+    await expect(socket.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
+    await delay(100)
+    expect(upgrades).toBe(3)
+  })
+
+  it('a bare failure before open (HTTP 503, close 1006) is a network failure: backoff on every attempt, a fresh credential, never a storm', async () => {
     let upgrades = 0
     const delays: number[] = []
-    server = await startServer({ onUpgrade: () => upgrades++, refuseUpgrade: () => 401 })
+    const tokens = new Set<string>()
+    server = await startServer({ onUpgrade: (req) => (upgrades++, tokens.add(new URL(req.url!, 'http://x').searchParams.get('token')!)), refuseUpgrade: () => 503 })
     const socket = open(server.url, {
       retryAttempts: 4,
       retryDelay: (n) => {
@@ -90,10 +101,23 @@ describe('close codes on the wire', () => {
     socket.on('close', (c) => closes.push(c.code))
     await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
     expect(upgrades).toBe(5)
+    expect(tokens.size).toBe(5)
     expect(delays).toEqual([1, 2, 3, 4])
     expect(closes.every((c) => c === 1006)).toBe(true)
     await delay(100)
     expect(upgrades).toBe(5)
+  })
+
+  it("with confirm: 'open', maxHandshakeFailures attempts that never open stop the client (HANDSHAKE_REFUSED)", async () => {
+    let upgrades = 0
+    server = await startServer({ onUpgrade: () => upgrades++, refuseUpgrade: () => 503 })
+    const socket = open(server.url, { confirm: 'open' })
+    const error = await socket.ready.catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'HANDSHAKE_REFUSED', message: expect.stringMatching(/5 attempts in a row closed before opening/) })
+    expect(upgrades).toBe(5)
+    const three = open(server.url, { confirm: 'open', maxHandshakeFailures: 3 })
+    await expect(three.ready).rejects.toMatchObject({ code: 'HANDSHAKE_REFUSED' })
+    expect(upgrades).toBe(8)
   })
 
   it('full jitter: every delay is random within [0, min(cap, base * 2^(n-1))]', () => {
