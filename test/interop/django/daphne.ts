@@ -1,0 +1,63 @@
+/** Starts the interop Django Channels app under daphne on a free 127.0.0.1 port, for one test file. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export interface Daphne {
+  http: string
+  ws: string
+  origin: string
+  stop(): Promise<void>
+}
+
+export async function startDaphne(): Promise<Daphne> {
+  const port = await freePort()
+  const child: ChildProcess = spawn('bash', [join(here, 'serve.sh'), String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  const http = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`daphne exited (${child.exitCode}). Is Django Channels installed for /usr/bin/python3? Run node scripts/django.mjs --ensure.\n${stderr.slice(-2000)}`)
+    }
+    try {
+      if ((await fetch(`${http}/health`)).ok) break
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`daphne did not answer on ${http} within 60 s\n${stderr.slice(-2000)}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return {
+    http,
+    ws: `ws://127.0.0.1:${port}`,
+    origin: http,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+/** POSTs JSON (or a form body) and returns the parsed answer and the Set-Cookie header. */
+export async function post(url: string, body: Record<string, unknown>, form = false) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
+    body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
+  })
+  return { status: response.status, json: (await response.json()) as Record<string, any>, cookies: response.headers.getSetCookie() }
+}

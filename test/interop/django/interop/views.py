@@ -1,0 +1,89 @@
+import json
+import os
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib.auth import authenticate, login
+from django.core.cache import cache
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.tokens import AccessToken
+
+BUNDLE = Path(os.environ.get("SDK_BUNDLE", Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js"))
+
+
+def _credentials(request):
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = {}
+    return body, authenticate(username=body.get("username"), password=body.get("password"))
+
+
+def _access(user, ttl):
+    token = AccessToken.for_user(user)
+    if ttl:
+        token.set_exp(lifetime=timedelta(seconds=float(ttl)))
+    return str(token), token["exp"]
+
+
+@csrf_exempt
+def jwt_login(request):
+    """POST {username, password, ttl?} -> {access, exp}: a simplejwt access token, `ttl` seconds if given."""
+    body, user = _credentials(request)
+    if user is None:
+        return JsonResponse({"detail": "No active account found with the given credentials"}, status=401)
+    access, exp = _access(user, body.get("ttl"))
+    return JsonResponse({"access": access, "exp": exp})
+
+
+@csrf_exempt
+def session_login(request):
+    """POST {username, password} -> sessionid cookie (Django's own login)."""
+    _, user = _credentials(request)
+    if user is None:
+        return JsonResponse({"detail": "Wrong username or password"}, status=401)
+    login(request, user)
+    return JsonResponse({"user": user.username})
+
+
+@csrf_exempt
+def jwt_cookie_login(request):
+    """POST {username, password, ttl?} -> a JWT in the HttpOnly `JWT` cookie."""
+    body, user = _credentials(request)
+    if user is None:
+        return JsonResponse({"detail": "Wrong username or password"}, status=401)
+    access, exp = _access(user, body.get("ttl"))
+    response = JsonResponse({"user": user.username, "exp": exp})
+    response.set_cookie("JWT", access, httponly=True, samesite="Lax")
+    return response
+
+
+@api_view(["POST"])
+@authentication_classes([TokenAuthentication, JWTAuthentication])
+@permission_classes([IsAuthenticated])
+def ws_ticket(request):
+    """POST with `Authorization: Token <key>` or `Bearer <jwt>` -> a single-use ticket valid 30 s."""
+    ticket = secrets.token_urlsafe(24)
+    cache.set(f"ws-ticket:{ticket}", request.user.id, 30)
+    return Response({"ticket": ticket, "expires": int(time.time()) + 30})
+
+
+def page(request):
+    """A page on this origin for the browser tests: it loads the SDK's IIFE bundle."""
+    return HttpResponse('<!doctype html><meta charset="utf-8"><title>interop</title><script src="/sdk.js"></script><p>ready</p>')
+
+
+def sdk(request):
+    return FileResponse(open(BUNDLE, "rb"), content_type="text/javascript")
+
+
+def health(request):
+    return HttpResponse("ok")
