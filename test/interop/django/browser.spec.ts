@@ -1,0 +1,123 @@
+/**
+ * authsocket in Chromium against the Django Channels interop app, loaded from one script tag on
+ * the app's own origin (so cookies and the Origin check behave as in production).
+ */
+import { expect, test, type Page } from '@playwright/test'
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/page/')
+  await page.waitForFunction(() => 'AuthSocket' in window)
+})
+
+/** Runs `body` in the page with `AuthSocket`, `post` and `events(socket)` in scope. */
+function inPage<T>(page: Page, body: string): Promise<T> {
+  return page.evaluate(`(async () => {
+    const post = (path, data) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) }).then((r) => r.json())
+    const postForm = (path, data) => fetch(path, { method: 'POST', body: new URLSearchParams(data) }).then((r) => r.json())
+    const echo = (socket) => new Promise((resolve) => { const off = socket.on('message', (m) => { off(); resolve(m) }); socket.send({ hello: 'django' }) })
+    const outcome = (socket) => socket.ready.then(() => 'authenticated', (e) => e.code + (e.detail ? ': ' + e.detail : ''))
+    ${body}
+  })()`) as Promise<T>
+}
+
+test('session cookie (AuthMiddlewareStack): authenticated and echo', async ({ page }) => {
+  const reply = await inPage(page, `
+    await post('/api/session/', { username: 'alice', password: 'alice' })
+    const socket = new AuthSocket('/ws/session/', { credentials: AuthSocket.cookie() })
+    await socket.ready
+    return echo(socket)`)
+  expect(reply).toEqual({ type: 'echo', data: { hello: 'django' } })
+})
+
+test("not logged in: DRF's 403 fails at once; classify maps it to a bounded retry", async ({ page }) => {
+  const result = await inPage(page, `
+    const a = await outcome(new AuthSocket('/ws/session/', { credentials: AuthSocket.cookie() }))
+    const retried = new AuthSocket('/ws/session/', { credentials: AuthSocket.cookie(), retryDelay: () => 50,
+      classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined) })
+    let attempts = 0
+    retried.on('connecting', () => attempts++)
+    return [a, await outcome(retried), attempts]`)
+  expect(result).toEqual(['FORBIDDEN: Authentication credentials were not provided.', 'AUTH_FAILURES_EXHAUSTED', 3])
+})
+
+test('DRF Token in the query string: a bad token is retried with a fresh one', async ({ page }) => {
+  const result = await inPage(page, `
+    const { token } = await postForm('/api/token/', { username: 'alice', password: 'alice' })
+    const reasons = []
+    const socket = new AuthSocket('/ws/token/', { retryDelay: () => 50, credentials: AuthSocket.queryToken({ token: ({ reason }) => (reasons.push(reason), reason === 'initial' ? 'bad' : token) }) })
+    await socket.ready
+    return [reasons, await echo(socket)]`)
+  expect(result).toEqual([['initial', 'rejected'], { type: 'echo', data: { hello: 'django' } }])
+})
+
+test('JWT cookie with camelCase frames', async ({ page }) => {
+  const expiresAt = await inPage(page, `
+    const { exp } = await post('/api/jwt-cookie/', { username: 'alice', password: 'alice' })
+    const socket = new AuthSocket('/ws/jwt-cookie/', { credentials: AuthSocket.cookie() })
+    const auth = await new Promise((resolve) => socket.on('authenticated', resolve))
+    return auth.expiresAt === exp * 1000`)
+  expect(expiresAt).toBe(true)
+})
+
+test('JWT in the query string: 2-second tokens refreshed in band 3 times, no error, no reconnect', async ({ page }) => {
+  const result = await inPage(page, `
+    const socket = new AuthSocket('/ws/jwt/', { refreshMargin: 600,
+      credentials: AuthSocket.queryToken({ token: async () => (await post('/api/jwt/', { username: 'alice', password: 'alice', ttl: 2 })).access }) })
+    const seen = { inBand: [], errors: [], connects: 0 }
+    socket.on('authenticated', (a) => seen.inBand.push(a.inBand))
+    socket.on('error', (e) => seen.errors.push(e.code))
+    socket.on('connecting', () => seen.connects++)
+    await new Promise((resolve) => { const t = setInterval(() => seen.inBand.length >= 4 && (clearInterval(t), resolve()), 50) })
+    await echo(socket)
+    return seen`)
+  expect(result).toEqual({ inBand: [false, true, true, true], errors: [], connects: 1 })
+})
+
+test('token in the first message', async ({ page }) => {
+  const reply = await inPage(page, `
+    const { token } = await postForm('/api/token/', { username: 'alice', password: 'alice' })
+    const socket = new AuthSocket('/ws/first/', { credentials: AuthSocket.firstMessage({ token, frame: (t) => ({ token: t }) }) })
+    await socket.ready
+    return echo(socket)`)
+  expect(reply).toEqual({ type: 'echo', data: { hello: 'django' } })
+})
+
+test('single-use ticket: fresh per attempt; a reused one is refused', async ({ page }) => {
+  const result = await inPage(page, `
+    const { access } = await post('/api/jwt/', { username: 'alice', password: 'alice' })
+    const socket = new AuthSocket('/ws/ticket/', { credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket/', token: access }) })
+    await socket.ready
+    socket.reconnect()
+    await new Promise((resolve) => socket.on('authenticated', resolve))
+    const { ticket } = await fetch('/api/ws-ticket/', { method: 'POST', headers: { authorization: 'Bearer ' + access } }).then((r) => r.json())
+    const reuse = { kind: 'reused', prepare: async (ctx) => ({ url: ctx.url + '?ticket=' + ticket, secretParams: ['ticket'] }) }
+    const first = await outcome(new AuthSocket('/ws/ticket/', { credentials: reuse }))
+    const second = await outcome(new AuthSocket('/ws/ticket/', { credentials: reuse, maxAuthFailures: 1 }))
+    return [first, second]`)
+  expect(result).toEqual(['authenticated', 'AUTH_FAILURES_EXHAUSTED'])
+})
+
+test('forbidden room: bob stops with the detail after one attempt', async ({ page }) => {
+  const result = await inPage(page, `
+    const { access } = await post('/api/jwt/', { username: 'bob', password: 'bob' })
+    const socket = new AuthSocket('/ws/rooms/staff/', { credentials: AuthSocket.queryToken({ token: access }) })
+    let attempts = 0
+    socket.on('connecting', () => attempts++)
+    const result = await outcome(socket)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    return [result, attempts]`)
+  expect(result).toEqual(['FORBIDDEN: You may not join this room', 1])
+})
+
+test("plain Channels refusing at the handshake (the browser sees close 1006) does not loop: confirm: 'open' stops after maxHandshakeFailures", async ({ page }) => {
+  const result = await inPage(page, `
+    const { token } = await postForm('/api/token/', { username: 'alice', password: 'alice' })
+    const good = new AuthSocket('/ws/plain/', { confirm: 'open', credentials: AuthSocket.queryToken({ token }) })
+    await good.ready
+    const reply = await echo(good)
+    const bad = new AuthSocket('/ws/plain/', { confirm: 'open', retryDelay: () => 50, credentials: AuthSocket.queryToken({ token: 'bad' }) })
+    const closes = []
+    bad.on('close', (c) => closes.push(c.code))
+    return [reply.type, await outcome(bad), closes]`)
+  expect(result).toEqual(['echo', 'HANDSHAKE_REFUSED', [1006, 1006, 1006, 1006, 1006]])
+})
