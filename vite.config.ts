@@ -16,11 +16,18 @@ export default defineConfig(({ mode }) => ({
           sourcemap: true,
           minify: false,
           lib: {
-            entry: { index: 'src/index.ts' },
+            entry: { index: 'src/index.ts', react: 'src/react.ts' },
             formats: ['es', 'cjs'],
             fileName: (format, name) => `${name}.${format === 'es' ? 'js' : 'cjs'}`,
           },
-          rolldownOptions: { external: ['reconnecting-websocket', 'jwt-decode', 'mitt', 'react'] },
+          rolldownOptions: {
+            external: ['reconnecting-websocket', 'jwt-decode', 'mitt', 'react'],
+            // The hook and the core share one AuthSocket class: a named chunk both entries import.
+            output: [
+              { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'shared/[name].js' },
+              { format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name].cjs' },
+            ],
+          },
         },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/types/**/*.test.ts'],

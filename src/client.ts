@@ -12,6 +12,7 @@ import { jwtExpiry, refreshDelay, watchWake } from './expiry.js'
 import { chanxStatus, type AuthVerdict, type StatusParser } from './frames.js'
 import type { AuthSocketEvents, AuthSocketOptions, ConnectionState, Serializer } from './options.js'
 import { Outbox, type WireData } from './outbox.js'
+import { observableKey, toObservable, type MessageObservable } from './observable.js'
 import { redactUrl } from './redact.js'
 import { fullJitter, type RetryDelay } from './retry.js'
 import { Transport, type WebSocketConstructor, type WebSocketLike } from './transport.js'
@@ -220,6 +221,28 @@ export class AuthSocket<In = unknown, Out = unknown> {
     if (this.currentState === 'failed') return Promise.reject(this.lastError)
     if (this.currentState === 'closed') return Promise.reject(new AuthSocketError('NOT_CONNECTED', 'The socket is closed; call reconnect() first.'))
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }))
+  }
+
+  /**
+   * Incoming messages as an Observable: `from(socket.messages())` in RxJS (or just `from(socket)`).
+   * It errors with the reason if the socket ends `failed`, and completes on `close()`.
+   */
+  messages(): MessageObservable<In> {
+    return toObservable<In>((next, error, complete) => {
+      const offs = [
+        this.on('message', next),
+        this.on('state', ({ state }) => {
+          if (state === 'failed') error(this.lastError)
+          else if (state === 'closed') complete()
+        }),
+      ]
+      return () => offs.forEach((off) => off())
+    })
+  }
+
+  /** Lets RxJS's `from(socket)` (and other Observable libraries) read the messages. */
+  [observableKey](): MessageObservable<In> {
+    return this.messages()
   }
 
   /** Listens to an event. Returns a function that removes the listener. */

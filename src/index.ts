@@ -14,3 +14,4 @@ export { firstMessage, type FirstMessageOptions } from './credentials/first-mess
 export { ticket, type TicketOptions, type Ticket } from './credentials/ticket.js'
 export { subprotocol, type SubprotocolOptions } from './credentials/subprotocol.js'
 export { header, type HeaderOptions } from './credentials/header.js'
+export type { MessageObservable, MessageObserver, Subscription } from './observable.js'

@@ -19,8 +19,8 @@ export interface DemoServerOptions {
   testMode?: boolean
   /** Origins allowed besides the server's own. */
   extraOrigins?: string[]
-  /** Folders served as static files, first match wins. */
-  staticDirs?: string[]
+  /** `[urlPrefix, folder]` pairs served as static files, first match wins. */
+  staticDirs?: [string, string][]
   log?: (line: string) => void
 }
 
@@ -159,11 +159,12 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     json(res, 404, { detail: 'Not found' })
   }
 
-  const roots = (options.staticDirs ?? []).map((dir) => resolve(dir))
+  const mounts = (options.staticDirs ?? []).map(([prefix, dir]) => [prefix, resolve(dir)] as const)
   function serveStatic(res: ServerResponse, path: string): void {
-    const relative = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '')
-    for (const root of roots) {
-      const file = join(root, relative)
+    for (const [prefix, root] of mounts) {
+      if (!path.startsWith(prefix)) continue
+      const rest = path.slice(prefix.length - 1)
+      const file = join(root, normalize(rest === '/' || rest.endsWith('/') ? `${rest}index.html` : rest))
       if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) continue
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' })
       createReadStream(file).pipe(res)

@@ -14,7 +14,11 @@ const server = await startDemoServer({
   tokenTtl: Number(process.env.TOKEN_TTL ?? 60),
   testMode,
   extraOrigins: (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
-  staticDirs: ['demo/dist', 'dist'],
+  staticDirs: [
+    ['/', 'demo/dist'],
+    ['/', 'dist'],
+    ['/examples/', 'examples'],
+  ],
 })
 console.log(`
   authsocket demo  ${server.url}

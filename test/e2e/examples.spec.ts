@@ -1,0 +1,30 @@
+import { expect, test } from '@playwright/test'
+import { resetServer, serverStats } from './helpers.js'
+
+test.beforeEach(async ({ request }) => resetServer(request))
+
+test('React example: one connection under StrictMode, messages flow, unmount closes the socket', async ({ page, request }) => {
+  await page.goto('/examples/react/dist/index.html')
+  await expect(page.getByTestId('state')).toHaveText('open')
+  await page.getByTestId('send').click()
+  await expect(page.getByTestId('log')).toContainText('hello #1')
+  await expect(page.getByTestId('last')).toHaveText('hello #1')
+  const stats = await serverStats(request)
+  expect(stats.attempts).toBe(1)
+  expect(stats.ticketsIssued).toBe(1)
+  expect(stats.openSockets).toBe(1)
+  await page.getByTestId('toggle').click()
+  await expect.poll(async () => (await serverStats(request)).openSockets).toBe(0)
+  await page.getByTestId('toggle').click()
+  await expect(page.getByTestId('state')).toHaveText('open')
+  expect((await serverStats(request)).attempts).toBe(2)
+})
+
+test('vanilla example: one CDN script tag', async ({ page }) => {
+  // The page names unpkg; serve it the bundle this repo just built.
+  await page.route('https://unpkg.com/**', (route) => route.fulfill({ path: 'dist/authsocket.iife.min.js', contentType: 'text/javascript' }))
+  await page.goto('/examples/vanilla/index.html')
+  await expect(page.locator('#state')).toHaveText('open')
+  await page.click('button')
+  await expect(page.locator('#log')).toContainText('hello from a CDN')
+})
