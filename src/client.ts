@@ -685,8 +685,9 @@ export class AuthSocket<In = unknown, Out = unknown> {
   /** Calls every listener; one that throws is reported and does not stop the others. */
   private emit<K extends keyof AuthSocketEvents<In>>(type: K, payload: AuthSocketEvents<In>[K]): void {
     const listeners = this.emitter.all.get(type)
-    if (!listeners) return
-    for (const listener of [...listeners]) {
+    if (!listeners?.length) return
+    // A copy, so that a listener that removes itself does not skip the next; one listener needs none.
+    for (const listener of listeners.length === 1 ? listeners : [...listeners]) {
       try {
         ;(listener as Handler<AuthSocketEvents<In>[K]>)(payload)
       } catch (cause) {

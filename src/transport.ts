@@ -69,6 +69,9 @@ export class Transport {
       minUptime: 0,
     })
     instance.binaryType = 'arraybuffer'
+    // RWS waits a setTimeout(0) (1 ms or more) before every attempt, even the first; the client owns
+    // the backoff, so the wait is a resolved promise. RWS is pinned at 4.4.0 and a test checks the hook.
+    ;(instance as unknown as { _wait(): Promise<void> })._wait = () => Promise.resolve()
     this.rws = instance
   }
 
@@ -126,7 +129,30 @@ export class Transport {
       return deadSocket
     }
     this.hooks.onSocket(socket, attempt)
-    return socket
+    return facadeFor(socket)
+  }
+}
+
+/**
+ * What RWS gets instead of the socket: everything but message events, which the client reads
+ * from the socket directly. RWS's own message listener would cost an event object and a debug
+ * call per message, for listeners the client never adds.
+ */
+function facadeFor(socket: WebSocketLike): WebSocketLike {
+  return {
+    get readyState() {
+      return socket.readyState
+    },
+    get binaryType() {
+      return socket.binaryType
+    },
+    set binaryType(value) {
+      socket.binaryType = value
+    },
+    send: (data) => socket.send(data),
+    close: (code, reason) => socket.close(code, reason),
+    addEventListener: (type, listener) => type !== 'message' && socket.addEventListener(type, listener),
+    removeEventListener: (type, listener) => type !== 'message' && socket.removeEventListener(type, listener),
   }
 }
 

@@ -117,3 +117,14 @@ describe('no stuck states', () => {
     expect(server.connections).toHaveLength(1)
   })
 })
+
+describe('the reconnecting-websocket internals the transport relies on (pinned at 4.4.0)', () => {
+  it('has the _wait and _connectLock the transport works around', async () => {
+    const { default: RWS } = await import('reconnecting-websocket')
+    const rws = new RWS('ws://127.0.0.1:1/', [], { WebSocket, startClosed: true }) as unknown as Record<string, unknown>
+    expect(typeof rws._wait).toBe('function')
+    expect(rws._connectLock).toBe(false)
+    const pkg = (await import('reconnecting-websocket/package.json', { with: { type: 'json' } })).default as { version: string }
+    expect(pkg.version).toBe('4.4.0')
+  })
+})
