@@ -27,7 +27,7 @@ export const contenders: Contender[] = [
     name: 'ws (raw)',
     connect: (url) =>
       new Promise((resolve) => {
-        const ws = new WebSocket(url, { perMessageDeflate: false })
+        const ws = new WebSocket(url) // ws's defaults, as AuthSocket gets them
         ws.on('open', () =>
           resolve({
             send: (m) => ws.send(JSON.stringify(m)),

@@ -67,12 +67,15 @@ export class Transport {
       maxRetries: Infinity,
       maxEnqueuedMessages: 0,
       minUptime: 0,
+      // Started below, once the wait is replaced: RWS's constructor would otherwise begin its first attempt.
+      startClosed: true,
     })
     instance.binaryType = 'arraybuffer'
     // RWS waits a setTimeout(0) (1 ms or more) before every attempt, even the first; the client owns
     // the backoff, so the wait is a resolved promise. RWS is pinned at 4.4.0 and a test checks the hook.
     ;(instance as unknown as { _wait(): Promise<void> })._wait = () => Promise.resolve()
     this.rws = instance
+    instance.reconnect()
   }
 
   /** Closes the current socket (if any) and lets RWS go straight to the next attempt. */
