@@ -106,45 +106,45 @@ function socketUrl(url: string): string {
  * @typeParam Out - messages the client sends.
  */
 export class AuthSocket<In = unknown, Out = unknown> {
-  private readonly emitter: Emitter<AuthSocketEvents<In>> = mitt<AuthSocketEvents<In>>()
-  private readonly baseUrl: string
-  private readonly provider: CredentialProvider
-  private readonly confirm: 'frame' | 'open'
-  private readonly statusParser: StatusParser
-  private readonly classifyOption: AuthSocketOptions<In, Out>['classify']
-  private readonly authTimeout: number
-  private readonly maxAuthFailures: number
-  private readonly retryAttempts: number
-  private readonly maxHandshakeFailures: number
-  private readonly retryDelay: RetryDelay
-  private readonly refreshMargin: number
-  private readonly maxMessageSize: number
-  private readonly serializer: Serializer<In, Out>
-  private readonly origin: string | undefined
-  private readonly redactParams: string[]
-  private readonly outbox: Outbox
-  private readonly transport: Transport
+  readonly #emitter: Emitter<AuthSocketEvents<In>> = mitt<AuthSocketEvents<In>>()
+  readonly #baseUrl: string
+  readonly #provider: CredentialProvider
+  readonly #confirm: 'frame' | 'open'
+  readonly #statusParser: StatusParser
+  readonly #classifyOption: AuthSocketOptions<In, Out>['classify']
+  readonly #authTimeout: number
+  readonly #maxAuthFailures: number
+  readonly #retryAttempts: number
+  readonly #maxHandshakeFailures: number
+  readonly #retryDelay: RetryDelay
+  readonly #refreshMargin: number
+  readonly #maxMessageSize: number
+  readonly #serializer: Serializer<In, Out>
+  readonly #origin: string | undefined
+  readonly #redactParams: string[]
+  readonly #outbox: Outbox
+  readonly #transport: Transport
 
-  private currentState: ConnectionState = 'idle'
-  private current: Attempt | undefined
-  private previousClosed: Promise<void> = Promise.resolve()
-  private reason: CredentialReason = 'initial'
+  #currentState: ConnectionState = 'idle'
+  #current: Attempt | undefined
+  #previousClosed: Promise<void> = Promise.resolve()
+  #reason: CredentialReason = 'initial'
   /** Consecutive failed attempts: drives the backoff. */
-  private retries = 0
-  private authFailures = 0
+  #retries = 0
+  #authFailures = 0
   /** Consecutive attempts that closed before opening. */
-  private handshakeFailures = 0
-  private attemptCount = 0
-  private run = new AbortController()
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined
-  private expiresAt: number | undefined
+  #handshakeFailures = 0
+  #attemptCount = 0
+  #run = new AbortController()
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined
+  #expiresAt: number | undefined
   /** Local clock when the current credential was accepted. */
-  private authenticatedAt = 0
-  private skew = 0
-  private unwatchWake: (() => void) | undefined
-  private wakeSleep: (() => void) | undefined
-  private readyWaiters: { resolve: () => void; reject: (error: AuthSocketError) => void }[] = []
-  private lastError: AuthSocketError | undefined
+  #authenticatedAt = 0
+  #skew = 0
+  #unwatchWake: (() => void) | undefined
+  #wakeSleep: (() => void) | undefined
+  #readyWaiters: { resolve: () => void; reject: (error: AuthSocketError) => void }[] = []
+  #lastError: AuthSocketError | undefined
 
   /**
    * @param url - `ws://` or `wss://` URL (in a browser, a path such as `/ws/chat/` works too). Put no credential in it: the provider adds it.
@@ -168,29 +168,29 @@ export class AuthSocket<In = unknown, Out = unknown> {
     if (options.origin !== undefined && browser) throw invalid('Option `origin` is Node only: browsers set Origin themselves.')
     provider.assertSupported?.({ browser })
 
-    this.baseUrl = socketUrl(url)
-    this.provider = provider
-    this.confirm = options.confirm ?? 'frame'
-    this.statusParser = options.statusParser ?? chanxStatus
-    this.classifyOption = options.classify
-    this.authTimeout = positive('authTimeout', options.authTimeout, 10_000)
-    this.maxAuthFailures = positive('maxAuthFailures', options.maxAuthFailures, 3)
-    this.retryAttempts = positive('retryAttempts', options.retryAttempts, Infinity, true)
-    this.maxHandshakeFailures = positive('maxHandshakeFailures', options.maxHandshakeFailures, this.confirm === 'open' ? 5 : Infinity)
-    this.retryDelay = options.retryDelay ?? fullJitter()
-    this.refreshMargin = positive('refreshMargin', options.refreshMargin, 30_000, true)
-    this.maxMessageSize = positive('maxMessageSize', options.maxMessageSize, 1 << 20)
-    this.serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
-    this.origin = options.origin
-    this.redactParams = options.redactParams ?? []
-    this.outbox = new Outbox(positive('maxQueueSize', options.maxQueueSize, 1000))
-    this.transport = new Transport(
+    this.#baseUrl = socketUrl(url)
+    this.#provider = provider
+    this.#confirm = options.confirm ?? 'frame'
+    this.#statusParser = options.statusParser ?? chanxStatus
+    this.#classifyOption = options.classify
+    this.#authTimeout = positive('authTimeout', options.authTimeout, 10_000)
+    this.#maxAuthFailures = positive('maxAuthFailures', options.maxAuthFailures, 3)
+    this.#retryAttempts = positive('retryAttempts', options.retryAttempts, Infinity, true)
+    this.#maxHandshakeFailures = positive('maxHandshakeFailures', options.maxHandshakeFailures, this.#confirm === 'open' ? 5 : Infinity)
+    this.#retryDelay = options.retryDelay ?? fullJitter()
+    this.#refreshMargin = positive('refreshMargin', options.refreshMargin, 30_000, true)
+    this.#maxMessageSize = positive('maxMessageSize', options.maxMessageSize, 1 << 20)
+    this.#serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
+    this.#origin = options.origin
+    this.#redactParams = options.redactParams ?? []
+    this.#outbox = new Outbox(positive('maxQueueSize', options.maxQueueSize, 1000))
+    this.#transport = new Transport(
       WebSocketClass,
       {
-        nextAttempt: () => this.nextAttempt(),
-        onSocket: (socket, attempt) => this.onSocket(socket, attempt),
+        nextAttempt: () => this.#nextAttempt(),
+        onSocket: (socket, attempt) => this.#onSocket(socket, attempt),
         // The constructor's own message can quote the subprotocols, which may hold the token: name the error only.
-        onFatal: (cause) => this.fail(new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(cause)}: check the URL and the subprotocol names.`)),
+        onFatal: (cause) => this.#fail(new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(cause)}: check the URL and the subprotocol names.`)),
       },
       positive('connectTimeout', options.connectTimeout, 10_000),
     )
@@ -199,17 +199,17 @@ export class AuthSocket<In = unknown, Out = unknown> {
 
   /** The current connection state. */
   get state(): ConnectionState {
-    return this.currentState
+    return this.#currentState
   }
 
   /** The socket URL, credential parameters redacted. */
   get url(): string {
-    return redactUrl(this.baseUrl, this.redactParams)
+    return redactUrl(this.#baseUrl, this.#redactParams)
   }
 
   /** Messages waiting for authentication. */
   get queued(): number {
-    return this.outbox.size
+    return this.#outbox.size
   }
 
   /**
@@ -217,10 +217,10 @@ export class AuthSocket<In = unknown, Out = unknown> {
    * if the client ends `failed`, or with `NOT_CONNECTED` if `close()` is called first.
    */
   get ready(): Promise<void> {
-    if (this.currentState === 'open') return Promise.resolve()
-    if (this.currentState === 'failed') return Promise.reject(this.lastError)
-    if (this.currentState === 'closed') return Promise.reject(new AuthSocketError('NOT_CONNECTED', 'The socket is closed; call reconnect() first.'))
-    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }))
+    if (this.#currentState === 'open') return Promise.resolve()
+    if (this.#currentState === 'failed') return Promise.reject(this.#lastError)
+    if (this.#currentState === 'closed') return Promise.reject(new AuthSocketError('NOT_CONNECTED', 'The socket is closed; call reconnect() first.'))
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }))
   }
 
   /**
@@ -232,7 +232,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
       const offs = [
         this.on('message', next),
         this.on('state', ({ state }) => {
-          if (state === 'failed') error(this.lastError)
+          if (state === 'failed') error(this.#lastError)
           else if (state === 'closed') complete()
         }),
       ]
@@ -247,13 +247,13 @@ export class AuthSocket<In = unknown, Out = unknown> {
 
   /** Listens to an event. Returns a function that removes the listener. */
   on<K extends keyof AuthSocketEvents<In>>(type: K, listener: (payload: AuthSocketEvents<In>[K]) => void): () => void {
-    this.emitter.on(type, listener as Handler<AuthSocketEvents<In>[K]>)
+    this.#emitter.on(type, listener as Handler<AuthSocketEvents<In>[K]>)
     return () => this.off(type, listener)
   }
 
   /** Removes a listener added with {@link AuthSocket.on}. */
   off<K extends keyof AuthSocketEvents<In>>(type: K, listener: (payload: AuthSocketEvents<In>[K]) => void): void {
-    this.emitter.off(type, listener as Handler<AuthSocketEvents<In>[K]>)
+    this.#emitter.off(type, listener as Handler<AuthSocketEvents<In>[K]>)
   }
 
   /**
@@ -263,47 +263,47 @@ export class AuthSocket<In = unknown, Out = unknown> {
    * @throws AuthSocketError `QUEUE_FULL`, `NOT_CONNECTED` (after `close()` or `failed`) or `SERIALIZE_FAILED`.
    */
   send(message: Out | BinaryData): void {
-    if (this.currentState === 'closed' || this.currentState === 'failed') {
+    if (this.#currentState === 'closed' || this.#currentState === 'failed') {
       throw new AuthSocketError(
         'NOT_CONNECTED',
-        this.currentState === 'closed'
+        this.#currentState === 'closed'
           ? 'send() after close(): the message was not sent. Call reconnect() first.'
-          : `send() on a failed socket (${this.lastError?.code ?? 'unknown'}): the message was not sent. Fix the cause, then call reconnect().`,
+          : `send() on a failed socket (${this.#lastError?.code ?? 'unknown'}): the message was not sent. Fix the cause, then call reconnect().`,
       )
     }
     let data: WireData
     if (isBinary(message)) data = message
     else {
       try {
-        data = this.serializer.stringify(message as Out)
+        data = this.#serializer.stringify(message as Out)
       } catch (cause) {
         throw new AuthSocketError('SERIALIZE_FAILED', `The message could not be serialized (${describeCause(cause)}).`, { cause })
       }
     }
-    const attempt = this.current
-    if (this.currentState === 'open' && this.outbox.size === 0 && attempt?.socket.readyState === OPEN) {
+    const attempt = this.#current
+    if (this.#currentState === 'open' && this.#outbox.size === 0 && attempt?.socket.readyState === OPEN) {
       attempt.socket.send(data)
       return
     }
-    if (!this.outbox.push(data)) {
+    if (!this.#outbox.push(data)) {
       throw new AuthSocketError(
         'QUEUE_FULL',
-        `The send queue is full (${this.outbox.limit} messages waiting for authentication); this message was not queued. Wait for 'authenticated', or raise maxQueueSize.`,
+        `The send queue is full (${this.#outbox.limit} messages waiting for authentication); this message was not queued. Wait for 'authenticated', or raise maxQueueSize.`,
       )
     }
   }
 
   /** Starts connecting. Only needed with `autoConnect: false`, or to restart after `close()`/`failed`. */
   connect(): void {
-    if (this.currentState !== 'idle' && this.currentState !== 'closed' && this.currentState !== 'failed') return
-    this.run = new AbortController()
-    this.retries = 0
-    this.authFailures = 0
-    this.handshakeFailures = 0
-    this.lastError = undefined
-    this.setState('connecting')
-    this.unwatchWake = watchWake((cause) => this.onWake(cause))
-    this.transport.start()
+    if (this.#currentState !== 'idle' && this.#currentState !== 'closed' && this.#currentState !== 'failed') return
+    this.#run = new AbortController()
+    this.#retries = 0
+    this.#authFailures = 0
+    this.#handshakeFailures = 0
+    this.#lastError = undefined
+    this.#setState('connecting')
+    this.#unwatchWake = watchWake((cause) => this.#onWake(cause))
+    this.#transport.start()
   }
 
   /**
@@ -311,82 +311,82 @@ export class AuthSocket<In = unknown, Out = unknown> {
    * fresh counters; while connected it closes the socket and opens a new one, keeping the queue.
    */
   reconnect(): void {
-    if (this.currentState === 'idle' || this.currentState === 'closed' || this.currentState === 'failed') {
+    if (this.#currentState === 'idle' || this.#currentState === 'closed' || this.#currentState === 'failed') {
       this.connect()
       return
     }
-    const attempt = this.current
+    const attempt = this.#current
     if (attempt?.opened) {
       attempt.intentional = true
-      this.reason = 'reconnect'
-      this.setState('reconnecting')
-      this.transport.restart(1000, 'reconnecting')
+      this.#reason = 'reconnect'
+      this.#setState('reconnecting')
+      this.#transport.restart(1000, 'reconnecting')
     } else {
-      this.retries = 0
-      this.wakeSleep?.()
+      this.#retries = 0
+      this.#wakeSleep?.()
     }
   }
 
   /** Closes the socket and stops everything: timers, retries and pending credential fetches. Queued messages stay queued for a later `reconnect()`. */
   close(): void {
-    if (this.currentState === 'closed') return
-    this.stopRun()
-    this.setState('closed')
-    this.settleReady(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+    if (this.#currentState === 'closed') return
+    this.#stopRun()
+    this.#setState('closed')
+    this.#settleReady(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
   }
 
   // ---- attempts -------------------------------------------------------------------------
 
-  private stopped(): boolean {
-    return this.currentState === 'closed' || this.currentState === 'failed' || this.currentState === 'idle'
+  #stopped(): boolean {
+    return this.#currentState === 'closed' || this.#currentState === 'failed' || this.#currentState === 'idle'
   }
 
-  private async nextAttempt(): Promise<PreparedAttempt | undefined> {
-    const { signal } = this.run
+  async #nextAttempt(): Promise<PreparedAttempt | undefined> {
+    const { signal } = this.#run
     // The previous socket's close must be classified first: it decides the credential reason and the delay.
-    await settledWithin(this.previousClosed, 2000)
+    await settledWithin(this.#previousClosed, 2000)
     for (;;) {
-      if (signal.aborted || this.stopped()) return undefined
-      if (this.retries > 0) await this.sleep(this.retryDelay(this.retries), signal)
+      if (signal.aborted || this.#stopped()) return undefined
+      if (this.#retries > 0) await this.#sleep(this.#retryDelay(this.#retries), signal)
       if (signal.aborted) return undefined
-      const reason = this.reason
+      const reason = this.#reason
       try {
-        const prepared = await this.provider.prepare({ reason, signal, url: this.baseUrl })
+        const prepared = await this.#provider.prepare({ reason, signal, url: this.#baseUrl })
         if (signal.aborted) return undefined
-        if (this.origin) prepared.headers = { ...prepared.headers, Origin: this.origin }
-        this.attemptCount++
-        this.emit('connecting', { attempt: this.attemptCount, url: this.redact(prepared), reason, provider: this.provider.kind })
+        if (this.#origin) prepared.headers = { ...prepared.headers, Origin: this.#origin }
+        this.#attemptCount++
+        this.emit('connecting', { attempt: this.#attemptCount, url: this.#redact(prepared), reason, provider: this.#provider.kind })
         return prepared
       } catch (cause) {
         if (signal.aborted) return undefined
         if (cause instanceof CredentialRejectedError) {
-          this.fail(cause)
+          this.#fail(cause)
           return undefined
         }
         const error =
           cause instanceof AuthSocketError
             ? cause
-            : new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${this.provider.kind} provider could not get a credential (${describeCause(cause)}); retrying with backoff.`, { cause })
+            : new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${this.#provider.kind} provider could not get a credential (${describeCause(cause)}); retrying with backoff.`, { cause })
         this.emit('error', error)
-        if (!this.countRetry(error.code)) return undefined
+        if (!this.#countRetry(error.code)) return undefined
       }
     }
   }
 
   /** Counts a failed attempt; returns `false` (after failing the client) once `retryAttempts` is used up. */
-  private countRetry(last: string): boolean {
-    this.retries++
-    if (this.retries <= this.retryAttempts) return true
-    this.fail(new AuthSocketError('RETRIES_EXHAUSTED', `Gave up after ${this.retries} failed attempts in a row (last: ${last}). Call reconnect() to try again.`))
+  #countRetry(last: string): boolean {
+    this.#retries++
+    if (this.#retries <= this.#retryAttempts) return true
+    this.#fail(new AuthSocketError('RETRIES_EXHAUSTED', `Gave up after ${this.#retries} failed attempts in a row (last: ${last}). Call reconnect() to try again.`))
     return false
   }
 
-  private onSocket(socket: WebSocketLike, prepared: PreparedAttempt): void {
+  #onSocket(socket: WebSocketLike, prepared: PreparedAttempt): void {
     let markClosed!: () => void
     const closed = new Promise<void>((resolve) => (markClosed = resolve))
     const attempt: Attempt = {
       socket,
-      url: this.redact(prepared),
+      url: this.#redact(prepared),
       token: prepared.token,
       opened: false,
       authenticated: false,
@@ -396,11 +396,11 @@ export class AuthSocket<In = unknown, Out = unknown> {
       closed,
       markClosed,
     }
-    this.current = attempt
-    this.previousClosed = closed
-    socket.addEventListener('open', () => this.onOpen(attempt, prepared.greeting))
-    socket.addEventListener('message', (event: MessageEvent) => this.onFrame(attempt, event.data))
-    socket.addEventListener('close', (event: CloseEvent) => this.onClose(attempt, event.code, event.reason))
+    this.#current = attempt
+    this.#previousClosed = closed
+    socket.addEventListener('open', () => this.#onOpen(attempt, prepared.greeting))
+    socket.addEventListener('message', (event: MessageEvent) => this.#onFrame(attempt, event.data))
+    socket.addEventListener('close', (event: CloseEvent) => this.#onClose(attempt, event.code, event.reason))
     // Browsers give errors no detail and a close always follows; Node's ws names the HTTP status of a refused upgrade.
     socket.addEventListener('error', (event: { message?: unknown }) => {
       const status = /Unexpected server response: (\d{3})/.exec(String(event?.message ?? ''))?.[1]
@@ -408,55 +408,55 @@ export class AuthSocket<In = unknown, Out = unknown> {
     })
   }
 
-  private onOpen(attempt: Attempt, greeting: string | undefined): void {
-    if (attempt !== this.current || this.stopped()) return
+  #onOpen(attempt: Attempt, greeting: string | undefined): void {
+    if (attempt !== this.#current || this.#stopped()) return
     attempt.opened = true
-    this.handshakeFailures = 0
-    this.setState('authenticating')
+    this.#handshakeFailures = 0
+    this.#setState('authenticating')
     this.emit('open', { url: attempt.url })
     if (greeting !== undefined) attempt.socket.send(greeting)
-    if (this.confirm === 'open') this.onVerdict(attempt, { ok: true, status: 200 })
-    else this.awaitVerdict(attempt)
+    if (this.#confirm === 'open') this.#onVerdict(attempt, { ok: true, status: 200 })
+    else this.#awaitVerdict(attempt)
   }
 
-  private awaitVerdict(attempt: Attempt): void {
+  #awaitVerdict(attempt: Attempt): void {
     attempt.awaitingVerdict = true
     clearTimeout(attempt.authTimer)
     attempt.authTimer = setTimeout(() => {
-      if (attempt !== this.current || !attempt.awaitingVerdict) return
+      if (attempt !== this.#current || !attempt.awaitingVerdict) return
       this.emit(
         'error',
         new AuthSocketError(
           'AUTH_TIMEOUT',
-          `No authentication status frame within ${this.authTimeout} ms from ${attempt.url}. ` +
+          `No authentication status frame within ${this.#authTimeout} ms from ${attempt.url}. ` +
             "If the server sends none (plain Channels), set confirm: 'open'; if it uses another frame shape, pass a statusParser; if it is just slow, raise authTimeout.",
         ),
       )
-      this.refuse(attempt, 'unauthorized', 4008, 'no authentication status frame in time')
-    }, this.authTimeout)
+      this.#refuse(attempt, 'unauthorized', 4008, 'no authentication status frame in time')
+    }, this.#authTimeout)
   }
 
-  private onFrame(attempt: Attempt, data: unknown): void {
-    if (!attempt.opened || this.stopped()) return
+  #onFrame(attempt: Attempt, data: unknown): void {
+    if (!attempt.opened || this.#stopped()) return
     if (typeof data !== 'string') {
-      this.onBinary(attempt, data)
+      this.#onBinary(attempt, data)
       return
     }
-    if (data.length > this.maxMessageSize) {
-      this.emit('error', new AuthSocketError('FRAME_TOO_LARGE', `Dropped a ${data.length}-character frame from ${attempt.url}: over maxMessageSize (${this.maxMessageSize}). Raise maxMessageSize if the server really sends frames this big.`))
+    if (data.length > this.#maxMessageSize) {
+      this.emit('error', new AuthSocketError('FRAME_TOO_LARGE', `Dropped a ${data.length}-character frame from ${attempt.url}: over maxMessageSize (${this.#maxMessageSize}). Raise maxMessageSize if the server really sends frames this big.`))
       return
     }
     let message: In
     let verdict: AuthVerdict | undefined
     try {
-      message = this.serializer.parse(data)
-      verdict = this.statusParser(message)
+      message = this.#serializer.parse(data)
+      verdict = this.#statusParser(message)
     } catch (cause) {
       this.emit('error', new AuthSocketError('BAD_FRAME', `Dropped a ${data.length}-character text frame from ${attempt.url} that could not be parsed (${cause instanceof Error ? cause.message.slice(0, 120) : typeof cause}). If the server sends non-JSON text, pass a serializer.`, { cause }))
       return
     }
     if (verdict) {
-      if (attempt === this.current && attempt.awaitingVerdict) this.onVerdict(attempt, verdict)
+      if (attempt === this.#current && attempt.awaitingVerdict) this.#onVerdict(attempt, verdict)
       else if (verdict.status !== 401) {
         this.emit('error', new AuthSocketError('UNEXPECTED_STATUS_FRAME', `Ignored a status frame (status ${verdict.status}) from ${attempt.url} that the client did not ask for. A server that relays client text can let one user forge these.`))
       }
@@ -466,197 +466,197 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.emit('message', message)
   }
 
-  private onBinary(attempt: Attempt, data: unknown): void {
+  #onBinary(attempt: Attempt, data: unknown): void {
     const size = data instanceof ArrayBuffer ? data.byteLength : (data as { size?: number }).size ?? 0
-    if (size > this.maxMessageSize) {
-      this.emit('error', new AuthSocketError('FRAME_TOO_LARGE', `Dropped a ${size}-byte binary frame from ${attempt.url}: over maxMessageSize (${this.maxMessageSize}).`))
-    } else if (!this.emitter.all.get('binary')?.length) {
+    if (size > this.#maxMessageSize) {
+      this.emit('error', new AuthSocketError('FRAME_TOO_LARGE', `Dropped a ${size}-byte binary frame from ${attempt.url}: over maxMessageSize (${this.#maxMessageSize}).`))
+    } else if (!this.#emitter.all.get('binary')?.length) {
       this.emit('error', new AuthSocketError('UNEXPECTED_BINARY', `Dropped a ${size}-byte binary frame from ${attempt.url}: nothing listens to the 'binary' event.`))
     } else {
       this.emit('binary', data as ArrayBuffer)
     }
   }
 
-  private onVerdict(attempt: Attempt, verdict: AuthVerdict): void {
+  #onVerdict(attempt: Attempt, verdict: AuthVerdict): void {
     clearTimeout(attempt.authTimer)
     attempt.awaitingVerdict = false
     if (!verdict.ok) {
-      const cls = this.classify({ kind: 'frame', status: verdict.status, detail: verdict.detail })
-      this.refuse(attempt, cls, verdict.status, verdict.detail)
+      const cls = this.#classify({ kind: 'frame', status: verdict.status, detail: verdict.detail })
+      this.#refuse(attempt, cls, verdict.status, verdict.detail)
       return
     }
     const inBand = attempt.authenticated
     attempt.authenticated = true
     attempt.reauth = verdict.reauth === true
-    this.retries = 0
-    this.authFailures = 0
-    this.reason = 'reconnect'
-    this.authenticatedAt = Date.now()
-    if (verdict.serverTime !== undefined) this.skew = verdict.serverTime - this.authenticatedAt
-    this.expiresAt = verdict.expiresAt ?? jwtExpiry(attempt.token)
-    this.setState('open')
-    this.emit('authenticated', { user: verdict.user, expiresAt: this.expiresAt, inBand })
-    if (attempt !== this.current || this.currentState !== 'open') return // a listener closed or reconnected
-    this.outbox.drain((data) => attempt.socket.send(data))
-    this.scheduleRefresh(attempt)
-    this.settleReady()
+    this.#retries = 0
+    this.#authFailures = 0
+    this.#reason = 'reconnect'
+    this.#authenticatedAt = Date.now()
+    if (verdict.serverTime !== undefined) this.#skew = verdict.serverTime - this.#authenticatedAt
+    this.#expiresAt = verdict.expiresAt ?? jwtExpiry(attempt.token)
+    this.#setState('open')
+    this.emit('authenticated', { user: verdict.user, expiresAt: this.#expiresAt, inBand })
+    if (attempt !== this.#current || this.#currentState !== 'open') return // a listener closed or reconnected
+    this.#outbox.drain((data) => attempt.socket.send(data))
+    this.#scheduleRefresh(attempt)
+    this.#settleReady()
   }
 
   /** The server (or our auth timer) refused this attempt: count it, then stop or retry with a fresh credential. */
-  private refuse(attempt: Attempt, cls: FailureClass, status: number, detail: string | undefined): void {
+  #refuse(attempt: Attempt, cls: FailureClass, status: number, detail: string | undefined): void {
     attempt.failure = cls
-    if (cls === 'unauthorized') this.authFailures++
-    const terminal = this.isTerminal(cls)
+    if (cls === 'unauthorized') this.#authFailures++
+    const terminal = this.#isTerminal(cls)
     this.emit('unauthenticated', { status, detail, willRetry: !terminal })
     if (terminal) {
-      this.fail(this.refusal(cls, status, detail))
+      this.#fail(this.#refusal(cls, status, detail))
       return
     }
-    if (cls === 'unauthorized') this.reason = 'rejected'
+    if (cls === 'unauthorized') this.#reason = 'rejected'
     // Real Chanx closes with 1000 after the frame, or not at all: do not wait for it.
     if (attempt.socket.readyState === OPEN) attempt.socket.close(1000, 'authentication refused')
   }
 
-  private isTerminal(cls: FailureClass): boolean {
-    return cls === 'forbidden' || (cls === 'unauthorized' && this.authFailures >= this.maxAuthFailures)
+  #isTerminal(cls: FailureClass): boolean {
+    return cls === 'forbidden' || (cls === 'unauthorized' && this.#authFailures >= this.#maxAuthFailures)
   }
 
-  private refusal(cls: FailureClass, status: number, detail: string | undefined): AuthSocketError {
+  #refusal(cls: FailureClass, status: number, detail: string | undefined): AuthSocketError {
     const said = detail ? `: "${detail.slice(0, 200)}"` : ''
     if (cls === 'forbidden') {
       return new AuthRejectedError('FORBIDDEN', `The server forbade this connection (${status})${said}. Not retrying; if it means "not logged in", map it with the classify option.`, status, detail)
     }
-    const error = new AuthRejectedError('UNAUTHORIZED', `The server refused ${this.authFailures} fresh credentials in a row (last ${status})${said}. Stopped; sign in again, then call reconnect().`, status, detail)
+    const error = new AuthRejectedError('UNAUTHORIZED', `The server refused ${this.#authFailures} fresh credentials in a row (last ${status})${said}. Stopped; sign in again, then call reconnect().`, status, detail)
     return new AuthSocketError('AUTH_FAILURES_EXHAUSTED', error.message, { cause: error })
   }
 
-  private onClose(attempt: Attempt, code: number, reason: string): void {
+  #onClose(attempt: Attempt, code: number, reason: string): void {
     clearTimeout(attempt.authTimer)
     attempt.markClosed()
-    if (attempt !== this.current) return
-    this.current = undefined
-    clearTimeout(this.refreshTimer)
-    if (this.stopped()) return
+    if (attempt !== this.#current) return
+    this.#current = undefined
+    clearTimeout(this.#refreshTimer)
+    if (this.#stopped()) return
     const wasAuthenticated = attempt.authenticated
     if (attempt.intentional) {
       this.emit('close', { code, reason, willRetry: true, wasAuthenticated })
-      this.setState('reconnecting')
+      this.#setState('reconnecting')
       return
     }
     let cls = attempt.failure
     if (cls === undefined) {
-      cls = this.classify(
+      cls = this.#classify(
         attempt.handshakeStatus !== undefined && !attempt.opened ? { kind: 'handshake', status: attempt.handshakeStatus } : { kind: 'close', code, reason, opened: attempt.opened },
       )
-      if (cls === 'unauthorized') this.authFailures++
-      if (cls !== 'network') this.emit('unauthenticated', { status: code, detail: reason || undefined, willRetry: !this.isTerminal(cls) })
+      if (cls === 'unauthorized') this.#authFailures++
+      if (cls !== 'network') this.emit('unauthenticated', { status: code, detail: reason || undefined, willRetry: !this.#isTerminal(cls) })
     }
-    const terminal = this.isTerminal(cls)
-    const retriesLeft = this.retries + 1 <= this.retryAttempts
+    const terminal = this.#isTerminal(cls)
+    const retriesLeft = this.#retries + 1 <= this.#retryAttempts
     this.emit('close', { code, reason, willRetry: !terminal && retriesLeft, wasAuthenticated })
     if (terminal) {
-      if (attempt.failure === undefined) this.fail(this.refusal(cls, code, reason || undefined))
+      if (attempt.failure === undefined) this.#fail(this.#refusal(cls, code, reason || undefined))
       return
     }
-    if (!attempt.opened && ++this.handshakeFailures >= this.maxHandshakeFailures) {
-      this.fail(
+    if (!attempt.opened && ++this.#handshakeFailures >= this.#maxHandshakeFailures) {
+      this.#fail(
         new AuthSocketError(
           'HANDSHAKE_REFUSED',
-          `${this.handshakeFailures} attempts in a row closed before opening (last close ${code}). With confirm: 'open' that is how plain Channels refuses a credential (browsers hide the HTTP status): sign in again, then call reconnect(). If the server may just be down, raise maxHandshakeFailures.`,
+          `${this.#handshakeFailures} attempts in a row closed before opening (last close ${code}). With confirm: 'open' that is how plain Channels refuses a credential (browsers hide the HTTP status): sign in again, then call reconnect(). If the server may just be down, raise maxHandshakeFailures.`,
         ),
       )
       return
     }
-    if (cls === 'unauthorized') this.reason = 'rejected'
-    else if (this.reason !== 'rejected') this.reason = 'reconnect'
-    if (!this.countRetry(`close ${code}`)) return
-    this.setState('reconnecting')
+    if (cls === 'unauthorized') this.#reason = 'rejected'
+    else if (this.#reason !== 'rejected') this.#reason = 'reconnect'
+    if (!this.#countRetry(`close ${code}`)) return
+    this.#setState('reconnecting')
   }
 
-  private classify(failure: Failure): FailureClass {
-    return this.classifyOption?.(failure) ?? classifyFailure(failure)
+  #classify(failure: Failure): FailureClass {
+    return this.#classifyOption?.(failure) ?? classifyFailure(failure)
   }
 
   // ---- staying authenticated -------------------------------------------------------------
 
-  private scheduleRefresh(attempt: Attempt): void {
-    clearTimeout(this.refreshTimer)
-    if (this.expiresAt === undefined) return
-    const delay = refreshDelay({ expiresAt: this.expiresAt, skew: this.skew, margin: this.refreshMargin, since: this.authenticatedAt, now: Date.now() })
-    this.refreshTimer = setTimeout(() => void this.refresh(attempt), delay)
+  #scheduleRefresh(attempt: Attempt): void {
+    clearTimeout(this.#refreshTimer)
+    if (this.#expiresAt === undefined) return
+    const delay = refreshDelay({ expiresAt: this.#expiresAt, skew: this.#skew, margin: this.#refreshMargin, since: this.#authenticatedAt, now: Date.now() })
+    this.#refreshTimer = setTimeout(() => void this.#refresh(attempt), delay)
   }
 
-  private onWake(cause: 'visible' | 'online'): void {
-    if (cause === 'online') this.wakeSleep?.()
-    const attempt = this.current
-    if (attempt && this.currentState === 'open') this.scheduleRefresh(attempt)
+  #onWake(cause: 'visible' | 'online'): void {
+    if (cause === 'online') this.#wakeSleep?.()
+    const attempt = this.#current
+    if (attempt && this.#currentState === 'open') this.#scheduleRefresh(attempt)
   }
 
-  private async refresh(attempt: Attempt): Promise<void> {
-    if (attempt !== this.current || this.currentState !== 'open' || this.expiresAt === undefined) return
-    const inBand = attempt.reauth && this.provider.reauthenticate !== undefined
-    this.emit('refresh', { inBand, expiresAt: this.expiresAt })
-    if (attempt !== this.current || this.currentState !== 'open') return
+  async #refresh(attempt: Attempt): Promise<void> {
+    if (attempt !== this.#current || this.#currentState !== 'open' || this.#expiresAt === undefined) return
+    const inBand = attempt.reauth && this.#provider.reauthenticate !== undefined
+    this.emit('refresh', { inBand, expiresAt: this.#expiresAt })
+    if (attempt !== this.#current || this.#currentState !== 'open') return
     if (!inBand) {
       attempt.intentional = true
-      this.reason = 'expiring'
-      this.setState('reconnecting')
-      this.transport.restart(1000, 'refreshing credential')
+      this.#reason = 'expiring'
+      this.#setState('reconnecting')
+      this.#transport.restart(1000, 'refreshing credential')
       return
     }
-    this.setState('authenticating')
-    const { signal } = this.run
+    this.#setState('authenticating')
+    const { signal } = this.#run
     try {
-      const { frame, token } = await this.provider.reauthenticate!({ reason: 'expiring', signal, url: this.baseUrl })
-      if (attempt !== this.current || this.stopped() || attempt.socket.readyState !== OPEN) return
+      const { frame, token } = await this.#provider.reauthenticate!({ reason: 'expiring', signal, url: this.#baseUrl })
+      if (attempt !== this.#current || this.#stopped() || attempt.socket.readyState !== OPEN) return
       attempt.token = token
       attempt.socket.send(frame)
-      this.awaitVerdict(attempt)
+      this.#awaitVerdict(attempt)
     } catch (cause) {
-      if (signal.aborted || attempt !== this.current || this.stopped()) return
+      if (signal.aborted || attempt !== this.#current || this.#stopped()) return
       if (cause instanceof CredentialRejectedError) {
-        this.fail(cause)
+        this.#fail(cause)
         return
       }
       this.emit('error', cause instanceof AuthSocketError ? cause : new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Refreshing the credential failed (${describeCause(cause)}); keeping the current one and trying again.`, { cause }))
-      this.setState('open')
-      this.outbox.drain((data) => attempt.socket.send(data))
-      clearTimeout(this.refreshTimer)
-      this.refreshTimer = setTimeout(() => void this.refresh(attempt), this.retryDelay(1))
+      this.#setState('open')
+      this.#outbox.drain((data) => attempt.socket.send(data))
+      clearTimeout(this.#refreshTimer)
+      this.#refreshTimer = setTimeout(() => void this.#refresh(attempt), this.#retryDelay(1))
     }
   }
 
   // ---- plumbing ---------------------------------------------------------------------------
 
-  private fail(error: AuthSocketError): void {
-    if (this.stopped()) return
-    this.lastError = error
-    this.stopRun()
+  #fail(error: AuthSocketError): void {
+    if (this.#stopped()) return
+    this.#lastError = error
+    this.#stopRun()
     this.emit('error', error)
-    this.setState('failed')
-    this.settleReady(error)
+    this.#setState('failed')
+    this.#settleReady(error)
   }
 
-  private stopRun(): void {
-    this.run.abort()
-    clearTimeout(this.refreshTimer)
-    if (this.current) clearTimeout(this.current.authTimer)
-    this.current = undefined // its close, when it comes, belongs to no run
-    this.unwatchWake?.()
-    this.unwatchWake = undefined
-    this.transport.stop()
+  #stopRun(): void {
+    this.#run.abort()
+    clearTimeout(this.#refreshTimer)
+    if (this.#current) clearTimeout(this.#current.authTimer)
+    this.#current = undefined // its close, when it comes, belongs to no run
+    this.#unwatchWake?.()
+    this.#unwatchWake = undefined
+    this.#transport.stop()
   }
 
-  private setState(next: ConnectionState): void {
-    const previous = this.currentState
+  #setState(next: ConnectionState): void {
+    const previous = this.#currentState
     if (previous === next) return
-    this.currentState = next
+    this.#currentState = next
     this.emit('state', { state: next, previous })
   }
 
-  private settleReady(error?: AuthSocketError): void {
-    const waiters = this.readyWaiters
-    this.readyWaiters = []
+  #settleReady(error?: AuthSocketError): void {
+    const waiters = this.#readyWaiters
+    this.#readyWaiters = []
     for (const waiter of waiters) {
       if (error) waiter.reject(error)
       else waiter.resolve()
@@ -664,27 +664,27 @@ export class AuthSocket<In = unknown, Out = unknown> {
   }
 
   /** Waits `ms`, or less if the run is aborted or the network comes back. */
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer)
         signal.removeEventListener('abort', done)
-        if (this.wakeSleep === done) this.wakeSleep = undefined
+        if (this.#wakeSleep === done) this.#wakeSleep = undefined
         resolve()
       }
       const timer = setTimeout(done, ms)
       signal.addEventListener('abort', done)
-      this.wakeSleep = done
+      this.#wakeSleep = done
     })
   }
 
-  private redact(prepared: PreparedAttempt): string {
-    return redactUrl(prepared.url, [...this.redactParams, ...(prepared.secretParams ?? [])])
+  #redact(prepared: PreparedAttempt): string {
+    return redactUrl(prepared.url, [...this.#redactParams, ...(prepared.secretParams ?? [])])
   }
 
   /** Calls every listener; one that throws is reported and does not stop the others. */
   private emit<K extends keyof AuthSocketEvents<In>>(type: K, payload: AuthSocketEvents<In>[K]): void {
-    const listeners = this.emitter.all.get(type)
+    const listeners = this.#emitter.all.get(type)
     if (!listeners?.length) return
     // A copy, so that a listener that removes itself does not skip the next; one listener needs none.
     for (const listener of listeners.length === 1 ? listeners : [...listeners]) {

@@ -47,21 +47,25 @@ export interface TransportHooks {
 const ABANDONED = 'ws://abandoned.invalid/'
 
 export class Transport {
-  private rws: ReconnectingWebSocket | undefined
-  private attempt: PreparedAttempt | undefined
+  #rws: ReconnectingWebSocket | undefined
+  #attempt: PreparedAttempt | undefined
 
-  constructor(
-    private readonly WebSocketClass: WebSocketConstructor,
-    private readonly hooks: TransportHooks,
-    private readonly connectTimeout: number,
-  ) {}
+  readonly #WebSocketClass: WebSocketConstructor
+  readonly #hooks: TransportHooks
+  readonly #connectTimeout: number
+
+  constructor(WebSocketClass: WebSocketConstructor, hooks: TransportHooks, connectTimeout: number) {
+    this.#WebSocketClass = WebSocketClass
+    this.#hooks = hooks
+    this.#connectTimeout = connectTimeout
+  }
 
   /** Starts a fresh RWS instance (discarding any previous one). */
   start(): void {
     this.stop()
-    const instance: ReconnectingWebSocket = new ReconnectingWebSocket(() => this.urlFor(instance), [], {
-      WebSocket: this.socketClass(),
-      connectionTimeout: this.connectTimeout,
+    const instance: ReconnectingWebSocket = new ReconnectingWebSocket(() => this.#urlFor(instance), [], {
+      WebSocket: this.#socketClass(),
+      connectionTimeout: this.#connectTimeout,
       minReconnectionDelay: 0,
       maxReconnectionDelay: 0,
       maxRetries: Infinity,
@@ -74,64 +78,64 @@ export class Transport {
     // RWS waits a setTimeout(0) (1 ms or more) before every attempt, even the first; the client owns
     // the backoff, so the wait is a resolved promise. RWS is pinned at 4.4.0 and a test checks the hook.
     ;(instance as unknown as { _wait(): Promise<void> })._wait = () => Promise.resolve()
-    this.rws = instance
+    this.#rws = instance
     instance.reconnect()
   }
 
   /** Closes the current socket (if any) and lets RWS go straight to the next attempt. */
   restart(code: number, reason: string): void {
-    if (this.rws) this.rws.reconnect(code, reason)
+    if (this.#rws) this.#rws.reconnect(code, reason)
     else this.start()
   }
 
   /** Closes the current socket and discards the RWS instance: nothing more happens until `start()`. */
   stop(code = 1000, reason = 'closed by client'): void {
-    const instance = this.rws
-    this.rws = undefined
+    const instance = this.#rws
+    this.#rws = undefined
     instance?.close(code, reason)
   }
 
-  private async urlFor(instance: ReconnectingWebSocket): Promise<string> {
+  async #urlFor(instance: ReconnectingWebSocket): Promise<string> {
     try {
-      const attempt = await this.hooks.nextAttempt()
-      if (attempt && this.rws === instance) {
-        this.attempt = attempt
+      const attempt = await this.#hooks.nextAttempt()
+      if (attempt && this.#rws === instance) {
+        this.#attempt = attempt
         return attempt.url
       }
     } catch (cause) {
-      this.hooks.onFatal(cause)
+      this.#hooks.onFatal(cause)
     }
-    if (this.rws === instance) this.stop()
+    if (this.#rws === instance) this.stop()
     else instance.close()
     return ABANDONED
   }
 
   /** The constructor RWS calls for every attempt: it applies that attempt's protocols and headers. */
-  private socketClass(): WebSocketConstructor {
-    const create = (url: string) => this.createSocket(url)
+  #socketClass(): WebSocketConstructor {
+    const create = (url: string) => this.#createSocket(url)
     function PerAttemptSocket(url: string): WebSocketLike {
       return create(url)
     }
     return Object.assign(PerAttemptSocket as unknown as WebSocketConstructor, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })
   }
 
-  private createSocket(url: string): WebSocketLike {
-    const attempt = this.attempt ?? { url }
-    this.attempt = undefined
+  #createSocket(url: string): WebSocketLike {
+    const attempt = this.#attempt ?? { url }
+    this.#attempt = undefined
     let socket: WebSocketLike
     try {
       socket = attempt.headers
-        ? new this.WebSocketClass(url, attempt.protocols ?? [], { headers: attempt.headers })
-        : new this.WebSocketClass(url, attempt.protocols ?? [])
+        ? new this.#WebSocketClass(url, attempt.protocols ?? [], { headers: attempt.headers })
+        : new this.#WebSocketClass(url, attempt.protocols ?? [])
     } catch (cause) {
       // Throwing here would reject inside RWS and wedge it: hand it a socket that is already closed.
       queueMicrotask(() => {
         this.stop()
-        this.hooks.onFatal(cause)
+        this.#hooks.onFatal(cause)
       })
       return deadSocket
     }
-    this.hooks.onSocket(socket, attempt)
+    this.#hooks.onSocket(socket, attempt)
     return facadeFor(socket)
   }
 }

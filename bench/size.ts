@@ -1,0 +1,53 @@
+/**
+ * Bundle sizes, minified and gzipped, every entry built by the same bundler (Vite 8 / Rolldown,
+ * library mode, dependencies inlined, minified) in the same run: authsocket with one provider and
+ * with all of them, its three dependencies alone, and the peers (devDependencies of bench/ only).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { build, type Rollup } from 'vite'
+
+export interface SizeResult {
+  name: string
+  minBytes: number
+  gzipBytes: number
+}
+
+const entries: Record<string, string> = {
+  'authsocket ESM, AuthSocket + queryToken': "export { AuthSocket, queryToken } from 'authsocket'",
+  'authsocket ESM, all providers': "export * from 'authsocket'",
+  'its dependencies alone (reconnecting-websocket + mitt + jwt-decode)':
+    "export { default as RWS } from 'reconnecting-websocket'; export { default as mitt } from 'mitt'; export { jwtDecode } from 'jwt-decode'",
+  'reconnecting-websocket alone': "export { default } from 'reconnecting-websocket'",
+  'partysocket': "export { default } from 'partysocket'",
+  'graphql-ws (client)': "export { createClient } from 'graphql-ws'",
+  'centrifuge': "export { Centrifuge } from 'centrifuge'",
+  'socket.io-client': "export { io } from 'socket.io-client'",
+}
+
+export const gzipSize = (code: string | Uint8Array): number => gzipSync(code, { level: 9 }).length
+
+export async function bundleSizes(): Promise<SizeResult[]> {
+  const dir = resolve('bench/.size')
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  const results: SizeResult[] = []
+  const iife = readFileSync('dist/authsocket.iife.min.js', 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '')
+  results.push({ name: 'authsocket IIFE (CDN, all providers)', minBytes: Buffer.byteLength(iife), gzipBytes: gzipSize(iife) })
+  for (const [name, code] of Object.entries(entries)) {
+    const file = resolve(dir, `${results.length}.js`)
+    writeFileSync(file, `${code}\n`)
+    const output = (await build({
+      configFile: false,
+      logLevel: 'silent',
+      root: dir,
+      resolve: { alias: { authsocket: resolve('src/index.ts') } },
+      build: { write: false, minify: true, lib: { entry: file, formats: ['es'], fileName: 'out' }, rolldownOptions: { external: [] } },
+    })) as Rollup.RollupOutput[]
+    const chunk = output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!
+    results.push({ name, minBytes: Buffer.byteLength(chunk.code), gzipBytes: gzipSize(chunk.code) })
+  }
+  rmSync(dir, { recursive: true, force: true })
+  return results
+}

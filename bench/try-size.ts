@@ -1,0 +1,2 @@
+import { bundleSizes } from './size.js'
+console.table(await bundleSizes())
