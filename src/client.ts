@@ -351,7 +351,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
       if (signal.aborted) return undefined
       const reason = this.#reason
       try {
-        const prepared = await this.#provider.prepare({ reason, signal, url: this.#baseUrl })
+        const prepared = await this.#provider.prepare({ reason, signal, url: this.#baseUrl, expiresAt: reason === 'expiring' ? this.#expiresAt : undefined })
         if (signal.aborted) return undefined
         if (this.#origin) prepared.headers = { ...prepared.headers, Origin: this.#origin }
         this.#attemptCount++
@@ -607,7 +607,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.#setState('authenticating')
     const { signal } = this.#run
     try {
-      const { frame, token } = await this.#provider.reauthenticate!({ reason: 'expiring', signal, url: this.#baseUrl })
+      const { frame, token } = await this.#provider.reauthenticate!({ reason: 'expiring', signal, url: this.#baseUrl, expiresAt: this.#expiresAt })
       if (attempt !== this.#current || this.#stopped() || attempt.socket.readyState !== OPEN) return
       attempt.token = token
       attempt.socket.send(frame)

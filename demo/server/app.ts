@@ -15,6 +15,8 @@ export interface DemoServerOptions {
   host?: string
   /** Access token and session lifetime, seconds. */
   tokenTtl?: number
+  /** JWT signing secret. Default: random per boot. */
+  jwtSecret?: string
   /** Exposes /test/* hooks and lets /api/login pick a token lifetime. Never in production. */
   testMode?: boolean
   /** Origins allowed besides the server's own. */
@@ -64,7 +66,7 @@ function cookieHeader(name: string, value: string, maxAge: number): string {
 }
 
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
-  const auth = new AuthStore(options.tokenTtl ?? 300)
+  const auth = new AuthStore(options.tokenTtl ?? 300, options.jwtSecret)
   const log = options.log ?? ((line: string) => console.log(`[authsocket-demo] ${line}`))
   const testMode = options.testMode ?? false
   let stats = emptyStats()

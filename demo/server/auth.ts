@@ -28,14 +28,22 @@ export class AuthStore {
     ['alice', { name: 'alice', password: 'alice', forbiddenRooms: [], revokedBefore: 0 }],
     ['bob', { name: 'bob', password: 'bob', forbiddenRooms: ['staff'], revokedBefore: 0 }],
   ])
-  private readonly secret = randomBytes(32)
+  private readonly secret: Uint8Array
   private readonly refreshTokens = new Map<string, { user: string; issuedAt: number }>()
   private readonly sessions = new Map<string, { user: string; ttl: number; expiresAt: number }>()
   private readonly tickets = new Map<string, { user: string; expiresAt: number; issuedAt: number; socketExpiresAt: number }>()
   ticketsIssued = 0
 
-  /** @param tokenTtl - access token and session lifetime, seconds. */
-  constructor(public tokenTtl: number) {}
+  /**
+   * @param tokenTtl - access token and session lifetime, seconds.
+   * @param secret - JWT signing secret; random per boot unless given (a restart then voids every token).
+   */
+  constructor(
+    public tokenTtl: number,
+    secret?: string,
+  ) {
+    this.secret = secret ? new TextEncoder().encode(secret) : randomBytes(32)
+  }
 
   login(name: unknown, password: unknown): User | undefined {
     const user = typeof name === 'string' ? this.users.get(name) : undefined

@@ -2,7 +2,7 @@
  * Starts the reference server: `tsx demo/server/index.ts`.
  * Environment: PORT (default 8080), HOST (127.0.0.1), TOKEN_TTL (seconds, default 60),
  * AUTHSOCKET_TEST_MODE=1 or --test-hooks (test hooks; `npm run demo` turns them on for the page's buttons),
- * ALLOWED_ORIGINS (comma-separated extra origins).
+ * ALLOWED_ORIGINS (comma-separated extra origins), JWT_SECRET (default: random per boot).
  */
 import { startDemoServer } from './app.js'
 
@@ -12,6 +12,7 @@ const server = await startDemoServer({
   port,
   host: process.env.HOST ?? '127.0.0.1',
   tokenTtl: Number(process.env.TOKEN_TTL ?? 60),
+  jwtSecret: process.env.JWT_SECRET,
   testMode,
   extraOrigins: (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
   staticDirs: [

@@ -22,6 +22,8 @@ export interface CredentialContext {
   readonly signal: AbortSignal
   /** The socket URL as given to `AuthSocket`, without credentials. */
   readonly url: string
+  /** With reason `expiring`: when the credential being replaced expires (ms since the epoch), if known. */
+  readonly expiresAt?: number
 }
 
 /** Everything one connection attempt needs, produced fresh for every attempt. */

@@ -1,4 +1,5 @@
 import { AuthSocketError } from '../errors.js'
+import { jwtExpiry } from '../expiry.js'
 import type { CredentialReason } from './provider.js'
 
 /** What a token source is told when it is asked. */
@@ -6,6 +7,8 @@ export interface TokenContext {
   readonly reason: CredentialReason
   /** Aborted when nobody waits for the answer any more. */
   readonly signal: AbortSignal
+  /** With reason `expiring`: when the token being replaced expires (ms since the epoch), if known. */
+  readonly expiresAt?: number
 }
 
 /**
@@ -37,6 +40,10 @@ function untilAborted(signal: AbortSignal): Promise<never> {
 /**
  * Wraps a token source so that concurrent asks share one in-flight call, the answer is
  * checked, and the shared call is aborted once every asker has gone away.
+ *
+ * Sockets that share a provider also share renewals: an `expiring` ask is answered with the
+ * last token fetched if that token is a JWT expiring later than the one being replaced, so a
+ * thousand sockets reaching expiry together cost one fetch, not one per straggler.
  */
 export function tokenGetter(source: TokenSource): TokenGetter {
   if (typeof source === 'string') {
@@ -47,8 +54,12 @@ export function tokenGetter(source: TokenSource): TokenGetter {
     throw new AuthSocketError('INVALID_OPTIONS', `A token source must be a string or a function, not ${typeof source}.`)
   }
   let flight: Flight | undefined
+  let latest: { token: string; expiresAt: number | undefined } | undefined
   return async (ctx) => {
     if (ctx.signal.aborted) throw abortError()
+    if (ctx.reason === 'expiring' && ctx.expiresAt !== undefined && latest?.expiresAt !== undefined && latest.expiresAt > ctx.expiresAt) {
+      return latest.token
+    }
     if (!flight) {
       const controller = new AbortController()
       const started: Flight = {
@@ -63,6 +74,7 @@ export function tokenGetter(source: TokenSource): TokenGetter {
                 `The token source returned ${token === '' ? 'an empty string' : typeof token}; it must return a non-empty string.`,
               )
             }
+            latest = { token, expiresAt: jwtExpiry(token) }
             return token
           })
           .finally(() => {

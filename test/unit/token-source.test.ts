@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { tokenGetter } from '../../src/credentials/token-source.js'
+import { jwt, opaqueToken } from '../helpers/tokens.js'
 
 describe('token source', () => {
   it('concurrent asks share one in-flight call; the next ask calls again', async () => {
@@ -48,5 +49,25 @@ describe('token source', () => {
 
   it('a fixed string is returned as is', async () => {
     await expect(tokenGetter('fixed')({ reason: 'initial', signal: new AbortController().signal })).resolves.toBe('fixed')
+  })
+
+  it('an expiring ask reuses the last JWT when it outlives the one being replaced; rejected and opaque asks never do', async () => {
+    let calls = 0
+    const now = Math.floor(Date.now() / 1000)
+    const get = tokenGetter(() => (++calls, jwt(now + 100 * calls)))
+    const signal = new AbortController().signal
+    const first = await get({ reason: 'initial', signal })
+    const renewed = await get({ reason: 'expiring', signal, expiresAt: (now + 50) * 1000 })
+    expect(renewed).toBe(first)
+    expect(calls).toBe(1)
+    await get({ reason: 'expiring', signal, expiresAt: (now + 100) * 1000 }) // not later: fetch
+    expect(calls).toBe(2)
+    await get({ reason: 'rejected', signal, expiresAt: 0 })
+    expect(calls).toBe(3)
+    let opaque = 0
+    const getOpaque = tokenGetter(() => (++opaque, opaqueToken()))
+    await getOpaque({ reason: 'initial', signal })
+    await getOpaque({ reason: 'expiring', signal, expiresAt: 0 })
+    expect(opaque).toBe(2)
   })
 })

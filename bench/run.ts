@@ -1,0 +1,138 @@
+/**
+ * `npm run bench`: every measurement in one process run, printed as tables and written to
+ * BENCHMARKS.md with the command and the machine. Targets are reported as met or not met.
+ */
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+// @ts-expect-error -- a plain .mjs helper shared with the npm scripts
+import { findChromium } from '../scripts/chromium.mjs'
+import { authLatency, openLatency } from './connect.js'
+import { round, table, verdict } from './lib.js'
+import { bundleSizes } from './size.js'
+import { refreshLoad, restartStorm } from './storm.js'
+import { browserThroughput, nodeThroughput } from './throughput.js'
+
+const TOTAL = 200_000
+const WINDOW = 1000
+const kB = (bytes: number) => round(bytes / 1000, 2)
+const sections: string[] = []
+const targets: { target: string; measured: string; result: string }[] = []
+const log = (text: string) => {
+  console.log(`\n${text}`)
+  sections.push(text)
+}
+
+const started = Date.now()
+console.log('authsocket bench: throughput (Node)...')
+const node = await nodeThroughput(TOTAL, WINDOW, 5)
+const raw = node[0]!
+log(
+  table(`Throughput and client CPU per message, Node (${TOTAL / 1000}k small JSON messages, window ${WINDOW}, median of 5 rounds A B C)`, node.map((r) => ({
+    client: r.name,
+    'msgs/s': r.msgsPerSec,
+    'ratio to raw': round(r.msgsPerSec / raw.msgsPerSec),
+    'client CPU µs/msg': r.cpuUsPerMsg,
+    'CPU ratio to raw': round(r.cpuUsPerMsg / raw.cpuUsPerMsg),
+  }))),
+)
+const auth = node.find((r) => r.name === 'AuthSocket')!
+targets.push({ target: 'throughput >= 0.95x raw (Node)', measured: `${round(auth.msgsPerSec / raw.msgsPerSec)}x`, result: verdict(auth.msgsPerSec / raw.msgsPerSec >= 0.95) })
+targets.push({ target: 'CPU per message <= 1.10x raw (Node)', measured: `${round(auth.cpuUsPerMsg / raw.cpuUsPerMsg)}x`, result: verdict(auth.cpuUsPerMsg / raw.cpuUsPerMsg <= 1.1) })
+
+const chromiumPath = (findChromium as () => string | undefined)()
+let chromiumVersion = 'not found'
+if (chromiumPath) {
+  chromiumVersion = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8' }).trim()
+  console.log('throughput (Chromium)...')
+  const browser = await browserThroughput(TOTAL, WINDOW, 3, chromiumPath)
+  log(
+    table(`Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, median of 3 rounds A B)`, browser.map((r) => ({
+      client: r.name,
+      'msgs/s': r.msgsPerSec,
+      'ratio to native': round(r.msgsPerSec / browser[0]!.msgsPerSec),
+    }))),
+  )
+  targets.push({ target: 'throughput >= 0.95x raw (Chromium)', measured: `${round(browser[1]!.msgsPerSec / browser[0]!.msgsPerSec)}x`, result: verdict(browser[1]!.msgsPerSec / browser[0]!.msgsPerSec >= 0.95) })
+}
+
+console.log('connect latency...')
+const open = await openLatency(200)
+log(
+  table('Time to open (median of 200 connects each, alternating)', [
+    { client: 'ws (raw)', ms: open.rawMs },
+    { client: 'AuthSocket (`open` event)', ms: open.authSocketMs, 'over raw': `+${round(open.authSocketMs - open.rawMs, 3)} ms` },
+  ]),
+)
+targets.push({ target: 'open <= raw + 0.5 ms', measured: `raw + ${round(open.authSocketMs - open.rawMs, 3)} ms`, result: verdict(open.authSocketMs - open.rawMs <= 0.5) })
+const latency = await authLatency(200)
+log(table('Time to authenticated per provider, against the reference server (median of 200)', latency.map((r) => ({ provider: r.provider, ms: r.ms, 'round trips the protocol needs': r.roundTrips }))))
+
+console.log('bundle sizes...')
+const sizes = await bundleSizes()
+log(table('Bundle size (Vite 8 / Rolldown, minified, dependencies included; gzip level 9)', sizes.map((s) => ({ bundle: s.name, 'min kB': kB(s.minBytes), 'gzip kB': kB(s.gzipBytes) }))))
+const iife = sizes[0]!
+targets.push({ target: 'IIFE <= 6.0 kB gzip', measured: `${kB(iife.gzipBytes)} kB`, result: verdict(iife.gzipBytes <= 6000) })
+
+console.log('restart storm...')
+const storm = await restartStorm(1000, 2000)
+log(
+  table('Restart storm: 1000 authenticated clients (ticket provider, default backoff) with 3 queued messages each; the server is down 2 s, then restarts', [
+    {
+      'all re-authenticated after': `${storm.reauthenticatedAfterMs} ms`,
+      'peak attempts/s': storm.peakAttemptsPerSec,
+      'upgrade attempts': storm.attempts,
+      'ticket fetches per attempt': storm.ticketsPerAttempt,
+      'messages queued': storm.messagesQueued,
+      'messages lost': storm.messagesLost,
+    },
+  ]),
+)
+targets.push({ target: 'restart storm: 0 lost, 1 fetch per attempt', measured: `${storm.messagesLost} lost, ${storm.ticketsPerAttempt} fetches per attempt`, result: verdict(storm.messagesLost === 0 && storm.ticketsPerAttempt === 1) })
+
+console.log('refresh load...')
+const refresh = await refreshLoad(1000, 4, 3)
+log(table('Refresh load: 1000 sockets share one token source; 4-second tokens, 3 expiries', [{ sockets: refresh.sockets, expiries: refresh.expiries, 'token fetches': refresh.tokenFetches, 'fetches per expiry': refresh.fetchesPerExpiry }]))
+targets.push({ target: 'refresh load: 1 fetch per expiry (goal)', measured: `${refresh.fetchesPerExpiry}`, result: verdict(refresh.fetchesPerExpiry <= 1) })
+
+const targetTable = table('Targets', targets.map((t) => ({ target: t.target, measured: t.measured, result: t.result })))
+console.log(`\n${targetTable}`)
+const cpu = cpus()[0]
+const machine = `${cpu?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${round(totalmem() / 2 ** 30, 1)} GiB; Node ${process.version}; ${chromiumVersion}`
+const doc = `# Benchmarks
+
+Produced by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, in ${round((Date.now() - started) / 1000, 0)} s.
+Machine: ${machine}.
+
+Every figure is a median of rounds run in the same process, alternating the contenders, against
+servers on 127.0.0.1 in other processes (so client CPU is the client's own). Ratios matter more
+than absolute numbers, which move with the machine.
+
+${targetTable}
+
+${sections.join('\n\n')}
+
+## Notes
+
+- **What is compared.** Raw \`ws\` and reconnecting-websocket parse and stringify JSON
+  themselves, as AuthSocket does; all use \`ws\`'s default options.
+- **Where AuthSocket's time goes.** Messages never pass through reconnecting-websocket: the
+  client listens on the socket itself and RWS gets a facade without message events, so per
+  message AuthSocket adds a size check, a status-frame check and its listener loop. RWS's
+  \`setTimeout(0)\` before each attempt is replaced (the client owns the backoff), which is what
+  brings \`open\` within a fraction of a millisecond of raw.
+- **The IIFE budget.** The 6.0 kB target is not met. reconnecting-websocket alone is
+  ${kB(sizes.find((s) => s.name === 'reconnecting-websocket alone')!.gzipBytes)} kB gzip and the three dependencies
+  ${kB(sizes.find((s) => s.name.startsWith('its dependencies'))!.gzipBytes)} kB, which leaves about 2.5 kB for the client,
+  every provider, the parsers and the error messages; they take about ${round(kB(iife.gzipBytes) - kB(sizes.find((s) => s.name.startsWith('its dependencies'))!.gzipBytes), 1)} kB.
+  Meeting it would take dropping reconnecting-websocket (the brief requires it) or moving the
+  error messages out of the bundle. CI guards against regressions with a budget on the current
+  size (scripts/size-budget.mjs), not with the target.
+- **Restart storm.** Full jitter spreads the returning clients over the backoff window; each
+  attempt fetches exactly one ticket, and queued messages are delivered after re-authentication.
+- **Refresh load.** Sockets that share a provider share renewals: an \`expiring\` ask is answered
+  with the last token fetched when it is a JWT that outlives the one being replaced.
+`
+writeFileSync('BENCHMARKS.md', doc)
+console.log(`\nWrote BENCHMARKS.md (${round((Date.now() - started) / 1000, 0)} s).`)
+process.exit(0)
