@@ -25,20 +25,19 @@ const log = (text: string) => {
 
 const started = Date.now()
 console.log('authsocket bench: throughput (Node)...')
-const node = await nodeThroughput(TOTAL, WINDOW, 5)
-const raw = node[0]!
+const node = await nodeThroughput(TOTAL, WINDOW, 7)
 log(
-  table(`Throughput and client CPU per message, Node (${TOTAL / 1000}k small JSON messages, window ${WINDOW}, median of 5 rounds A B C)`, node.map((r) => ({
+  table(`Throughput and client CPU per message, Node (${TOTAL / 1000}k small JSON messages, window ${WINDOW}, 7 rounds alternating A B C / C B A; medians, ratios taken per round)`, node.map((r) => ({
     client: r.name,
     'msgs/s': r.msgsPerSec,
-    'ratio to raw': round(r.msgsPerSec / raw.msgsPerSec),
+    'ratio to raw': r.rateRatio,
     'client CPU µs/msg': r.cpuUsPerMsg,
-    'CPU ratio to raw': round(r.cpuUsPerMsg / raw.cpuUsPerMsg),
+    'CPU ratio to raw': r.cpuRatio,
   }))),
 )
 const auth = node.find((r) => r.name === 'AuthSocket')!
-targets.push({ target: 'throughput >= 0.95x raw (Node)', measured: `${round(auth.msgsPerSec / raw.msgsPerSec)}x`, result: verdict(auth.msgsPerSec / raw.msgsPerSec >= 0.95) })
-targets.push({ target: 'CPU per message <= 1.10x raw (Node)', measured: `${round(auth.cpuUsPerMsg / raw.cpuUsPerMsg)}x`, result: verdict(auth.cpuUsPerMsg / raw.cpuUsPerMsg <= 1.1) })
+targets.push({ target: 'throughput >= 0.95x raw (Node)', measured: `${auth.rateRatio}x`, result: verdict(auth.rateRatio >= 0.95) })
+targets.push({ target: 'CPU per message <= 1.10x raw (Node)', measured: `${auth.cpuRatio}x`, result: verdict(auth.cpuRatio <= 1.1) })
 
 const chromiumPath = (findChromium as () => string | undefined)()
 let chromiumVersion = 'not found'
@@ -47,13 +46,13 @@ if (chromiumPath) {
   console.log('throughput (Chromium)...')
   const browser = await browserThroughput(TOTAL, WINDOW, 3, chromiumPath)
   log(
-    table(`Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, median of 3 rounds A B)`, browser.map((r) => ({
+    table(`Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, 3 rounds alternating A B / B A; medians, ratios taken per round)`, browser.map((r) => ({
       client: r.name,
       'msgs/s': r.msgsPerSec,
-      'ratio to native': round(r.msgsPerSec / browser[0]!.msgsPerSec),
+      'ratio to native': r.rateRatio,
     }))),
   )
-  targets.push({ target: 'throughput >= 0.95x raw (Chromium)', measured: `${round(browser[1]!.msgsPerSec / browser[0]!.msgsPerSec)}x`, result: verdict(browser[1]!.msgsPerSec / browser[0]!.msgsPerSec >= 0.95) })
+  targets.push({ target: 'throughput >= 0.95x raw (Chromium)', measured: `${browser[1]!.rateRatio}x`, result: verdict(browser[1]!.rateRatio >= 0.95) })
 }
 
 console.log('connect latency...')
@@ -121,6 +120,8 @@ ${sections.join('\n\n')}
   message AuthSocket adds a size check, a status-frame check and its listener loop. RWS's
   \`setTimeout(0)\` before each attempt is replaced (the client owns the backoff), which is what
   brings \`open\` within a fraction of a millisecond of raw.
+- **Noise.** This machine is a small shared VM: the \`ws (raw, again)\` row runs the raw client a
+  second time, and its distance from 1.00 is the noise floor any other ratio should be read against.
 - **The IIFE budget.** The 6.0 kB target is not met. reconnecting-websocket alone is
   ${kB(sizes.find((s) => s.name === 'reconnecting-websocket alone')!.gzipBytes)} kB gzip and the three dependencies
   ${kB(sizes.find((s) => s.name.startsWith('its dependencies'))!.gzipBytes)} kB, which leaves about 2.5 kB for the client,

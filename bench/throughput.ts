@@ -22,25 +22,26 @@ interface Contender {
 
 const message = (n: number) => ({ type: 'chat', n, text: 'hello, authenticated world' })
 
-export const contenders: Contender[] = [
-  {
-    name: 'ws (raw)',
-    connect: (url) =>
-      new Promise((resolve) => {
-        const ws = new WebSocket(url) // ws's defaults, as AuthSocket gets them
-        ws.on('open', () =>
-          resolve({
-            send: (m) => ws.send(JSON.stringify(m)),
-            onMessage: (handler) =>
-              ws.on('message', (data) => {
-                JSON.parse(data.toString())
-                handler()
-              }),
-            close: () => ws.close(),
+const rawConnect = (url: string): Promise<Pipe> =>
+  new Promise((resolve) => {
+    const ws = new WebSocket(url) // ws's defaults, as AuthSocket gets them
+    ws.on('open', () =>
+      resolve({
+        send: (m) => ws.send(JSON.stringify(m)),
+        onMessage: (handler) =>
+          ws.on('message', (data) => {
+            JSON.parse(data.toString())
+            handler()
           }),
-        )
+        close: () => ws.close(),
       }),
-  },
+    )
+  })
+
+export const contenders: Contender[] = [
+  { name: 'ws (raw)', connect: rawConnect },
+  // The same client again: its ratio to the first is the noise floor of this machine.
+  { name: 'ws (raw, again: noise control)', connect: rawConnect },
   {
     name: 'reconnecting-websocket',
     connect: (url) =>
@@ -87,12 +88,27 @@ export interface ThroughputResult {
   name: string
   msgsPerSec: number
   cpuUsPerMsg: number
+  /** Median over rounds of this round's rate (or CPU) divided by the baseline's in the same round. */
+  rateRatio: number
+  cpuRatio: number
+}
+
+/** Per-round ratios to the first contender: neighbours in time share the machine's mood. */
+function summarise(names: string[], rate: number[][], cpu: number[][]): ThroughputResult[] {
+  return names.map((name, i) => ({
+    name,
+    msgsPerSec: round(median(rate[i]!), 0),
+    cpuUsPerMsg: round(median(cpu[i]!), 3),
+    rateRatio: round(median(rate[i]!.map((r, k) => r / rate[0]![k]!)), 3),
+    cpuRatio: round(median(cpu[i]!.map((c, k) => c / cpu[0]![k]!)), 3),
+  }))
 }
 
 export async function nodeThroughput(total: number, window: number, rounds: number): Promise<ThroughputResult[]> {
   const server = await startChild(process.execPath, ['--import', 'tsx', 'bench/echo-server.ts'])
   const url = `ws://127.0.0.1:${server.port}/`
-  const samples = new Map<string, { rate: number[]; cpu: number[] }>(contenders.map((c) => [c.name, { rate: [], cpu: [] }]))
+  const rate: number[][] = contenders.map(() => [])
+  const cpu: number[][] = contenders.map(() => [])
   try {
     for (const contender of contenders) {
       const pipe = await contender.connect(url) // warm-up
@@ -100,18 +116,21 @@ export async function nodeThroughput(total: number, window: number, rounds: numb
       pipe.close()
     }
     for (let r = 0; r < rounds; r++) {
-      for (const contender of contenders) {
-        const pipe = await contender.connect(url)
+      // A B C, then C B A: no contender always runs first.
+      const order = contenders.map((_, i) => i)
+      if (r % 2) order.reverse()
+      for (const i of order) {
+        const pipe = await contenders[i]!.connect(url)
         const { ms, cpuMs } = await measure(() => pump(pipe, total, window))
         pipe.close()
-        samples.get(contender.name)!.rate.push(total / (ms / 1000))
-        samples.get(contender.name)!.cpu.push((cpuMs * 1000) / total)
+        rate[i]!.push(total / (ms / 1000))
+        cpu[i]!.push((cpuMs * 1000) / total)
       }
     }
   } finally {
     await server.stop()
   }
-  return contenders.map(({ name }) => ({ name, msgsPerSec: round(median(samples.get(name)!.rate), 0), cpuUsPerMsg: round(median(samples.get(name)!.cpu), 3) }))
+  return summarise(contenders.map((c) => c.name), rate, cpu)
 }
 
 /** The same pump in Chromium: the page's native WebSocket against AuthSocket from the IIFE bundle. */
@@ -122,48 +141,43 @@ export async function browserThroughput(total: number, window: number, rounds: n
   try {
     const page = await browser.newPage()
     await page.addScriptTag({ content: readFileSync('dist/authsocket.iife.min.js', 'utf8') })
-    const run = (kind: 'native' | 'authsocket', n: number) =>
-      page.evaluate(
-        async ({ kind, url, n, window }) => {
-          const msg = (i: number) => ({ type: 'chat', n: i, text: 'hello, authenticated world' })
-          const pipe = await new Promise<{ send(m: unknown): void; on(h: () => void): void; close(): void }>((resolve) => {
-            if (kind === 'native') {
-              const ws = new WebSocket(url)
-              ws.onopen = () =>
-                resolve({ send: (m) => ws.send(JSON.stringify(m)), on: (h) => (ws.onmessage = (e) => (JSON.parse(e.data as string), h())), close: () => ws.close() })
-            } else {
-              const AS = (window as unknown as { AuthSocket: any }).AuthSocket
-              const socket = new AS(`${url}?auth=1`, { credentials: AS.queryToken({ token: 'bench-token' }) })
-              socket.ready.then(() => resolve({ send: (m) => socket.send(m), on: (h) => socket.on('message', h), close: () => socket.close() }))
-            }
+    // A string, not a function: tsx would inject helpers (__name) the page does not have.
+    const run = (kind: 'native' | 'authsocket', n: number): Promise<number> =>
+      page.evaluate(`(async () => {
+        const kind = ${JSON.stringify(kind)}, url = 'ws://127.0.0.1:${server.port}/', n = ${n}, inFlight = ${window}
+        const msg = (i) => ({ type: 'chat', n: i, text: 'hello, authenticated world' })
+        const pipe = await new Promise((resolve) => {
+          if (kind === 'native') {
+            const ws = new WebSocket(url)
+            ws.onopen = () => resolve({ send: (m) => ws.send(JSON.stringify(m)), on: (h) => (ws.onmessage = (e) => (JSON.parse(e.data), h())), close: () => ws.close() })
+          } else {
+            const socket = new AuthSocket(url + '?auth=1', { credentials: AuthSocket.queryToken({ token: 'bench-token' }) })
+            socket.ready.then(() => resolve({ send: (m) => socket.send(m), on: (h) => socket.on('message', h), close: () => socket.close() }))
+          }
+        })
+        const start = performance.now()
+        await new Promise((done) => {
+          let sent = 0, received = 0
+          pipe.on(() => {
+            received++
+            if (sent < n) pipe.send(msg(sent++))
+            else if (received === n) done()
           })
-          const start = performance.now()
-          await new Promise<void>((done) => {
-            let sent = 0
-            let received = 0
-            pipe.on(() => {
-              received++
-              if (sent < n) pipe.send(msg(sent++))
-              else if (received === n) done()
-            })
-            while (sent < Math.min(window, n)) pipe.send(msg(sent++))
-          })
-          const ms = performance.now() - start
-          pipe.close()
-          return ms
-        },
-        { kind, url: `ws://127.0.0.1:${server.port}/`, n, window },
-      )
+          while (sent < Math.min(inFlight, n)) pipe.send(msg(sent++))
+        })
+        const ms = performance.now() - start
+        pipe.close()
+        return ms
+      })()`)
     await run('native', 20_000)
     await run('authsocket', 20_000)
-    const rates = { native: [] as number[], authsocket: [] as number[] }
+    const kinds = ['native', 'authsocket'] as const
+    const rates: number[][] = [[], []]
     for (let r = 0; r < rounds; r++) {
-      for (const kind of ['native', 'authsocket'] as const) rates[kind].push(total / ((await run(kind, total)) / 1000))
+      for (const i of r % 2 ? [1, 0] : [0, 1]) rates[i]!.push(total / ((await run(kinds[i]!, total)) / 1000))
     }
-    return [
-      { name: 'WebSocket (Chromium, native)', msgsPerSec: round(median(rates.native), 0), cpuUsPerMsg: NaN },
-      { name: 'AuthSocket (Chromium, IIFE)', msgsPerSec: round(median(rates.authsocket), 0), cpuUsPerMsg: NaN },
-    ]
+    const nan = rates.map((list) => list.map(() => NaN))
+    return summarise(['WebSocket (Chromium, native)', 'AuthSocket (Chromium, IIFE)'], rates, nan)
   } finally {
     await browser.close()
     await server.stop()

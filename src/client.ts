@@ -399,7 +399,11 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.#current = attempt
     this.#previousClosed = closed
     socket.addEventListener('open', () => this.#onOpen(attempt, prepared.greeting))
-    socket.addEventListener('message', (event: MessageEvent) => this.#onFrame(attempt, event.data))
+    const node = socket as WebSocketLike & { on?(type: 'message', listener: (data: { toString(): string }, isBinary: boolean) => void): void }
+    if (typeof node.on === 'function') {
+      // Node's ws: its EventEmitter side skips building a MessageEvent for every frame.
+      node.on('message', (data, isBinary) => this.#onFrame(attempt, isBinary ? data : data.toString()))
+    } else socket.addEventListener('message', (event: MessageEvent) => this.#onFrame(attempt, event.data))
     socket.addEventListener('close', (event: CloseEvent) => this.#onClose(attempt, event.code, event.reason))
     // Browsers give errors no detail and a close always follows; Node's ws names the HTTP status of a refused upgrade.
     socket.addEventListener('error', (event: { message?: unknown }) => {
