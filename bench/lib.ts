@@ -39,9 +39,9 @@ export interface Row {
 }
 
 export function table(title: string, rows: Row[]): string {
-  const columns = Object.keys(rows[0] ?? {})
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
   const lines = [`### ${title}`, '', `| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`]
-  for (const row of rows) lines.push(`| ${columns.map((c) => String(row[c])).join(' | ')} |`)
+  for (const row of rows) lines.push(`| ${columns.map((c) => String(row[c] ?? '')).join(' | ')} |`)
   return lines.join('\n')
 }
 

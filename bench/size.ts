@@ -43,7 +43,8 @@ export async function bundleSizes(): Promise<SizeResult[]> {
       logLevel: 'silent',
       root: dir,
       resolve: { alias: { authsocket: resolve('src/index.ts') } },
-      build: { write: false, minify: true, lib: { entry: file, formats: ['es'], fileName: 'out' }, rolldownOptions: { external: [] } },
+      // Library mode leaves ES output's whitespace alone; minify it fully, as the IIFE is.
+      build: { write: false, minify: true, lib: { entry: file, formats: ['es'], fileName: 'out' }, rolldownOptions: { external: [], output: { minify: true } } },
     })) as Rollup.RollupOutput[]
     const chunk = output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!
     results.push({ name, minBytes: Buffer.byteLength(chunk.code), gzipBytes: gzipSize(chunk.code) })

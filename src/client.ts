@@ -456,7 +456,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
       message = this.#serializer.parse(data)
       verdict = this.#statusParser(message)
     } catch (cause) {
-      this.emit('error', new AuthSocketError('BAD_FRAME', `Dropped a ${data.length}-character text frame from ${attempt.url} that could not be parsed (${cause instanceof Error ? cause.message.slice(0, 120) : typeof cause}). If the server sends non-JSON text, pass a serializer.`, { cause }))
+      // The parser's own message may quote the frame, which may hold a secret: name the error only.
+      this.emit('error', new AuthSocketError('BAD_FRAME', `Dropped a ${data.length}-character text frame from ${attempt.url} that could not be parsed (${describeCause(cause)}). If the server sends non-JSON text, pass a serializer.`))
       return
     }
     if (verdict) {
