@@ -46,13 +46,14 @@ if (chromiumPath) {
   console.log('throughput (Chromium)...')
   const browser = await browserThroughput(TOTAL, WINDOW, 3, chromiumPath)
   log(
-    table(`Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, 3 rounds alternating A B / B A; medians, ratios taken per round)`, browser.map((r) => ({
+    table(`Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, 3 rounds alternating A B C / C B A; medians, ratios taken per round)`, browser.map((r) => ({
       client: r.name,
       'msgs/s': r.msgsPerSec,
       'ratio to native': r.rateRatio,
     }))),
   )
-  targets.push({ target: 'throughput >= 0.95x raw (Chromium)', measured: `${browser[1]!.rateRatio}x`, result: verdict(browser[1]!.rateRatio >= 0.95) })
+  const inBrowser = browser[2]!
+  targets.push({ target: 'throughput >= 0.95x raw (Chromium)', measured: `${inBrowser.rateRatio}x (noise control ${browser[1]!.rateRatio}x)`, result: verdict(inBrowser.rateRatio >= 0.95) })
 }
 
 console.log('connect latency...')
