@@ -142,4 +142,15 @@ describe('state machine: every transition', () => {
       expect(socket.state).toBe('closed')
     })
   }
+
+  it('open -> failed (the server forbids an authenticated socket: close 4003)', async () => {
+    server = await startServer(accept)
+    const socket = lazy(server.url)
+    socket.connect()
+    await socket.ready
+    const log = timeline(socket, ['state'])
+    ;(await server.connection(1)).socket.close(4003, 'banned')
+    await nextEvent(socket, 'state', (s) => s.state === 'failed')
+    expect(log).toEqual(['state:failed'])
+  })
 })
