@@ -14,11 +14,10 @@ import type { AuthSocketEvents, AuthSocketOptions, ConnectionState, Serializer }
 import { Outbox, type WireData } from './outbox.js'
 import { observableKey, toObservable, type MessageObservable } from './observable.js'
 import { redactUrl } from './redact.js'
+import { isBinary, jsonSerializer, type BinaryData } from './serializer.js'
+import { invalid, isBrowser, positive, socketUrl } from './validate.js'
 import { fullJitter, type RetryDelay } from './retry.js'
 import { Transport, type WebSocketConstructor, type WebSocketLike } from './transport.js'
-
-/** Binary data `send()` passes through without serializing. */
-export type BinaryData = ArrayBufferLike | ArrayBufferView | Blob
 
 /** One connection attempt: one socket, from creation to close. */
 interface Attempt {
@@ -44,58 +43,10 @@ interface Attempt {
 
 const OPEN = 1
 
-const jsonSerializer: Serializer<unknown, unknown> = {
-  stringify: (message) => JSON.stringify(message),
-  parse(text) {
-    const value: unknown = JSON.parse(text)
-    if (typeof value !== 'object' || value === null) throw new TypeError(`expected a JSON object or array, got ${value === null ? 'null' : typeof value}`)
-    return value
-  },
-}
-
-function isBinary(data: unknown): data is BinaryData {
-  return (
-    data instanceof ArrayBuffer ||
-    ArrayBuffer.isView(data) ||
-    (typeof Blob !== 'undefined' && data instanceof Blob) ||
-    (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)
-  )
-}
-
 /** Waits for `promise`, but no longer than `ms`. */
 function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined
   return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer))
-}
-
-const isBrowser = (): boolean => typeof window !== 'undefined' && typeof document !== 'undefined'
-
-function invalid(message: string): AuthSocketError {
-  return new AuthSocketError('INVALID_OPTIONS', message)
-}
-
-function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw invalid(`Option \`${name}\` must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}.`)
-  }
-  return value
-}
-
-function socketUrl(url: string): string {
-  const page = (globalThis as { location?: { href: string } }).location?.href
-  let parsed: URL
-  try {
-    parsed = new URL(url, page)
-  } catch {
-    throw invalid(`${redactUrl(String(url))} is not a WebSocket URL: pass an absolute ws:// or wss:// URL${page ? ' or a path' : ''}.`)
-  }
-  if (parsed.protocol === 'http:') parsed.protocol = 'ws:'
-  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:'
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw invalid(`${redactUrl(parsed.toString())} is not a WebSocket URL: use ws:// or wss://.`)
-  }
-  return parsed.toString()
 }
 
 /**

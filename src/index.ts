@@ -1,4 +1,5 @@
-export { AuthSocket, type BinaryData } from './client.js'
+export { AuthSocket } from './client.js'
+export type { BinaryData } from './serializer.js'
 export type { AuthSocketOptions, AuthSocketEvents, ConnectionState, Serializer } from './options.js'
 export { CloseCode, classifyFailure, type Failure, type FailureClass } from './close-codes.js'
 export { chanxStatus, graphqlWsAck, type AuthVerdict, type StatusParser } from './frames.js'

@@ -4,7 +4,8 @@
  * @module
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { AuthSocket, type BinaryData } from './client.js'
+import { AuthSocket } from './client.js'
+import type { BinaryData } from './serializer.js'
 import type { AuthSocketOptions, ConnectionState } from './options.js'
 
 export interface UseAuthSocketConfig<In> {
