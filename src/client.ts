@@ -73,6 +73,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
   readonly #serializer: Serializer<In, Out>
   readonly #origin: string | undefined
   readonly #redactParams: string[]
+  readonly #debug: ((line: string) => void) | undefined
   readonly #outbox: Outbox
   readonly #transport: Transport
 
@@ -134,6 +135,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.#serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
     this.#origin = options.origin
     this.#redactParams = options.redactParams ?? []
+    if (options.debug !== undefined && typeof options.debug !== 'function') throw invalid('Option `debug` must be a function, e.g. console.debug.')
+    this.#debug = options.debug
     this.#outbox = new Outbox(positive('maxQueueSize', options.maxQueueSize, 1000))
     this.#transport = new Transport(
       WebSocketClass,
@@ -298,7 +301,11 @@ export class AuthSocket<In = unknown, Out = unknown> {
     await settledWithin(this.#previousClosed, 2000)
     for (;;) {
       if (signal.aborted || this.#stopped()) return undefined
-      if (this.#retries > 0) await this.#sleep(this.#retryDelay(this.#retries), signal)
+      if (this.#retries > 0) {
+        const wait = this.#retryDelay(this.#retries)
+        this.#debug?.(`[authsocket] retry ${this.#retries} in ${Math.round(wait)} ms`)
+        await this.#sleep(wait, signal)
+      }
       if (signal.aborted) return undefined
       const reason = this.#reason
       try {
@@ -640,6 +647,9 @@ export class AuthSocket<In = unknown, Out = unknown> {
 
   /** Calls every listener; one that throws is reported and does not stop the others. */
   private emit<K extends keyof AuthSocketEvents<In>>(type: K, payload: AuthSocketEvents<In>[K]): void {
+    if (this.#debug && type !== 'message' && type !== 'binary') {
+      this.#debug(`[authsocket] ${String(type)} ${payload instanceof AuthSocketError ? `${payload.code}: ${payload.message}` : JSON.stringify(payload)}`)
+    }
     const listeners = this.#emitter.all.get(type)
     if (!listeners?.length) return
     // A copy, so that a listener that removes itself does not skip the next; one listener needs none.

@@ -71,6 +71,12 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
   autoConnect?: boolean
   /** More query parameter names to redact in events and errors (credential parameters are always redacted). */
   redactParams?: string[]
+  /**
+   * Receives a line for every event but messages (attempts, opens, verdicts, closes with their
+   * classification, refreshes, errors) and every backoff delay, e.g. `debug: console.debug`.
+   * Built from the events, so it holds no credential. Default: none.
+   */
+  debug?: (line: string) => void
 }
 
 /**

@@ -175,4 +175,18 @@ describe('close codes on the wire', () => {
     await delay(100)
     expect(upgrades).toBe(0)
   })
+
+  it('debug gets a line per decision and per backoff delay, with no credential in any', async () => {
+    const token = opaqueToken()
+    const lines: string[] = []
+    server = await startServer({ onConnection: (conn) => (server!.connections.length === 1 ? conn.socket.close(4001, 'bad') : conn.socket.send(statusFrame(200))) })
+    const socket = open(server.url, { credentials: queryToken({ token }), debug: (line) => lines.push(line) })
+    await socket.ready
+    expect(lines.some((l) => l.startsWith('[authsocket] connecting {"attempt":1,'))).toBe(true)
+    expect(lines).toContain('[authsocket] unauthenticated {"status":4001,"detail":"bad","willRetry":true}')
+    expect(lines.some((l) => /^\[authsocket\] retry 1 in \d+ ms$/.test(l))).toBe(true)
+    expect(lines.some((l) => l.startsWith('[authsocket] authenticated'))).toBe(true)
+    expect(lines.join('\n')).not.toContain(token)
+    expect(() => open(server!.url, { debug: 'yes' as never })).toThrow(/`debug` must be a function/)
+  })
 })
