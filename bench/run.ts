@@ -25,9 +25,9 @@ const log = (text: string) => {
 
 const started = Date.now()
 console.log('authsocket bench: throughput (Node)...')
-const node = await nodeThroughput(TOTAL, WINDOW, 7)
+const node = await nodeThroughput(TOTAL, WINDOW, 11)
 log(
-  table(`Throughput and client CPU per message, Node (${TOTAL / 1000}k small JSON messages, window ${WINDOW}, 7 rounds alternating A B C / C B A; medians, ratios taken per round)`, node.map((r) => ({
+  table(`Throughput and client CPU per message, Node (${TOTAL / 1000}k small JSON messages, window ${WINDOW}, 11 rounds alternating A B C D / D C B A; medians, ratios taken per round)`, node.map((r) => ({
     client: r.name,
     'msgs/s': r.msgsPerSec,
     'ratio to raw': r.rateRatio,
