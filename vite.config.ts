@@ -31,7 +31,7 @@ export default defineConfig(({ mode }) => ({
         },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/types/**/*.test.ts'],
-    setupFiles: ['test/helpers/leak-check.ts'],
+    setupFiles: ['test/helpers/leak-check.ts', 'test/helpers/fixture.ts'],
     testTimeout: 15_000,
     typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'], tsconfig: 'tsconfig.json' },
     coverage: {

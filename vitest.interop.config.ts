@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/interop/**/*.test.ts'],
-    setupFiles: ['test/helpers/leak-check.ts'],
+    setupFiles: ['test/helpers/leak-check.ts', 'test/helpers/fixture.ts'],
     testTimeout: 30_000,
     hookTimeout: 90_000,
   },

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { closeAfterTest } from './fixture.js'
 
 export interface Connection {
   socket: WebSocket
@@ -76,7 +77,7 @@ export async function startServer(script: ServerScript = {}): Promise<TestServer
   })
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   const { port } = http.address() as AddressInfo
-  return {
+  return closeAfterTest({
     url: `ws://127.0.0.1:${port}/ws/`,
     http: `http://127.0.0.1:${port}`,
     connections,
@@ -91,7 +92,7 @@ export async function startServer(script: ServerScript = {}): Promise<TestServer
         http.close(() => resolve())
         http.closeAllConnections()
       }),
-  }
+  })
 }
 
 /** A Chanx status frame. */

@@ -1,18 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { AuthSocket, AuthSocketError, queryToken, type AuthSocketErrorCode } from '../../src/index.js'
-import { fastRetry, nextEvent, until } from '../helpers/events.js'
+import { nextEvent, until } from '../helpers/events.js'
 import { exposed, record } from '../helpers/leak-check.js'
 import { startServer, statusFrame, type Connection, type TestServer } from '../helpers/server.js'
-import { opaqueToken } from '../helpers/tokens.js'
+import { openSocket } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
-})
 
 async function echoServer() {
   return startServer({
@@ -23,16 +17,11 @@ async function echoServer() {
   })
 }
 
-function open<In = unknown, Out = unknown>(url: string, options: Partial<ConstructorParameters<typeof AuthSocket<In, Out>>[1]> = {}) {
-  const socket = new AuthSocket<In, Out>(url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }), ...options })
-  sockets.push(socket)
-  return socket
-}
 
 describe('bad server input', () => {
   it('malformed JSON, non-object JSON, unexpected binary, a spoofed status frame and a 10 MB frame: an error each, and the client lives on', async () => {
     server = await echoServer()
-    const socket = open<{ ok: number }, { ok: number }>(server.url)
+    const socket = openSocket<{ ok: number }, { ok: number }>(server.url)
     await socket.ready
     const conn: Connection = await server.connection(1)
     const codes: AuthSocketErrorCode[] = []
@@ -57,7 +46,7 @@ describe('bad server input', () => {
 
   it('error messages describe a bad frame without echoing its content', async () => {
     server = await echoServer()
-    const socket = open(server.url)
+    const socket = openSocket(server.url)
     await socket.ready
     for (const frame of ['{"secret-ish": "abc"', 'secret-ish not json', '"secret-ish"']) {
       const error = nextEvent(socket, 'error')
@@ -70,7 +59,7 @@ describe('bad server input', () => {
 
   it('a listener that throws is reported as LISTENER_FAILED; the other listeners and the client carry on', async () => {
     server = await echoServer()
-    const socket = open<{ n: number }, { n: number }>(server.url)
+    const socket = openSocket<{ n: number }, { n: number }>(server.url)
     await socket.ready
     const got: number[] = []
     socket.on('message', () => {
@@ -89,7 +78,7 @@ describe('bad server input', () => {
 describe('serialization', () => {
   it('binary frames pass through in both directions', async () => {
     server = await echoServer()
-    const socket = open(server.url)
+    const socket = openSocket(server.url)
     await socket.ready
     const back = nextEvent(socket, 'binary')
     socket.send(new Uint8Array([7, 8, 9]))
@@ -100,7 +89,7 @@ describe('serialization', () => {
 
   it('a pluggable serializer', async () => {
     server = await echoServer()
-    const socket = open<string, string>(server.url, {
+    const socket = openSocket<string, string>(server.url, {
       serializer: {
         stringify: (m) => `msg:${m}`,
         parse: (text) => {

@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import WebSocket from 'ws'
-import { AuthSocket, classifyFailure, CloseCode, fullJitter, queryToken, ticket, type CredentialReason } from '../../src/index.js'
-import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
+import { describe, expect, it, vi } from 'vitest'
+import { classifyFailure, CloseCode, fullJitter, queryToken, ticket, type CredentialReason } from '../../src/index.js'
+import { delay, nextEvent, until } from '../helpers/events.js'
 import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
+import { openSocket } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
-})
-function open(url: string, options: Partial<ConstructorParameters<typeof AuthSocket>[1]> = {}) {
-  const socket = new AuthSocket<any, any>(url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }), ...options })
-  sockets.push(socket)
-  return socket
-}
 
 describe('close code classification', () => {
   it('follows PROTOCOL.md section 3', () => {
@@ -36,7 +25,7 @@ describe('close codes on the wire', () => {
   it('4001 retries with a fresh credential, then fails after maxAuthFailures attempts and makes no more', async () => {
     const reasons: CredentialReason[] = []
     server = await startServer({ onConnection: (conn) => conn.socket.close(4001, 'bad token') })
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       credentials: queryToken({
         token: ({ reason }) => {
           reasons.push(reason)
@@ -54,7 +43,7 @@ describe('close codes on the wire', () => {
 
   it('4003 fails at once', async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.close(4003, 'not your room') })
-    const socket = open(server.url)
+    const socket = openSocket(server.url)
     const unauth = nextEvent(socket, 'unauthenticated')
     await expect(socket.ready).rejects.toMatchObject({ code: 'FORBIDDEN', detail: 'not your room' })
     expect(await unauth).toEqual({ status: 4003, detail: 'not your room', willRetry: false })
@@ -71,7 +60,7 @@ describe('close codes on the wire', () => {
         } else conn.socket.send(statusFrame(200))
       },
     })
-    const socket = open(server.url, { classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined) })
+    const socket = openSocket(server.url, { classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined) })
     await socket.ready
     expect(server.connections).toHaveLength(3)
   })
@@ -79,7 +68,7 @@ describe('close codes on the wire', () => {
   it('a handshake refused with 401 or 403 (Node sees the status) is retried with fresh credentials, then fails: no loop', async () => {
     let upgrades = 0
     server = await startServer({ onUpgrade: () => upgrades++, refuseUpgrade: () => (upgrades % 2 ? 403 : 401) })
-    const socket = open(server.url)
+    const socket = openSocket(server.url)
     await expect(socket.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
     await delay(100)
     expect(upgrades).toBe(3)
@@ -90,7 +79,7 @@ describe('close codes on the wire', () => {
     const delays: number[] = []
     const tokens = new Set<string>()
     server = await startServer({ onUpgrade: (req) => (upgrades++, tokens.add(new URL(req.url!, 'http://x').searchParams.get('token')!)), refuseUpgrade: () => 503 })
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       retryAttempts: 4,
       retryDelay: (n) => {
         delays.push(n)
@@ -111,11 +100,11 @@ describe('close codes on the wire', () => {
   it("with confirm: 'open', maxHandshakeFailures attempts that never open stop the client (HANDSHAKE_REFUSED)", async () => {
     let upgrades = 0
     server = await startServer({ onUpgrade: () => upgrades++, refuseUpgrade: () => 503 })
-    const socket = open(server.url, { confirm: 'open' })
+    const socket = openSocket(server.url, { confirm: 'open' })
     const error = await socket.ready.catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'HANDSHAKE_REFUSED', message: expect.stringMatching(/5 attempts in a row closed before opening/) })
     expect(upgrades).toBe(5)
-    const three = open(server.url, { confirm: 'open', maxHandshakeFailures: 3 })
+    const three = openSocket(server.url, { confirm: 'open', maxHandshakeFailures: 3 })
     await expect(three.ready).rejects.toMatchObject({ code: 'HANDSHAKE_REFUSED' })
     expect(upgrades).toBe(8)
   })
@@ -137,7 +126,7 @@ describe('close codes on the wire', () => {
     const tokens: string[] = []
     let refuse = false
     server = await startServer({ refuseUpgrade: () => (refuse ? 503 : undefined), onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       credentials: queryToken({
         token: () => {
           const t = opaqueToken()
@@ -159,7 +148,7 @@ describe('close codes on the wire', () => {
     let fetchSignal: AbortSignal | undefined
     let upgrades = 0
     server = await startServer({ onUpgrade: () => upgrades++ })
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       credentials: ticket({
         endpoint: '/t',
         fetch: (_url, init) => {
@@ -180,13 +169,13 @@ describe('close codes on the wire', () => {
     const token = opaqueToken()
     const lines: string[] = []
     server = await startServer({ onConnection: (conn) => (server!.connections.length === 1 ? conn.socket.close(4001, 'bad') : conn.socket.send(statusFrame(200))) })
-    const socket = open(server.url, { credentials: queryToken({ token }), debug: (line) => lines.push(line) })
+    const socket = openSocket(server.url, { credentials: queryToken({ token }), debug: (line) => lines.push(line) })
     await socket.ready
     expect(lines.some((l) => l.startsWith('[authsocket] connecting {"attempt":1,'))).toBe(true)
     expect(lines).toContain('[authsocket] unauthenticated {"status":4001,"detail":"bad","willRetry":true}')
     expect(lines.some((l) => /^\[authsocket\] retry 1 in \d+ ms$/.test(l))).toBe(true)
     expect(lines.some((l) => l.startsWith('[authsocket] authenticated'))).toBe(true)
     expect(lines.join('\n')).not.toContain(token)
-    expect(() => open(server!.url, { debug: 'yes' as never })).toThrow(/`debug` must be a function/)
+    expect(() => openSocket(server!.url, { debug: 'yes' as never })).toThrow(/`debug` must be a function/)
   })
 })

@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { AuthSocket, queryToken, type ConnectionState } from '../../src/index.js'
 import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
+import { closeAfterTest } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-})
 
 describe('connect', () => {
   it('authenticates with a query token and echoes', async () => {
@@ -22,7 +18,7 @@ describe('connect', () => {
       },
     })
     const socket = new AuthSocket<{ text: string }, { text: string }>(server.url, { credentials: queryToken({ token }), WebSocket })
-    sockets.push(socket)
+    closeAfterTest(socket)
     const states: ConnectionState[] = []
     socket.on('state', ({ state }) => states.push(state))
     const echoed = new Promise((resolve) => socket.on('message', resolve))

@@ -5,13 +5,10 @@ import { jwtExpiry, refreshDelay } from '../../src/expiry.js'
 import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
 import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { jwt, opaqueToken } from '../helpers/tokens.js'
+import { closeAfterTest } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
+afterEach(() => {
   vi.useRealTimers()
 })
 const nowS = () => Date.now() / 1000
@@ -66,7 +63,7 @@ describe('staying authenticated', () => {
         refreshMargin: 100,
         credentials: queryToken({ token: ({ reason }) => (reasons.push(reason), opaqueToken()) }),
       })
-      sockets.push(socket)
+      closeAfterTest(socket)
       const refreshes: boolean[] = []
       socket.on('refresh', ({ inBand }) => refreshes.push(inBand))
       let n = 0
@@ -88,7 +85,7 @@ describe('staying authenticated', () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
     const tokens: string[] = []
     const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => (tokens.push(opaqueToken()), tokens.at(-1)!) }) })
-    sockets.push(socket)
+    closeAfterTest(socket)
     const auth = await nextEvent(socket, 'authenticated')
     expect(auth.expiresAt).toBeUndefined()
     ;(await server.connection(1)).socket.terminate()
@@ -104,7 +101,7 @@ describe('staying authenticated', () => {
     try {
       server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
       const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => jwt(Math.floor(nowS()) + 3600) }) })
-      sockets.push(socket)
+      closeAfterTest(socket)
       await socket.ready
       vi.useFakeTimers({ toFake: ['Date'] })
       vi.setSystemTime(Date.now() + 3590_000) // the tab slept for an hour; its timer has not fired
@@ -124,7 +121,7 @@ describe('staying authenticated', () => {
       let up = false
       server = await startServer({ refuseUpgrade: () => (up ? undefined : 503), onConnection: (conn) => conn.socket.send(statusFrame(200)) })
       const socket = new AuthSocket(server.url, { WebSocket, retryDelay: (n) => (n === 1 ? 10 : 60_000), credentials: queryToken({ token: () => opaqueToken() }) })
-      sockets.push(socket)
+      closeAfterTest(socket)
       await until(() => socket.state === 'reconnecting')
       await delay(100) // now sleeping 60 s
       up = true
@@ -150,7 +147,7 @@ describe('staying authenticated', () => {
       refreshMargin: 0,
       credentials: queryToken({ token: () => (++calls === 2 ? Promise.reject(new Error('flaky')) : opaqueToken()) }),
     })
-    sockets.push(socket)
+    closeAfterTest(socket)
     const errors: string[] = []
     socket.on('error', (e) => errors.push(e.code))
     await nextEvent(socket, 'authenticated', (a) => a.inBand, 3000)
@@ -166,7 +163,7 @@ describe('staying authenticated', () => {
       },
     })
     const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, refreshMargin: 0, credentials: queryToken({ token: () => opaqueToken() }) })
-    sockets.push(socket)
+    closeAfterTest(socket)
     await socket.ready
     expect(await nextEvent(socket, 'unauthenticated', () => true, 3000)).toMatchObject({ status: 401, willRetry: true })
     await nextEvent(socket, 'authenticated')
@@ -187,7 +184,7 @@ describe('staying authenticated', () => {
     })
     const reasons: CredentialReason[] = []
     const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: ({ reason }) => (reasons.push(reason), opaqueToken()) }) })
-    sockets.push(socket)
+    closeAfterTest(socket)
     const errors: string[] = []
     socket.on('error', (e) => errors.push(e.code))
     await socket.ready

@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
-import { AuthRejectedError, AuthSocket, chanxStatus, firstMessage, graphqlWsAck, queryToken } from '../../src/index.js'
-import { delay, fastRetry, nextEvent } from '../helpers/events.js'
+import { describe, expect, it } from 'vitest'
+import { AuthRejectedError, chanxStatus, firstMessage, graphqlWsAck, queryToken } from '../../src/index.js'
+import { delay, nextEvent } from '../helpers/events.js'
 import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { jwt, opaqueToken } from '../helpers/tokens.js'
+import { openSocket } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
-})
-function open(url: string, options: Partial<ConstructorParameters<typeof AuthSocket>[1]> = {}) {
-  const socket = new AuthSocket<any, any>(url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }), ...options })
-  sockets.push(socket)
-  return socket
-}
 
 describe('status frame parsing', () => {
   it('reads Chanx snake_case and camelCase alike', () => {
@@ -50,7 +39,7 @@ describe('status frames on the wire', () => {
         conn.socket.send(JSON.stringify({ hello: 1 }))
       },
     })
-    const socket = open(server.url)
+    const socket = openSocket(server.url)
     const messages: unknown[] = []
     socket.on('message', (m) => messages.push(m))
     const auth = await nextEvent(socket, 'authenticated')
@@ -62,7 +51,7 @@ describe('status frames on the wire', () => {
   it('without expires_at, expiresAt comes from the JWT exp', async () => {
     const exp = Math.floor(Date.now() / 1000) + 3600
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-    const socket = open(server.url, { credentials: queryToken({ token: jwt(exp) }) })
+    const socket = openSocket(server.url, { credentials: queryToken({ token: jwt(exp) }) })
     expect((await nextEvent(socket, 'authenticated')).expiresAt).toBe(exp * 1000)
   })
 
@@ -75,7 +64,7 @@ describe('status frames on the wire', () => {
         } else conn.socket.send(statusFrame(200))
       },
     })
-    const socket = open(server.url)
+    const socket = openSocket(server.url)
     const refused = await nextEvent(socket, 'unauthenticated')
     expect(refused).toEqual({ status: 401, detail: 'Token expired', willRetry: true })
     await socket.ready
@@ -89,7 +78,7 @@ describe('status frames on the wire', () => {
         conn.socket.close(1000)
       },
     })
-    const socket = open(server.url)
+    const socket = openSocket(server.url)
     const error = await socket.ready.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AuthRejectedError)
     expect((error as AuthRejectedError).detail).toBe('You may not join this room')
@@ -105,7 +94,7 @@ describe('status frames on the wire', () => {
         conn.socket.send(statusFrame(server!.connections.length === 1 ? 401 : 200))
       },
     })
-    const socket = open(server.url)
+    const socket = openSocket(server.url)
     await socket.ready
     expect(server.connections).toHaveLength(2)
   })
@@ -119,7 +108,7 @@ describe('status frames on the wire', () => {
         else conn.socket.close(4403, 'Forbidden')
       },
     })
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       statusParser: graphqlWsAck,
       credentials: firstMessage({ token, frame: (t) => ({ type: 'connection_init', payload: { token: t } }) }),
     })
@@ -128,7 +117,7 @@ describe('status frames on the wire', () => {
 
   it("confirm: 'open' authenticates on open, for servers that send no frames", async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(JSON.stringify({ hello: 1 })) })
-    const socket = open(server.url, { confirm: 'open' })
+    const socket = openSocket(server.url, { confirm: 'open' })
     const message = nextEvent(socket, 'message')
     await socket.ready
     expect(await message).toEqual({ hello: 1 })
@@ -136,7 +125,7 @@ describe('status frames on the wire', () => {
 
   it('with no confirming frame, times out with an error that says what to configure', async () => {
     server = await startServer({})
-    const socket = open(server.url, { authTimeout: 100, maxAuthFailures: 1 })
+    const socket = openSocket(server.url, { authTimeout: 100, maxAuthFailures: 1 })
     const error = await nextEvent(socket, 'error', (e) => e.code === 'AUTH_TIMEOUT')
     expect(error.message).toMatch(/set confirm: 'open'/)
     expect(error.message).toMatch(/pass a statusParser/)

@@ -1,5 +1,5 @@
 import { firstValueFrom, from, lastValueFrom, take, toArray } from 'rxjs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { AuthSocket, queryToken } from '../../src/index.js'
 import { fastRetry } from '../helpers/events.js'
@@ -7,10 +7,6 @@ import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
 
 let server: TestServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
 
 function chattyServer(code = 200) {
   return startServer({

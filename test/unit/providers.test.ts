@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import {
   AuthSocket,
@@ -13,23 +13,13 @@ import {
   type CredentialReason,
 } from '../../src/index.js'
 import { base64url } from '../../src/credentials/subprotocol.js'
-import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
+import { delay, nextEvent, until } from '../helpers/events.js'
 import { startServer, statusFrame, type Connection, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
+import { openSocket } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
-})
 
-function open<In = unknown, Out = unknown>(url: string, options: ConstructorParameters<typeof AuthSocket<In, Out>>[1]) {
-  const socket = new AuthSocket<In, Out>(url, { WebSocket, retryDelay: fastRetry, ...options })
-  sockets.push(socket)
-  return socket
-}
 
 /** Accepts when `check(conn)` is true (200 frame + echo), otherwise 401 frame then close 1000, as Chanx does. */
 function chanx(check: (conn: Connection) => boolean | Promise<boolean>) {
@@ -51,7 +41,7 @@ describe('providers', () => {
     server = await startServer({
       onConnection: chanx((conn) => tokens.includes(conn.url.searchParams.get('token') ?? '')),
     })
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       credentials: queryToken({
         token: ({ reason }) => {
           reasons.push(reason)
@@ -74,7 +64,7 @@ describe('providers', () => {
     const reasons: CredentialReason[] = []
     let calls = 0
     server = await startServer({ onConnection: chanx(() => server!.connections.length > 1) })
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       credentials: queryToken({
         token: async ({ reason }) => {
           reasons.push(reason)
@@ -99,7 +89,7 @@ describe('providers', () => {
         } else conn.socket.close(4001)
       },
     })
-    const socket = open<{ n: number }, { n: number }>(server.url, { credentials: firstMessage({ token }) })
+    const socket = openSocket<{ n: number }, { n: number }>(server.url, { credentials: firstMessage({ token }) })
     socket.send({ n: 1 })
     socket.send({ n: 2 })
     const got: number[] = []
@@ -112,7 +102,7 @@ describe('providers', () => {
   it('firstMessage takes a custom frame builder (the seed articles read {"token": ...})', async () => {
     const token = opaqueToken()
     server = await startServer({ onConnection: chanx(async (conn) => JSON.parse(await conn.next()).token === token) })
-    const socket = open(server.url, { credentials: firstMessage({ token, frame: (t) => ({ token: t }) }) })
+    const socket = openSocket(server.url, { credentials: firstMessage({ token, frame: (t) => ({ token: t }) }) })
     await socket.ready
   })
 
@@ -137,7 +127,7 @@ describe('providers', () => {
         return ok
       }),
     })
-    const socket = open(server.url, { credentials: ticket({ endpoint: '/api/ws-ticket', token: () => bearer }) })
+    const socket = openSocket(server.url, { credentials: ticket({ endpoint: '/api/ws-ticket', token: () => bearer }) })
     await socket.ready
     for (let i = 2; i <= 4; i++) {
       ;(await server.connection(i - 1)).socket.terminate()
@@ -155,7 +145,7 @@ describe('providers', () => {
       onHttp: (_req, res) => void res.writeHead(401).end(),
       onConnection: () => attempts++,
     })
-    const socket = open(server.url, { credentials: ticket({ endpoint: `/api/ws-ticket` }) })
+    const socket = openSocket(server.url, { credentials: ticket({ endpoint: `/api/ws-ticket` }) })
     const error = await nextEvent(socket, 'error')
     expect(error).toBeInstanceOf(CredentialRejectedError)
     expect(error.message).toMatch(/answered 401/)
@@ -176,7 +166,7 @@ describe('providers', () => {
       onConnection: chanx(() => true),
     })
     const errors: AuthSocketError[] = []
-    const socket = open(server.url, { credentials: ticket({ endpoint: `${server.http}/api/ws-ticket` }), autoConnect: false })
+    const socket = openSocket(server.url, { credentials: ticket({ endpoint: `${server.http}/api/ws-ticket` }), autoConnect: false })
     socket.on('error', (e) => errors.push(e))
     socket.connect()
     await socket.ready
@@ -187,7 +177,7 @@ describe('providers', () => {
 
   it('ticket: a body without a ticket is a clear error', async () => {
     server = await startServer({ onHttp: (_req, res) => void res.writeHead(200).end('{"nope":1}') })
-    const socket = open(server.url, { credentials: ticket({ endpoint: '/t' }), retryAttempts: 0 })
+    const socket = openSocket(server.url, { credentials: ticket({ endpoint: '/t' }), retryAttempts: 0 })
     const error = await nextEvent(socket, 'error')
     expect(error.message).toMatch(/without a "ticket" string/)
   })
@@ -201,7 +191,7 @@ describe('providers', () => {
         return offered.join(' ') === `authsocket.v1 authsocket.bearer.${base64url(token)}`
       }),
     })
-    const socket = open(server.url, { credentials: subprotocol({ token }) })
+    const socket = openSocket(server.url, { credentials: subprotocol({ token }) })
     await socket.ready
     expect((await server.connection(1)).socket.protocol).toBe('authsocket.v1')
   })
@@ -215,7 +205,7 @@ describe('providers', () => {
     server = await startServer({
       onConnection: chanx((conn) => conn.request.headers.authorization === `Token ${token}` && conn.request.headers.origin === 'http://app.test'),
     })
-    const socket = open(server.url, { credentials: header({ token, scheme: 'Token' }), origin: 'http://app.test' })
+    const socket = openSocket(server.url, { credentials: header({ token, scheme: 'Token' }), origin: 'http://app.test' })
     await socket.ready
   })
 
@@ -236,7 +226,7 @@ describe('providers', () => {
     const session = opaqueToken('session')
     let hooks = 0
     server = await startServer({ onConnection: chanx((conn) => conn.request.headers.cookie === `sessionid=${session}`) })
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       credentials: cookie({ beforeConnect: () => void hooks++, cookie: () => `sessionid=${session}` }),
     })
     await socket.ready
@@ -248,7 +238,7 @@ describe('providers', () => {
   it('a token source that throws is an error event and a retry; CredentialRejectedError stops', async () => {
     server = await startServer({ onConnection: chanx(() => true) })
     let calls = 0
-    const socket = open(server.url, {
+    const socket = openSocket(server.url, {
       credentials: queryToken({
         token: () => {
           calls++
@@ -265,7 +255,7 @@ describe('providers', () => {
     expect(errors[0]).toMatch(/could not get a credential \(Error\); retrying/)
     expect(errors[1]).toMatch(/returned an empty string/)
 
-    const stopped = open(server.url, {
+    const stopped = openSocket(server.url, {
       credentials: queryToken({ token: () => Promise.reject(new CredentialRejectedError('signed out')) }),
     })
     await expect(stopped.ready).rejects.toThrow('signed out')

@@ -1,24 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
-import { AuthSocket, AuthSocketError, firstMessage, queryToken } from '../../src/index.js'
-import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
+import { describe, expect, it } from 'vitest'
+import { AuthSocketError, firstMessage } from '../../src/index.js'
+import { delay, nextEvent, until } from '../helpers/events.js'
 import { record } from '../helpers/leak-check.js'
 import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
+import { openSocket } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
-})
 type Msg = { n: number }
-function open(url: string, options: Partial<ConstructorParameters<typeof AuthSocket<Msg, Msg>>[1]> = {}) {
-  const socket = new AuthSocket<Msg, Msg>(url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }), ...options })
-  sockets.push(socket)
-  return socket
-}
 
 describe('outgoing queue', () => {
   it('holds messages until authenticated, then flushes them in order; nothing reaches the server before', async () => {
@@ -31,7 +20,7 @@ describe('outgoing queue', () => {
         }, 100)
       },
     })
-    const socket = open(server.url)
+    const socket = openSocket<Msg, Msg>(server.url)
     for (let n = 1; n <= 5; n++) socket.send({ n })
     expect(socket.queued).toBe(5)
     await socket.ready
@@ -50,7 +39,7 @@ describe('outgoing queue', () => {
         conn.socket.send(statusFrame(200))
       },
     })
-    const socket = open(server.url, { credentials: firstMessage({ token }) })
+    const socket = openSocket<Msg, Msg>(server.url, { credentials: firstMessage({ token }) })
     socket.send({ n: 1 })
     await socket.ready
     const conn = await server.connection(1)
@@ -60,7 +49,7 @@ describe('outgoing queue', () => {
 
   it('overflow is a typed QUEUE_FULL error to the caller; what was queued is still delivered', async () => {
     server = await startServer({ onConnection: (conn) => setTimeout(() => conn.socket.send(statusFrame(200)), 50) })
-    const socket = open(server.url, { maxQueueSize: 3 })
+    const socket = openSocket<Msg, Msg>(server.url, { maxQueueSize: 3 })
     socket.send({ n: 1 })
     socket.send({ n: 2 })
     socket.send({ n: 3 })
@@ -82,7 +71,7 @@ describe('outgoing queue', () => {
 
   it('messages sent while reconnecting are delivered, in order, after the next authentication', async () => {
     server = await startServer({ onConnection: (conn) => setTimeout(() => conn.socket.send(statusFrame(200)), 30) })
-    const socket = open(server.url)
+    const socket = openSocket<Msg, Msg>(server.url)
     await socket.ready
     socket.send({ n: 1 })
     const first = await server.connection(1)
@@ -98,7 +87,7 @@ describe('outgoing queue', () => {
 
   it('send() after close() throws NOT_CONNECTED and says what to do; the queue survives for reconnect()', async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-    const socket = open(server.url, { autoConnect: false })
+    const socket = openSocket<Msg, Msg>(server.url, { autoConnect: false })
     socket.send({ n: 1 })
     socket.close()
     expect(() => socket.send({ n: 2 })).toThrow(/Call reconnect\(\) first/)
@@ -111,14 +100,14 @@ describe('outgoing queue', () => {
 
   it('send() on a failed socket names the cause', async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.close(4003) })
-    const socket = open(server.url)
+    const socket = openSocket<Msg, Msg>(server.url)
     await socket.ready.catch(() => undefined)
     expect(() => socket.send({ n: 1 })).toThrow(/failed socket \(FORBIDDEN\)/)
   })
 
   it('a message that cannot be serialized is a SERIALIZE_FAILED error to the caller', async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-    const socket = open(server.url)
+    const socket = openSocket<Msg, Msg>(server.url)
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
     expect(() => socket.send(cyclic as never)).toThrow(expect.objectContaining({ code: 'SERIALIZE_FAILED' }))

@@ -2,20 +2,15 @@
  * The reference server's own promises that the browser tests do not see: its logs never hold a
  * credential, it caps frame size, and its Origin check.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startDemoServer, type DemoServer } from '../../demo/server/app.js'
 import { AuthSocket, firstMessage, queryToken, subprotocol, ticket } from '../../src/index.js'
 import { fastRetry, nextEvent } from '../helpers/events.js'
 import { track } from '../helpers/tokens.js'
+import { closeAfterTest } from '../helpers/fixture.js'
 
 let server: DemoServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
-})
 
 async function login(base: string, username = 'alice') {
   const response = await fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ username, password: username }) })
@@ -28,19 +23,20 @@ async function login(base: string, username = 'alice') {
 describe('reference server', () => {
   it('logs every connection, refusal and expiry without a single credential in them', async () => {
     const lines: string[] = []
-    server = await startDemoServer({ port: 0, testMode: true, log: (line) => lines.push(line) })
+    server = closeAfterTest(await startDemoServer({ port: 0, testMode: true, log: (line) => lines.push(line) }))
     const ws = server.url.replace('http', 'ws')
     const { token, refreshToken } = await login(server.url)
+    const opened: AuthSocket[] = []
     for (const credentials of [queryToken({ token }), subprotocol({ token }), firstMessage({ token }), ticket({ endpoint: `${server.url}/api/ws-ticket`, token })]) {
-      const socket = new AuthSocket(`${ws}/ws/rooms/lobby`, { WebSocket, credentials })
-      sockets.push(socket)
+      const socket = closeAfterTest(new AuthSocket(`${ws}/ws/rooms/lobby`, { WebSocket, credentials }))
+      opened.push(socket)
       await socket.ready
     }
     const bad = new AuthSocket(`${ws}/ws?token=${track('bad-s3cr3t-token')}`, { WebSocket, retryDelay: fastRetry, maxAuthFailures: 1, credentials: queryToken({ token: 'bad-s3cr3t-token' }) })
-    sockets.push(bad)
+    closeAfterTest(bad)
     await bad.ready.catch(() => undefined)
     await fetch(`${server.url}/test/expire`, { method: 'POST', body: JSON.stringify({ username: 'alice' }) })
-    await nextEvent(sockets[0]!, 'close')
+    await nextEvent(opened[0]!, 'close')
     expect(lines.some((l) => l.includes('authenticated alice via ticket'))).toBe(true)
     expect(lines.some((l) => l.includes('refused'))).toBe(true)
     const logged = lines.join('\n')
@@ -48,10 +44,10 @@ describe('reference server', () => {
   })
 
   it('caps frames at 64 KiB (close 1009) and the client reconnects', async () => {
-    server = await startDemoServer({ port: 0, log: () => undefined })
+    server = closeAfterTest(await startDemoServer({ port: 0, log: () => undefined }))
     const { token } = await login(server.url)
     const socket = new AuthSocket<unknown, { text: string }>(`${server.url.replace('http', 'ws')}/ws`, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token }) })
-    sockets.push(socket)
+    closeAfterTest(socket)
     await socket.ready
     socket.send({ text: 'x'.repeat(70 * 1024) })
     expect((await nextEvent(socket, 'close')).code).toBe(1009)
@@ -59,14 +55,14 @@ describe('reference server', () => {
   })
 
   it('refuses a foreign Origin with a 403 frame the client can read, and allows its own', async () => {
-    server = await startDemoServer({ port: 0, log: () => undefined })
+    server = closeAfterTest(await startDemoServer({ port: 0, log: () => undefined }))
     const { token } = await login(server.url)
     const ws = `${server.url.replace('http', 'ws')}/ws`
     const foreign = new AuthSocket(ws, { WebSocket, origin: 'https://evil.example', credentials: queryToken({ token }) })
-    sockets.push(foreign)
+    closeAfterTest(foreign)
     await expect(foreign.ready).rejects.toMatchObject({ code: 'FORBIDDEN', detail: 'Origin https://evil.example is not allowed' })
     const own = new AuthSocket(ws, { WebSocket, origin: server.url, credentials: queryToken({ token }) })
-    sockets.push(own)
+    closeAfterTest(own)
     await own.ready
   })
 })

@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { AuthSocket, queryToken, ticket } from '../../src/index.js'
-import { fastRetry, nextEvent, timeline, until } from '../helpers/events.js'
+import { queryToken, ticket } from '../../src/index.js'
+import { nextEvent, timeline, until } from '../helpers/events.js'
 import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
+import { openSocket } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
-})
-function lazy(url: string, options: Partial<ConstructorParameters<typeof AuthSocket>[1]> = {}) {
-  const socket = new AuthSocket<any, any>(url, { WebSocket, retryDelay: fastRetry, autoConnect: false, credentials: queryToken({ token: () => opaqueToken() }), ...options })
-  sockets.push(socket)
-  return socket
-}
+const lazy = (url: string, options: Parameters<typeof openSocket>[1] = {}) => openSocket(url, { autoConnect: false, ...options })
 const accept = { onConnection: (conn: { socket: WebSocket }) => conn.socket.send(statusFrame(200, { reauth: true })) }
 
 describe('state machine: every transition', () => {

@@ -3,20 +3,15 @@
  * close() while the provider is pending, and exhausted retries all leave its connect lock set.
  * None of these may be reachable through AuthSocket, and a manual reconnect must work after each.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { AuthSocket, queryToken } from '../../src/index.js'
 import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
 import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
+import { closeAfterTest } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const sockets: AuthSocket<any, any>[] = []
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close()
-  await server?.close()
-  server = undefined
-})
 
 describe('no stuck states', () => {
   it('a credential fetch that rejects: error event, retry, and it connects', async () => {
@@ -27,7 +22,7 @@ describe('no stuck states', () => {
       retryDelay: fastRetry,
       credentials: queryToken({ token: async () => (++calls <= 3 ? Promise.reject(new Error('offline')) : opaqueToken()) }),
     })
-    sockets.push(socket)
+    closeAfterTest(socket)
     await socket.ready
     expect(calls).toBe(4)
   })
@@ -41,7 +36,7 @@ describe('no stuck states', () => {
       retryDelay: fastRetry,
       credentials: queryToken({ token: () => (calls++, hang ? new Promise<string>(() => undefined) : opaqueToken()) }),
     })
-    sockets.push(socket)
+    closeAfterTest(socket)
     await until(() => calls === 1)
     socket.close()
     await delay(50)
@@ -56,7 +51,7 @@ describe('no stuck states', () => {
     let up = false
     server = await startServer({ refuseUpgrade: () => (up ? undefined : 503), onConnection: (conn) => conn.socket.send(statusFrame(200)) })
     const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, retryAttempts: 2, credentials: queryToken({ token: () => opaqueToken() }) })
-    sockets.push(socket)
+    closeAfterTest(socket)
     await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
     up = true
     socket.reconnect()
@@ -73,7 +68,7 @@ describe('no stuck states', () => {
       retryAttempts: 1,
       credentials: queryToken({ token: () => (ok ? opaqueToken() : Promise.reject(new Error('down'))) }),
     })
-    sockets.push(socket)
+    closeAfterTest(socket)
     await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
     ok = true
     socket.reconnect()
@@ -86,7 +81,7 @@ describe('no stuck states', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     const port = (silent.address() as { port: number }).port
     const socket = new AuthSocket(`ws://127.0.0.1:${port}/`, { WebSocket, retryDelay: fastRetry, connectTimeout: 100, retryAttempts: 1, credentials: queryToken({ token: () => opaqueToken() }) })
-    sockets.push(socket)
+    closeAfterTest(socket)
     const closes: number[] = []
     socket.on('close', (c) => closes.push(c.code))
     await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
@@ -97,7 +92,7 @@ describe('no stuck states', () => {
   it('reconnect() while open closes the socket and authenticates again with a fresh credential', async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
     const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }) })
-    sockets.push(socket)
+    closeAfterTest(socket)
     await socket.ready
     socket.reconnect()
     expect(socket.state).toBe('reconnecting')
@@ -109,7 +104,7 @@ describe('no stuck states', () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
     let protocol = 'not valid'
     const bad = new AuthSocket(server.url, { WebSocket, credentials: { kind: 'custom', prepare: async (ctx) => ({ url: ctx.url, protocols: [protocol] }) } })
-    sockets.push(bad)
+    closeAfterTest(bad)
     await expect(bad.ready).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/constructor threw SyntaxError/) })
     protocol = 'fine'
     bad.reconnect()
