@@ -30,10 +30,13 @@ function abortError(): AuthSocketError {
   return new AuthSocketError('CREDENTIAL_FETCH_FAILED', 'The credential request was cancelled.')
 }
 
-function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(abortError())
-    else signal.addEventListener('abort', () => reject(abortError()), { once: true })
+/** `promise`, or a rejection as soon as `signal` aborts; the abort listener goes when either happens. */
+function untilSettledOrAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError())
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortError())
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
 }
 
@@ -87,7 +90,8 @@ export function tokenGetter(source: TokenSource): TokenGetter {
     const current = flight
     current.waiters++
     try {
-      return await Promise.race([current.promise, untilAborted(ctx.signal)])
+      // The signal lives as long as the socket's run: a listener left behind per ask would pile up.
+      return await untilSettledOrAborted(current.promise, ctx.signal)
     } finally {
       current.waiters--
       if (current.waiters === 0 && ctx.signal.aborted) {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { tokenGetter } from '../../src/credentials/token-source.js'
 import { jwt, opaqueToken } from '../helpers/tokens.js'
@@ -69,5 +70,13 @@ describe('token source', () => {
     await getOpaque({ reason: 'initial', signal })
     await getOpaque({ reason: 'expiring', signal, expiresAt: 0 })
     expect(opaque).toBe(2)
+  })
+
+  it('leaves no abort listener behind on a long-lived signal', async () => {
+    const get = tokenGetter(async () => opaqueToken())
+    const run = new AbortController()
+    for (let i = 0; i < 20; i++) await get({ reason: 'reconnect', signal: run.signal })
+    await Promise.resolve()
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0)
   })
 })
