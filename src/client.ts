@@ -249,7 +249,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
 
   /** Starts connecting. Only needed with `autoConnect: false`, or to restart after `close()`/`failed`. */
   connect(): void {
-    if (this.#currentState !== 'idle' && this.#currentState !== 'closed' && this.#currentState !== 'failed') return
+    if (!this.#stopped()) return
     this.#run = new AbortController()
     this.#retries = 0
     this.#authFailures = 0
@@ -265,7 +265,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
    * fresh counters; while connected it closes the socket and opens a new one, keeping the queue.
    */
   reconnect(): void {
-    if (this.#currentState === 'idle' || this.#currentState === 'closed' || this.#currentState === 'failed') {
+    if (this.#stopped()) {
       this.connect()
       return
     }
@@ -515,13 +515,15 @@ export class AuthSocket<In = unknown, Out = unknown> {
       if (cls !== 'network') this.emit('unauthenticated', { status: code, detail: reason || undefined, willRetry: !this.#isTerminal(cls) })
     }
     const terminal = this.#isTerminal(cls)
+    if (!attempt.opened && !terminal) this.#handshakeFailures++
+    const handshakesLeft = this.#handshakeFailures < this.#maxHandshakeFailures
     const retriesLeft = this.#retries + 1 <= this.#retryAttempts
-    this.emit('close', { code, reason, willRetry: !terminal && retriesLeft, wasAuthenticated })
+    this.emit('close', { code, reason, willRetry: !terminal && handshakesLeft && retriesLeft, wasAuthenticated })
     if (terminal) {
       if (attempt.failure === undefined) this.#fail(this.#refusal(cls, code, reason || undefined))
       return
     }
-    if (!attempt.opened && ++this.#handshakeFailures >= this.#maxHandshakeFailures) {
+    if (!handshakesLeft) {
       this.#fail(
         new AuthSocketError(
           'HANDSHAKE_REFUSED',

@@ -101,7 +101,10 @@ describe('close codes on the wire', () => {
     let upgrades = 0
     server = await startServer({ onUpgrade: () => upgrades++, refuseUpgrade: () => 503 })
     const socket = openSocket(server.url, { confirm: 'open' })
+    const willRetry: boolean[] = []
+    socket.on('close', (c) => willRetry.push(c.willRetry))
     const error = await socket.ready.catch((e: unknown) => e)
+    expect(willRetry).toEqual([true, true, true, true, false])
     expect(error).toMatchObject({ code: 'HANDSHAKE_REFUSED', message: expect.stringMatching(/5 attempts in a row closed before opening/) })
     expect(upgrades).toBe(5)
     const three = openSocket(server.url, { confirm: 'open', maxHandshakeFailures: 3 })
