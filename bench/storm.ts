@@ -4,19 +4,11 @@
  * re-authenticated, the peak connection attempts per second, ticket fetches per attempt, and the
  * messages lost. Refresh load: 1000 sockets share one token source and all reach expiry.
  */
-import { createServer } from 'node:net'
 import WebSocket from 'ws'
 import { AuthSocket, queryToken, ticket } from '../src/index.js'
 import { round, startChild } from './lib.js'
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
+/** The reference server in its own process; port 0 picks a free one, a restart passes the same port again. */
 const referenceServer = (port: number) => startChild(process.execPath, ['--import', 'tsx', 'demo/server/index.ts', '--test-hooks'], { PORT: String(port), TOKEN_TTL: '3600', JWT_SECRET: 'bench: tokens survive the restart' })
 
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
@@ -39,9 +31,9 @@ export interface StormResult {
 }
 
 export async function restartStorm(clients: number, downtimeMs: number): Promise<StormResult> {
-  const port = await freePort()
+  let server = await referenceServer(0)
+  const port = server.port
   const http = `http://127.0.0.1:${port}`
-  let server = await referenceServer(port)
   const login = (await (await fetch(`${http}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })).json()) as { token: string }
   const credentials = ticket({ endpoint: `${http}/api/ws-ticket`, token: login.token })
   const sockets: AuthSocket<unknown, { stream: string; n: number }>[] = []
@@ -99,9 +91,9 @@ export interface RefreshLoadResult {
 }
 
 export async function refreshLoad(count: number, ttlSeconds: number, expiries: number): Promise<RefreshLoadResult> {
-  const port = await freePort()
+  const server = await referenceServer(0)
+  const { port } = server
   const http = `http://127.0.0.1:${port}`
-  const server = await referenceServer(port)
   let fetches = 0
   const source = async () => {
     fetches++

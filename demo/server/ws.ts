@@ -66,6 +66,27 @@ function bearerFromProtocols(req: IncomingMessage): string | undefined {
   return entry ? Buffer.from(entry.slice('authsocket.bearer.'.length), 'base64url').toString() : undefined
 }
 
+/** The credential an upgrade carries, read once, in the order the server honours them. */
+type Presented =
+  | { via: 'subprotocol' | 'header' | 'query' | 'ticket'; value: string }
+  | { via: 'cookie'; sid?: string; jwt?: string }
+  | { via: 'first-message' }
+
+function presentedCredential(req: IncomingMessage): Presented {
+  const fromProtocol = bearerFromProtocols(req)
+  if (fromProtocol) return { via: 'subprotocol', value: fromProtocol }
+  const fromHeader = req.headers.authorization?.match(/^(?:Bearer|Token) (.+)$/)?.[1]
+  if (fromHeader) return { via: 'header', value: fromHeader }
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams
+  const ticket = query.get('ticket')
+  if (ticket) return { via: 'ticket', value: ticket }
+  const token = query.get('token')
+  if (token) return { via: 'query', value: token }
+  const jar = cookies(req)
+  if (jar.sid || jar.JWT) return { via: 'cookie', sid: jar.sid, jwt: jar.JWT }
+  return { via: 'first-message' }
+}
+
 export function createEndpoint(options: {
   auth: AuthStore
   allowedOrigins: Set<string>
@@ -151,21 +172,15 @@ export function createEndpoint(options: {
     }
   }
 
-  async function onConnection(client: Client, req: IncomingMessage): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const jar = cookies(req)
-    const authorization = req.headers.authorization?.match(/^(?:Bearer|Token) (.+)$/)?.[1]
-    const bearer = bearerFromProtocols(req) ?? authorization
-    const ticket = url.searchParams.get('ticket')
-    const token = url.searchParams.get('token')
+  async function onConnection(client: Client, credential: Presented): Promise<void> {
     let identity: Identity | undefined
-    if (bearer) identity = await auth.verifyToken(bearer, bearerFromProtocols(req) ? 'subprotocol' : 'header')
-    else if (ticket) identity = auth.redeemTicket(ticket)
-    else if (token) identity = await auth.verifyToken(token, 'query')
-    else if (jar.sid || jar.JWT) {
-      identity = jar.sid ? auth.verifySession(jar.sid) : await auth.verifyToken(jar.JWT!, 'cookie')
+    if (credential.via === 'ticket') identity = auth.redeemTicket(credential.value)
+    else if (credential.via === 'cookie') {
+      identity = credential.sid ? auth.verifySession(credential.sid) : await auth.verifyToken(credential.jwt!, 'cookie')
       if (identity) identity.via = 'cookie'
-      client.sid = jar.sid
+      client.sid = credential.sid
+    } else if (credential.via !== 'first-message') {
+      identity = await auth.verifyToken(credential.value, credential.via)
     } else {
       // First-message mode: only an authenticate frame counts, and it must come in time.
       const timer = setTimeout(() => {
@@ -197,8 +212,8 @@ export function createEndpoint(options: {
         return
       }
       const origin = req.headers.origin
-      const jar = cookies(req)
-      const cookieOnly = !req.headers.authorization && !bearerFromProtocols(req) && !/[?&](token|ticket)=/.test(req.url ?? '') && Boolean(jar.sid || jar.JWT)
+      const credential = presentedCredential(req)
+      const cookieOnly = credential.via === 'cookie'
       // Cross-site WebSocket hijacking: a foreign page's upgrade carries the victim's cookies.
       const originProblem =
         origin !== undefined && !options.allowedOrigins.has(origin)
@@ -228,7 +243,7 @@ export function createEndpoint(options: {
           }
           onMessage(client, data.toString())
         })
-        void onConnection(client, req)
+        void onConnection(client, credential)
       })
     },
     expireUser(user) {

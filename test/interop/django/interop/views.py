@@ -27,20 +27,24 @@ def _credentials(request):
     return body, authenticate(username=body.get("username"), password=body.get("password"))
 
 
-def _access(user, ttl):
+def _access_token(request):
+    """(user, access token, exp) for POSTed {username, password, ttl?}, or a 401 response."""
+    body, user = _credentials(request)
+    if user is None:
+        return JsonResponse({"detail": "No active account found with the given credentials"}, status=401)
     token = AccessToken.for_user(user)
-    if ttl:
-        token.set_exp(lifetime=timedelta(seconds=float(ttl)))
-    return str(token), token["exp"]
+    if body.get("ttl"):
+        token.set_exp(lifetime=timedelta(seconds=float(body["ttl"])))
+    return user, str(token), token["exp"]
 
 
 @csrf_exempt
 def jwt_login(request):
     """POST {username, password, ttl?} -> {access, exp}: a simplejwt access token, `ttl` seconds if given."""
-    body, user = _credentials(request)
-    if user is None:
-        return JsonResponse({"detail": "No active account found with the given credentials"}, status=401)
-    access, exp = _access(user, body.get("ttl"))
+    issued = _access_token(request)
+    if isinstance(issued, JsonResponse):
+        return issued
+    _, access, exp = issued
     return JsonResponse({"access": access, "exp": exp})
 
 
@@ -57,10 +61,10 @@ def session_login(request):
 @csrf_exempt
 def jwt_cookie_login(request):
     """POST {username, password, ttl?} -> a JWT in the HttpOnly `JWT` cookie."""
-    body, user = _credentials(request)
-    if user is None:
-        return JsonResponse({"detail": "Wrong username or password"}, status=401)
-    access, exp = _access(user, body.get("ttl"))
+    issued = _access_token(request)
+    if isinstance(issued, JsonResponse):
+        return issued
+    user, access, exp = issued
     response = JsonResponse({"user": user.username, "exp": exp})
     response.set_cookie("JWT", access, httponly=True, samesite="Lax")
     return response
