@@ -312,8 +312,6 @@ export class AuthSocket<In = unknown, Out = unknown> {
         const prepared = await this.#provider.prepare({ reason, signal, url: this.#baseUrl, expiresAt: reason === 'expiring' ? this.#expiresAt : undefined })
         if (signal.aborted) return undefined
         if (this.#origin) prepared.headers = { ...prepared.headers, Origin: this.#origin }
-        this.#attemptCount++
-        this.emit('connecting', { attempt: this.#attemptCount, url: this.#redact(prepared), reason, provider: this.#provider.kind })
         return prepared
       } catch (cause) {
         if (signal.aborted) return undefined
@@ -356,6 +354,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
     }
     this.#current = attempt
     this.#previousClosed = closed
+    this.emit('connecting', { attempt: ++this.#attemptCount, url: attempt.url, reason: this.#reason, provider: this.#provider.kind })
     socket.addEventListener('open', () => this.#onOpen(attempt, prepared.greeting))
     const node = socket as WebSocketLike & { on?(type: 'message', listener: (data: { toString(): string }, isBinary: boolean) => void): void }
     if (typeof node.on === 'function') {
