@@ -31,8 +31,9 @@ export enum CloseCode {
  * - `unauthorized`: get a fresh credential and retry; counts towards `maxAuthFailures`.
  * - `forbidden`: stop at once, state `failed`.
  * - `network`: retry with backoff; the next attempt gets a fresh credential anyway.
+ * - `fatal`: the server will not take this connection as configured (a wrong path, say): stop, `failed`.
  */
-export type FailureClass = 'unauthorized' | 'forbidden' | 'network'
+export type FailureClass = 'unauthorized' | 'forbidden' | 'network' | 'fatal'
 
 /** A failed attempt, as handed to the `classify` option. */
 export type Failure =
@@ -45,7 +46,9 @@ export type Failure =
 export function classifyFailure(failure: Failure): FailureClass {
   if (failure.kind === 'handshake') {
     // Daphne answers 403 to any refusal before accept(), "not signed in" included: retry with a fresh credential.
-    return failure.status === 401 || failure.status === 403 ? 'unauthorized' : 'network'
+    if (failure.status === 401 || failure.status === 403) return 'unauthorized'
+    // A wrong path (404), a redirect, a bad request: the same request gets the same answer. 408, 429 and 5xx may pass later.
+    return failure.status >= 300 && failure.status < 500 && failure.status !== 408 && failure.status !== 429 ? 'fatal' : 'network'
   }
   if (failure.kind === 'frame') {
     if (failure.status === 403) return 'forbidden'

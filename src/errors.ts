@@ -43,6 +43,8 @@ export type AuthSocketErrorCode =
   | 'UNEXPECTED_STATUS_FRAME'
   /** A listener you registered threw. Reported here so the client's own state stays consistent. */
   | 'LISTENER_FAILED'
+  /** An option callback (`classify`, `retryDelay`, `debug`) threw or answered something unusable; the default was used instead. */
+  | 'CALLBACK_FAILED'
 
 /** Base class of all authsocket errors. */
 export class AuthSocketError extends Error {
@@ -87,8 +89,28 @@ export class AuthRejectedError extends AuthSocketError {
   }
 }
 
-/** Describes an unknown thrown value without risking a credential in it. */
+/** A system error code such as `ECONNREFUSED`: safe to show, unlike a message. */
+function systemCode(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : undefined
+}
+
+/** Describes an unknown thrown value without risking a credential in it: its name and system code, never its message. */
 export function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return cause.name
-  return typeof cause
+  if (!(cause instanceof Error)) return typeof cause
+  const code = systemCode(cause) ?? systemCode(cause.cause)
+  return code ? `${cause.name} ${code}` : cause.name
+}
+
+/**
+ * What may be attached as an error's `cause`: a new `Error` that names the original (and its
+ * system code) but carries none of its message, stack or own `cause`, any of which may quote
+ * a token (a header value, a URL, a user's own error text).
+ */
+export function safeCause(cause: unknown): Error {
+  if (cause instanceof AuthSocketError) return cause
+  const safe = new Error(describeCause(cause))
+  safe.name = cause instanceof Error ? cause.name : 'Error'
+  safe.stack = `${safe.name}: ${safe.message}`
+  return safe
 }

@@ -1,6 +1,6 @@
 /**
- * When to refresh a credential: expiry from a JWT or the status frame, clock skew, and
- * waking up after a throttled background tab or a lost network.
+ * The maths of expiry: a JWT's `exp`, and when a refresh is due given the clock skew.
+ * refresh.ts decides what to do with it.
  * @module
  */
 import { jwtDecode } from 'jwt-decode'
@@ -41,23 +41,4 @@ export function refreshDelay({ expiresAt, skew, margin, since, now }: RefreshPla
   const localExpiry = expiresAt - skew
   const refreshAt = localExpiry - Math.min(margin, Math.max(0, localExpiry - since) / 4)
   return Math.min(MAX_TIMER, Math.max(0, refreshAt - now))
-}
-
-/**
- * Calls `onWake` when the tab becomes visible again or the network comes back: timers in
- * background tabs are throttled, so a scheduled refresh may be late. Returns an unsubscribe.
- */
-export function watchWake(onWake: (cause: 'visible' | 'online') => void): () => void {
-  const doc = (globalThis as { document?: EventTarget & { visibilityState?: string } }).document
-  const win = globalThis as unknown as Partial<EventTarget>
-  const onVisibility = () => {
-    if (doc?.visibilityState === 'visible') onWake('visible')
-  }
-  const onOnline = () => onWake('online')
-  doc?.addEventListener('visibilitychange', onVisibility)
-  win.addEventListener?.('online', onOnline)
-  return () => {
-    doc?.removeEventListener('visibilitychange', onVisibility)
-    win.removeEventListener?.('online', onOnline)
-  }
 }

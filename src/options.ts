@@ -1,13 +1,15 @@
 /**
- * The options, states and events of an {@link AuthSocket}.
+ * The options of an {@link AuthSocket}, each with its default, and `resolveOptions()`: the one
+ * place where defaults are applied and options checked.
  * @module
  */
 import type { Failure, FailureClass } from './close-codes.js'
-import type { CredentialProvider, CredentialReason } from './credentials/provider.js'
-import type { AuthSocketError } from './errors.js'
-import type { StatusParser } from './frames.js'
+import type { CredentialProvider } from './credentials/provider.js'
+import { chanxStatus, type StatusParser } from './frames.js'
 import type { RetryDelay } from './retry.js'
+import { jsonSerializer } from './serializer.js'
 import type { WebSocketConstructor } from './transport.js'
+import { invalid, isBrowser, positive } from './validate.js'
 
 /**
  * Turns messages into text frames and back. Binary frames bypass it in both directions:
@@ -15,6 +17,7 @@ import type { WebSocketConstructor } from './transport.js'
  * to the `binary` event.
  */
 export interface Serializer<In, Out> {
+  /** Must return a string; anything else makes `send()` throw `SERIALIZE_FAILED`. */
   stringify(message: Out): string
   /** Throw to reject a frame: it is reported as a `BAD_FRAME` error, never delivered. */
   parse(text: string): In
@@ -25,92 +28,178 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
   /** How the credential reaches the server: `cookie()`, `queryToken()`, `ticket()`, `firstMessage()`, `subprotocol()` or `header()`. Required. */
   credentials: CredentialProvider
   /**
-   * What confirms authentication. `'frame'` (default) waits for a 200 status frame, so a
-   * refusal is told apart from a network failure. `'open'` trusts the open socket, for plain
-   * Channels apps that reject at the handshake and send no frames.
+   * What confirms authentication. `'frame'` waits for a 200 status frame, so a refusal is told
+   * apart from a network failure. `'open'` trusts the open socket, for plain Channels apps that
+   * reject at the handshake and send no frames.
+   * @default 'frame'
    */
   confirm?: 'frame' | 'open'
-  /** Recognises status frames. Default {@link chanxStatus} (snake_case and camelCase); see also `graphqlWsAck`. */
+  /**
+   * Recognises status frames; see also `graphqlWsAck`. A parser that throws drops the frame as `BAD_FRAME`.
+   * @default chanxStatus (snake_case and camelCase)
+   */
   statusParser?: StatusParser
   /**
    * Overrides how a failure is classified; return `undefined` to keep the default
    * (PROTOCOL.md, section 3). DRF answers 403 to "not logged in" when SessionAuthentication
    * comes first: `classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined)`.
+   * One that throws is reported (`CALLBACK_FAILED`) and the default is used.
+   * @default the PROTOCOL.md classification (`classifyFailure`)
    */
   classify?: (failure: Failure) => FailureClass | undefined
-  /** Ms to wait for a status frame after open, before giving up on the attempt. Default 10 000. */
+  /**
+   * Ms to wait for a status frame after open. When it passes the attempt counts as a network
+   * failure (`AUTH_TIMEOUT`, retried with backoff), not as a refused credential.
+   * @default 10000
+   */
   authTimeout?: number
-  /** Consecutive authentication failures after which the client stops (`failed`). Default 3: a fresh credential that is refused three times will not be accepted a fourth. */
+  /**
+   * Ms the provider may take to get a credential (token source, ticket endpoint). When it
+   * passes the ask is aborted and retried with backoff (`CREDENTIAL_FETCH_FAILED`).
+   * @default 10000
+   */
+  credentialTimeout?: number
+  /**
+   * Consecutive refused credentials after which the client stops (`failed`): a fresh credential
+   * refused three times will not be accepted a fourth.
+   * @default 3
+   */
   maxAuthFailures?: number
-  /** Consecutive failed attempts after which the client stops (`failed`). Default `Infinity`: a tab should recover whenever the network does. */
+  /**
+   * Consecutive failed attempts after which the client stops (`failed`): a tab should recover
+   * whenever the network does.
+   * @default Infinity
+   */
   retryAttempts?: number
   /**
    * Attempts in a row that close before opening after which the client stops (`failed`,
-   * `HANDSHAKE_REFUSED`). Default 5 with `confirm: 'open'`, where a refused handshake is how
-   * plain Channels says no and browsers hide the HTTP status; `Infinity` with `confirm: 'frame'`,
-   * where the server answers refusals with a frame and a bare failure means the network.
+   * `HANDSHAKE_REFUSED`). With `confirm: 'open'` a refused handshake is how plain Channels says
+   * no and browsers hide the HTTP status; with `confirm: 'frame'` the server answers refusals
+   * with a frame and a bare failure means the network.
+   * @default 5 with `confirm: 'open'`, else `Infinity`
    */
   maxHandshakeFailures?: number
-  /** Delay before each retry. Default `fullJitter()`: 0 to 1 s, doubling to a 30 s cap, random every time. */
+  /**
+   * Delay before retry *n* after network failures. One that throws or answers something other
+   * than a non-negative number is reported (`CALLBACK_FAILED`) and the default is used.
+   * @default fullJitter(): 0 to 1 s, doubling to a 30 s cap, random every time
+   */
   retryDelay?: RetryDelay
-  /** Ms an attempt may take to open before it counts as a network failure. Default 10 000. */
+  /**
+   * Ms an attempt may take to open before it counts as a network failure.
+   * @default 10000
+   */
   connectTimeout?: number
-  /** Refresh the credential this many ms before it expires (at most a quarter of its remaining life). Default 30 000. */
+  /**
+   * Refresh the credential this many ms before it expires (at most a quarter of its remaining life).
+   * @default 30000
+   */
   refreshMargin?: number
-  /** Messages held while not authenticated. Default 1000; beyond it `send()` throws `QUEUE_FULL`. */
+  /**
+   * Messages held while not authenticated; beyond it `send()` throws `QUEUE_FULL`.
+   * @default 1000
+   */
   maxQueueSize?: number
-  /** Largest incoming frame accepted (UTF-16 code units for text, bytes for binary). Default 1 MiB: a huge frame is reported, not parsed. */
+  /**
+   * Largest incoming frame accepted (UTF-16 code units for text, bytes for binary): a larger
+   * one is reported (`FRAME_TOO_LARGE`), not parsed. In Node, `ws` also stops reading a frame
+   * over 3x this many bytes (the most UTF-8 a text of this length takes) and closes the socket,
+   * so memory stays bounded; the client reconnects.
+   * @default 1048576 (1 MiB)
+   */
   maxMessageSize?: number
-  /** Default: JSON; incoming JSON must be an object or an array. */
+  /**
+   * How messages become text frames and back; incoming JSON must be an object or an array.
+   * @default JSON
+   */
   serializer?: Serializer<In, Out>
-  /** The WebSocket class. Default `globalThis.WebSocket`; on Node 20 pass `WebSocket` from `ws`. */
+  /**
+   * The WebSocket class; on Node 20 pass `WebSocket` from `ws`.
+   * @default globalThis.WebSocket
+   */
   WebSocket?: WebSocketConstructor
   /** Node only: the `Origin` header. Channels' `AllowedHostsOriginValidator` refuses clients without one. */
   origin?: string
-  /** Connect from the constructor. Default `true`; `false` waits for `connect()`. */
+  /**
+   * Connect from the constructor; `false` waits for `connect()`.
+   * @default true
+   */
   autoConnect?: boolean
   /** More query parameter names to redact in events and errors (credential parameters are always redacted). */
   redactParams?: string[]
   /**
-   * Receives a line for every event but messages (attempts, opens, verdicts, closes with their
-   * classification, refreshes, errors) and every backoff delay, e.g. `debug: console.debug`.
-   * Built from the events, so it holds no credential. Default: none.
+   * Receives a line for every event but messages (attempts, opens, verdicts, closes,
+   * refreshes, errors) and every backoff delay, e.g. `debug: console.debug`. Built from the
+   * events, so it holds no credential; a line never throws, whatever the payload.
    */
   debug?: (line: string) => void
 }
 
-/**
- * The connection states.
- * - `idle`: constructed with `autoConnect: false`, not started.
- * - `connecting`: first connection: getting a credential, opening the socket.
- * - `authenticating`: the socket is open, waiting for the server's verdict (also during in-band re-authentication).
- * - `open`: authenticated; `send()` goes straight to the wire.
- * - `reconnecting`: after a drop, a refusal that will be retried, or a refresh by reconnect.
- * - `closed`: `close()` was called.
- * - `failed`: stopped for good (forbidden, too many refusals, retries exhausted); `reconnect()` starts over.
- */
-export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closed' | 'failed'
+/** The options with every default applied: what the client reads. */
+export interface ResolvedOptions<In, Out> {
+  readonly provider: CredentialProvider
+  readonly WebSocket: WebSocketConstructor
+  readonly confirm: 'frame' | 'open'
+  readonly statusParser: StatusParser
+  readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
+  readonly authTimeout: number
+  readonly credentialTimeout: number
+  readonly limits: { readonly maxAuthFailures: number; readonly retryAttempts: number; readonly maxHandshakeFailures: number }
+  readonly retryDelay: RetryDelay | undefined
+  readonly connectTimeout: number
+  readonly refreshMargin: number
+  readonly maxQueueSize: number
+  readonly maxMessageSize: number
+  readonly serializer: Serializer<In, Out>
+  readonly origin: string | undefined
+  readonly autoConnect: boolean
+  readonly redactParams: readonly string[]
+  readonly debug: ((line: string) => void) | undefined
+}
 
-/** Events and their payloads. No payload ever holds a credential; URLs are redacted. */
-export type AuthSocketEvents<In> = {
-  /** The state changed. */
-  state: { state: ConnectionState; previous: ConnectionState }
-  /** An attempt is about to open. */
-  connecting: { attempt: number; url: string; reason: CredentialReason; provider: string }
-  /** The socket opened; authentication comes next. */
-  open: { url: string }
-  /** The server accepted the credential. */
-  authenticated: { user: unknown; expiresAt: number | undefined; inBand: boolean }
-  /** The server refused the credential. */
-  unauthenticated: { status: number; detail: string | undefined; willRetry: boolean }
-  /** An application message (never a status frame). */
-  message: In
-  /** A binary frame. Without a listener, binary frames are reported as `UNEXPECTED_BINARY` errors. */
-  binary: ArrayBuffer
-  /** The socket closed. */
-  close: { code: number; reason: string; willRetry: boolean; wasAuthenticated: boolean }
-  /** The credential is being refreshed before it expires. */
-  refresh: { inBand: boolean; expiresAt: number }
-  /** Something went wrong; the client is still alive unless its state says otherwise. */
-  error: AuthSocketError
+/** Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`). */
+export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): ResolvedOptions<In, Out> {
+  if (!options || typeof options !== 'object') throw invalid('AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket" }) }.')
+  const provider = options.credentials
+  if (!provider || typeof provider.prepare !== 'function') {
+    throw invalid('Option `credentials` must be a credential provider: cookie(), queryToken(), ticket(), firstMessage(), subprotocol() or header().')
+  }
+  const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+  if (typeof WebSocketClass !== 'function') {
+    throw invalid("No WebSocket class: Node 20 has none built in. Pass one: `import WebSocket from 'ws'` then `new AuthSocket(url, { WebSocket, ... })`.")
+  }
+  const confirm = options.confirm ?? 'frame'
+  if (confirm !== 'frame' && confirm !== 'open') throw invalid(`Option \`confirm\` must be 'frame' or 'open', got ${String(confirm)}.`)
+  const browser = isBrowser()
+  if (options.origin !== undefined && browser) throw invalid('Option `origin` is Node only: browsers set Origin themselves.')
+  for (const name of ['statusParser', 'classify', 'retryDelay', 'debug'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(`Option \`${name}\` must be a function${name === 'debug' ? ', e.g. console.debug' : ''}.`)
+  }
+  const serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
+  if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function') throw invalid('Option `serializer` must have `stringify` and `parse` functions.')
+  provider.assertSupported?.({ browser })
+  return {
+    provider,
+    WebSocket: WebSocketClass,
+    confirm,
+    statusParser: options.statusParser ?? chanxStatus,
+    classify: options.classify,
+    authTimeout: positive('authTimeout', options.authTimeout, 10_000),
+    credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),
+    limits: {
+      maxAuthFailures: positive('maxAuthFailures', options.maxAuthFailures, 3),
+      retryAttempts: positive('retryAttempts', options.retryAttempts, Infinity, true),
+      maxHandshakeFailures: positive('maxHandshakeFailures', options.maxHandshakeFailures, confirm === 'open' ? 5 : Infinity),
+    },
+    retryDelay: options.retryDelay,
+    connectTimeout: positive('connectTimeout', options.connectTimeout, 10_000),
+    refreshMargin: positive('refreshMargin', options.refreshMargin, 30_000, true),
+    maxQueueSize: positive('maxQueueSize', options.maxQueueSize, 1000),
+    maxMessageSize: positive('maxMessageSize', options.maxMessageSize, 1 << 20),
+    serializer,
+    origin: options.origin,
+    autoConnect: options.autoConnect !== false,
+    redactParams: options.redactParams ?? [],
+    debug: options.debug,
+  }
 }

@@ -7,7 +7,7 @@
 export type WireData = string | ArrayBufferLike | ArrayBufferView | Blob
 
 export class Outbox {
-  private items: WireData[] = []
+  private readonly items: WireData[] = []
 
   constructor(readonly limit: number) {}
 
@@ -22,10 +22,13 @@ export class Outbox {
     return true
   }
 
-  /** Hands every queued frame to `send`, oldest first, and empties the queue. */
-  drain(send: (item: WireData) => void): void {
-    const items = this.items
-    this.items = []
-    for (const item of items) send(item)
+  /**
+   * Hands queued frames to `send`, oldest first, until it returns `false` (the socket is no
+   * longer writable): what was not written stays queued, in order, for the next authentication.
+   */
+  flush(send: (item: WireData) => boolean): void {
+    let sent = 0
+    while (sent < this.items.length && send(this.items[sent]!)) sent++
+    this.items.splice(0, sent)
   }
 }

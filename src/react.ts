@@ -6,7 +6,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { AuthSocket } from './client.js'
 import type { BinaryData } from './serializer.js'
-import type { AuthSocketOptions, ConnectionState } from './options.js'
+import type { ConnectionState } from './machine.js'
+import type { AuthSocketOptions } from './options.js'
 
 export interface UseAuthSocketConfig<In> {
   /** Called for every message. The latest function is used; changing it does not reconnect. */

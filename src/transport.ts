@@ -1,20 +1,21 @@
 /**
- * The only file that touches reconnecting-websocket (RWS). RWS owns the reconnect loop and
- * the connect timeout; this file makes sure none of its stuck states (TOOLCHAIN.md) is reachable:
+ * The only file that touches reconnecting-websocket (RWS) and raw sockets, and the one door
+ * between them and the client, both ways. The client hands it attempts (`open(id, prepared)`)
+ * and asks it to `send` or `drop`; it reports `open`, `frame` and `close` tagged with the
+ * attempt id, and reports nothing for an attempt that has been dropped or superseded. It
+ * decides nothing.
  *
- * - the URL provider handed to RWS never rejects and never throws, so `_connectLock` is
- *   always released by a new socket, or the instance is discarded;
- * - `stop()` discards the RWS instance for good, so a URL promise still pending when the
- *   user closes cannot wedge a later `reconnect()`: `start()` builds a new instance;
- * - RWS's `maxRetries` stays `Infinity`; the client counts attempts itself and calls `stop()`;
- * - RWS's own backoff is zero and its queue is never used: the client owns both.
- *
- * Per-attempt protocols and (Node) headers reach the socket through the constructor RWS
- * calls for every attempt.
+ * RWS runs the socket loop: its URL provider waits until the client hands over the next
+ * attempt, so the client's backoff and credential fetch happen before RWS makes a socket.
+ * None of its stuck states (test/unit/stuck.test.ts) is reachable: the URL provider never
+ * rejects; `stop()` discards the instance (a new one is built on the next `open`); its
+ * `maxRetries` stays `Infinity`; a constructor that throws gets a dead socket instead of a
+ * rejection. Its own backoff, queue and message events are not used.
  * @module
  */
 import ReconnectingWebSocket from 'reconnecting-websocket'
 import type { PreparedAttempt } from './credentials/provider.js'
+import { closeSocket, listenFrames, readError } from './node.js'
 
 /** The subset of the WebSocket API authsocket uses: the browser's class and `ws` both fit. */
 export interface WebSocketLike {
@@ -30,40 +31,108 @@ export interface WebSocketLike {
 
 /** A WebSocket class: `globalThis.WebSocket`, or `WebSocket` from the `ws` package in Node. */
 export interface WebSocketConstructor {
-  new (url: string, protocols?: string | string[], options?: { headers?: Record<string, string> }): WebSocketLike
+  new (url: string, protocols?: string | string[], options?: { headers?: Record<string, string>; maxPayload?: number }): WebSocketLike
   readonly CLOSING: number
 }
 
-export interface TransportHooks {
-  /** Resolves the next attempt, or `undefined` to stop. Called by RWS before every socket. */
-  nextAttempt(): Promise<PreparedAttempt | undefined>
-  /** A socket was created for `attempt`: attach listeners. Called before RWS attaches its own. */
-  onSocket(socket: WebSocketLike, attempt: PreparedAttempt): void
-  /** Something failed inside the transport itself; it has stopped. */
-  onFatal(cause: unknown): void
+/** How an attempt's socket ended. */
+export interface SocketClosed {
+  code: number
+  reason: string
+  /** The HTTP status of a refused upgrade, where the implementation says (Node's `ws` does). */
+  status?: number
+  /** A frame went over the payload cap (Node: `ws` stops reading and closes). */
+  oversize?: boolean
+  /** The WebSocket constructor threw this. */
+  thrown?: unknown
 }
 
-/** A URL RWS is handed when an attempt is abandoned; it never opens it (the instance is closed first). */
+export interface TransportReports {
+  open(id: number): void
+  frame(id: number, data: unknown): void
+  close(id: number, closed: SocketClosed): void
+}
+
+declare const __AUTHSOCKET_BROWSER__: boolean
+/** True in the IIFE bundle (vite.config.ts): the `ws` paths in node.ts are left out of it. */
+const BROWSER_ONLY = typeof __AUTHSOCKET_BROWSER__ !== 'undefined' && __AUTHSOCKET_BROWSER__
+
+const OPEN = 1
+/** The URL RWS gets when it is discarded while waiting: it never opens it (it was closed first). */
 const ABANDONED = 'ws://abandoned.invalid/'
 
+interface Live {
+  readonly id: number
+  readonly socket: WebSocketLike
+  status?: number
+  oversize?: boolean
+}
+
 export class Transport {
-  #rws: ReconnectingWebSocket | undefined
-  #attempt: PreparedAttempt | undefined
-
   readonly #WebSocketClass: WebSocketConstructor
-  readonly #hooks: TransportHooks
+  readonly #reports: TransportReports
   readonly #connectTimeout: number
+  readonly #maxPayload: number
+  #rws: ReconnectingWebSocket | undefined
+  /** The attempt handed over and not yet turned into a socket. */
+  #next: { id: number; prepared: PreparedAttempt } | undefined
+  /** RWS waiting in its URL provider. */
+  #waiting: ((url: string) => void) | undefined
+  #live: Live | undefined
 
-  constructor(WebSocketClass: WebSocketConstructor, hooks: TransportHooks, connectTimeout: number) {
+  constructor(WebSocketClass: WebSocketConstructor, reports: TransportReports, limits: { connectTimeout: number; maxPayload: number }) {
     this.#WebSocketClass = WebSocketClass
-    this.#hooks = hooks
-    this.#connectTimeout = connectTimeout
+    this.#reports = reports
+    this.#connectTimeout = limits.connectTimeout
+    this.#maxPayload = limits.maxPayload
   }
 
-  /** Starts a fresh RWS instance (discarding any previous one). */
-  start(): void {
-    this.stop()
-    const instance: ReconnectingWebSocket = new ReconnectingWebSocket(() => this.#urlFor(instance), [], {
+  /** Opens attempt `id`. Any socket still live is dropped first. */
+  open(id: number, prepared: PreparedAttempt): void {
+    if (this.#live) this.drop(this.#live.id, 1000, 'superseded')
+    this.#next = { id, prepared }
+    if (this.#waiting) {
+      const resolve = this.#waiting
+      this.#waiting = undefined
+      resolve(prepared.url)
+    } else if (this.#rws) this.#rws.reconnect()
+    else this.#start()
+  }
+
+  /** Writes to attempt `id`'s socket if it is the live one and OPEN; `false` means nothing was written. */
+  send(id: number, data: string | ArrayBufferLike | ArrayBufferView | Blob): boolean {
+    const live = this.#live
+    if (live?.id !== id || live.socket.readyState !== OPEN) return false
+    live.socket.send(data)
+    return true
+  }
+
+  /** Ends attempt `id`: closes its socket (at once with `now`: no close handshake) and reports nothing more for it. */
+  drop(id: number, code: number, reason: string, now = false): void {
+    if (this.#next?.id === id) this.#next = undefined
+    const live = this.#live
+    if (live?.id !== id) return
+    this.#live = undefined
+    if (BROWSER_ONLY) live.socket.close(code, reason)
+    else closeSocket(live.socket, code, reason, now)
+    // RWS sees the socket closing and waits in its URL provider for the next attempt.
+    this.#rws?.reconnect(code, reason)
+  }
+
+  /** Closes the socket, if any, and discards RWS: nothing happens until the next `open`. */
+  stop(): void {
+    this.#next = undefined
+    this.#live = undefined
+    const instance = this.#rws
+    this.#rws = undefined
+    instance?.close(1000, 'closed by client')
+    const waiting = this.#waiting
+    this.#waiting = undefined
+    waiting?.(ABANDONED)
+  }
+
+  #start(): void {
+    const instance: ReconnectingWebSocket = new ReconnectingWebSocket(() => this.#nextUrl(instance), [], {
       WebSocket: this.#socketClass(),
       connectionTimeout: this.#connectTimeout,
       minReconnectionDelay: 0,
@@ -75,99 +144,96 @@ export class Transport {
       startClosed: true,
     })
     instance.binaryType = 'arraybuffer'
-    // RWS waits a setTimeout(0) (1 ms or more) before every attempt, even the first; the client owns
-    // the backoff, so the wait is a resolved promise. RWS is pinned at 4.4.0 and a test checks the hook.
+    // RWS waits a setTimeout(0) (1 ms or more) before every attempt; the client owns the backoff,
+    // so the wait is a resolved promise. RWS is pinned at 4.4.0 and a test checks the hook.
     ;(instance as unknown as { _wait(): Promise<void> })._wait = () => Promise.resolve()
     this.#rws = instance
     instance.reconnect()
   }
 
-  /** Closes the current socket (if any) and lets RWS go straight to the next attempt. */
-  restart(code: number, reason: string): void {
-    if (this.#rws) this.#rws.reconnect(code, reason)
-    else this.start()
-  }
-
-  /** Closes the current socket and discards the RWS instance: nothing more happens until `start()`. */
-  stop(code = 1000, reason = 'closed by client'): void {
-    const instance = this.#rws
-    this.#rws = undefined
-    instance?.close(code, reason)
-  }
-
-  async #urlFor(instance: ReconnectingWebSocket): Promise<string> {
-    try {
-      const attempt = await this.#hooks.nextAttempt()
-      if (attempt && this.#rws === instance) {
-        this.#attempt = attempt
-        return attempt.url
-      }
-    } catch (cause) {
-      this.#hooks.onFatal(cause)
-    }
-    if (this.#rws === instance) this.stop()
-    else instance.close()
-    return ABANDONED
+  /** RWS's URL provider: the handed-over attempt, or a wait for the next one. Never rejects. */
+  #nextUrl(instance: ReconnectingWebSocket): Promise<string> {
+    if (instance !== this.#rws) return Promise.resolve(ABANDONED)
+    if (this.#next) return Promise.resolve(this.#next.prepared.url)
+    return new Promise((resolve) => (this.#waiting = resolve))
   }
 
   /** The constructor RWS calls for every attempt: it applies that attempt's protocols and headers. */
   #socketClass(): WebSocketConstructor {
-    const create = (url: string) => this.#createSocket(url)
-    function PerAttemptSocket(url: string): WebSocketLike {
-      return create(url)
+    const create = () => this.#createSocket()
+    function PerAttemptSocket(): WebSocketLike {
+      return create()
     }
     return Object.assign(PerAttemptSocket as unknown as WebSocketConstructor, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })
   }
 
-  #createSocket(url: string): WebSocketLike {
-    const attempt = this.#attempt ?? { url }
-    this.#attempt = undefined
+  #createSocket(): WebSocketLike {
+    const next = this.#next
+    this.#next = undefined
+    if (!next) return deadSocket() // an attempt dropped while RWS was on its way here
+    const { id, prepared } = next
     let socket: WebSocketLike
     try {
-      socket = attempt.headers
-        ? new this.#WebSocketClass(url, attempt.protocols ?? [], { headers: attempt.headers })
-        : new this.#WebSocketClass(url, attempt.protocols ?? [])
-    } catch (cause) {
-      // Throwing here would reject inside RWS and wedge it: hand it a socket that is already closed.
-      queueMicrotask(() => {
-        this.stop()
-        this.#hooks.onFatal(cause)
-      })
-      return deadSocket
+      socket = new this.#WebSocketClass(prepared.url, prepared.protocols ?? [], { headers: prepared.headers, maxPayload: this.#maxPayload })
+    } catch (thrown) {
+      // Throwing here would reject inside RWS and wedge it: it gets a socket that is already closed.
+      queueMicrotask(() => this.#reports.close(id, { code: 1006, reason: '', thrown }))
+      return deadSocket()
     }
-    this.#hooks.onSocket(socket, attempt)
-    return facadeFor(socket)
+    const live: Live = { id, socket }
+    this.#live = live
+    const current = () => this.#live === live
+    socket.addEventListener('open', () => current() && this.#reports.open(id))
+    const onFrame = (data: unknown) => current() && this.#reports.frame(id, data)
+    if (BROWSER_ONLY || !listenFrames(socket, onFrame)) socket.addEventListener('message', (event: MessageEvent) => onFrame(event.data))
+    // Browsers give errors no detail and a close always follows; Node's ws says why.
+    if (!BROWSER_ONLY) socket.addEventListener('error', (event: unknown) => Object.assign(live, readError(event)))
+    socket.addEventListener('close', (event: CloseEvent) => {
+      if (!current()) return
+      this.#live = undefined
+      this.#reports.close(id, { code: event.code, reason: event.reason, status: live.status, oversize: live.oversize })
+    })
+    return this.#facade(socket)
+  }
+
+  /**
+   * What RWS gets instead of the socket: no message events (the transport reads those itself,
+   * and RWS's listener would cost an event object per frame), and a `close` that cuts a peer
+   * that stopped answering.
+   */
+  #facade(socket: WebSocketLike): WebSocketLike {
+    return {
+      get readyState() {
+        return socket.readyState
+      },
+      get binaryType() {
+        return socket.binaryType
+      },
+      set binaryType(value) {
+        socket.binaryType = value
+      },
+      send: (data) => socket.send(data),
+      close: (code = 1000, reason = '') => (BROWSER_ONLY ? socket.close(code, reason) : closeSocket(socket, code, reason)),
+      addEventListener: (type, listener) => type !== 'message' && socket.addEventListener(type, listener),
+      removeEventListener: (type, listener) => type !== 'message' && socket.removeEventListener(type, listener),
+    }
   }
 }
 
 /**
- * What RWS gets instead of the socket: everything but message events, which the client reads
- * from the socket directly. RWS's own message listener would cost an event object and a debug
- * call per message, for listeners the client never adds.
+ * A socket that is closed from the start, for RWS when there is nothing to open. It reports its
+ * close, so RWS clears the connect timer it set for it (a timer left behind would later cut the
+ * next, real socket) and goes back to waiting in its URL provider.
  */
-function facadeFor(socket: WebSocketLike): WebSocketLike {
+function deadSocket(): WebSocketLike {
   return {
-    get readyState() {
-      return socket.readyState
+    readyState: 3,
+    binaryType: 'arraybuffer',
+    send() {},
+    close() {},
+    addEventListener(type, listener) {
+      if (type === 'close') queueMicrotask(() => listener({ code: 1006, reason: '' }))
     },
-    get binaryType() {
-      return socket.binaryType
-    },
-    set binaryType(value) {
-      socket.binaryType = value
-    },
-    send: (data) => socket.send(data),
-    close: (code, reason) => socket.close(code, reason),
-    addEventListener: (type, listener) => type !== 'message' && socket.addEventListener(type, listener),
-    removeEventListener: (type, listener) => type !== 'message' && socket.removeEventListener(type, listener),
+    removeEventListener() {},
   }
-}
-
-const deadSocket: WebSocketLike = {
-  readyState: 3,
-  binaryType: 'arraybuffer',
-  send() {},
-  close() {},
-  addEventListener() {},
-  removeEventListener() {},
 }

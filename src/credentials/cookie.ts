@@ -34,7 +34,7 @@ export function cookie(options: CookieOptions = {}): CredentialProvider {
     async prepare(ctx) {
       await options.beforeConnect?.(ctx)
       if (!getCookie) return { url: ctx.url }
-      return { url: ctx.url, headers: { Cookie: await getCookie(ctx) } }
+      return { url: ctx.url, headers: { Cookie: (await getCookie(ctx)).value } }
     },
   }
 }

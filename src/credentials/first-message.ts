@@ -21,12 +21,12 @@ export function firstMessage(options: FirstMessageOptions): CredentialProvider {
   return {
     kind: 'firstMessage',
     async prepare(ctx) {
-      const token = await getToken(ctx)
-      return { url: ctx.url, greeting: build(token), token }
+      const { value: token, expiresAt } = await getToken(ctx)
+      return { url: ctx.url, greeting: build(token), expiresAt }
     },
     async reauthenticate(ctx) {
-      const token = await getToken(ctx)
-      return { frame: build(token), token }
+      const { value: token, expiresAt } = await getToken(ctx)
+      return { frame: build(token), expiresAt }
     },
   }
 }

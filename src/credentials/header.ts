@@ -28,12 +28,12 @@ export function header(options: HeaderOptions): CredentialProvider {
       }
     },
     async prepare(ctx) {
-      const token = await getToken(ctx)
-      return { url: ctx.url, headers: { Authorization: `${scheme} ${token}` }, token }
+      const { value: token, expiresAt } = await getToken(ctx)
+      return { url: ctx.url, headers: { Authorization: `${scheme} ${token}` }, expiresAt }
     },
     async reauthenticate(ctx) {
-      const token = await getToken(ctx)
-      return { frame: authenticateFrame({ token }), token }
+      const { value: token, expiresAt } = await getToken(ctx)
+      return { frame: authenticateFrame({ token }), expiresAt }
     },
   }
 }

@@ -36,8 +36,8 @@ export interface PreparedAttempt {
   headers?: Record<string, string>
   /** A frame sent right after open, before any application message. */
   greeting?: string
-  /** The bearer token behind this attempt, read only to learn its `exp`. Never emitted. */
-  token?: string
+  /** When the credential expires (ms since the epoch), if known: a JWT's `exp`. Only this comes back up, never the token. */
+  expiresAt?: number
   /** Query parameters of `url` that carry a credential, for redaction. */
   secretParams?: string[]
 }
@@ -45,7 +45,8 @@ export interface PreparedAttempt {
 /** An in-band re-authentication frame for a socket that is already open. */
 export interface Reauthentication {
   frame: string
-  token?: string
+  /** When the new credential expires (ms since the epoch), if known. */
+  expiresAt?: number
 }
 
 /** A pluggable way of getting a credential to the server. */

@@ -15,14 +15,14 @@ export function queryToken(options: QueryTokenOptions): CredentialProvider {
   return {
     kind: 'query',
     async prepare(ctx) {
-      const token = await getToken(ctx)
+      const { value: token, expiresAt } = await getToken(ctx)
       const url = new URL(ctx.url)
       url.searchParams.set(param, token)
-      return { url: url.toString(), token, secretParams: [param] }
+      return { url: url.toString(), expiresAt, secretParams: [param] }
     },
     async reauthenticate(ctx) {
-      const token = await getToken(ctx)
-      return { frame: authenticateFrame({ token }), token }
+      const { value: token, expiresAt } = await getToken(ctx)
+      return { frame: authenticateFrame({ token }), expiresAt }
     },
   }
 }

@@ -30,12 +30,12 @@ export function subprotocol(options: SubprotocolOptions): CredentialProvider {
   return {
     kind: 'subprotocol',
     async prepare(ctx) {
-      const token = await getToken(ctx)
-      return { url: ctx.url, protocols: [protocol, prefix + base64url(token)], token }
+      const { value: token, expiresAt } = await getToken(ctx)
+      return { url: ctx.url, protocols: [protocol, prefix + base64url(token)], expiresAt }
     },
     async reauthenticate(ctx) {
-      const token = await getToken(ctx)
-      return { frame: authenticateFrame({ token }), token }
+      const { value: token, expiresAt } = await getToken(ctx)
+      return { frame: authenticateFrame({ token }), expiresAt }
     },
   }
 }

@@ -1,4 +1,4 @@
-import { AuthSocketError, CredentialRejectedError } from '../errors.js'
+import { AuthRejectedError, AuthSocketError, describeCause, safeCause } from '../errors.js'
 import { redactUrl } from '../redact.js'
 import { authenticateFrame, type CredentialContext, type CredentialProvider } from './provider.js'
 import { tokenGetter, type TokenSource } from './token-source.js'
@@ -13,8 +13,13 @@ export interface Ticket {
 export interface TicketOptions {
   /** The ticket endpoint. A relative path resolves against the page, or (in Node) the socket's origin. */
   endpoint: string
-  /** Bearer token for the endpoint. Omit to authenticate the endpoint with cookies instead. */
+  /** Token for the endpoint, sent as `Authorization: <scheme> <token>`. Omit to authenticate the endpoint with cookies instead. */
   token?: TokenSource
+  /**
+   * The `Authorization` scheme for `token`; DRF's TokenAuthentication wants `'Token'`.
+   * @default 'Bearer'
+   */
+  scheme?: string
   /** HTTP method. Default `'POST'`: tickets are minted, not read. */
   method?: string
   /** `fetch`'s credentials mode. Default `'include'`, so a session cookie can authorize the endpoint. */
@@ -43,8 +48,9 @@ function endpointUrl(endpoint: string, socketUrl: string): string {
 
 /**
  * Fetches a fresh single-use ticket over HTTP before every attempt and sends it as
- * `?ticket=<t>`. A ticket is never reused. A 401 or 403 from the endpoint stops the socket
- * (`failed`); other failures are retried with backoff.
+ * `?ticket=<t>`. A ticket is never reused. A 401 or 403 from the endpoint counts as a refused
+ * credential: the token source is asked again with reason `rejected`, and the socket fails
+ * after `maxAuthFailures` refusals in a row. Other failures are retried with backoff.
  */
 export function ticket(options: TicketOptions): CredentialProvider {
   if (!options || typeof options.endpoint !== 'string' || !options.endpoint) {
@@ -52,22 +58,26 @@ export function ticket(options: TicketOptions): CredentialProvider {
   }
   const getToken = options.token === undefined ? undefined : tokenGetter(options.token)
   const param = options.param ?? 'ticket'
+  const scheme = options.scheme ?? 'Bearer'
   const parse = options.parse ?? defaultParse
 
   async function fetchTicket(ctx: CredentialContext): Promise<string> {
     const doFetch = options.fetch ?? globalThis.fetch
     const url = endpointUrl(options.endpoint, ctx.url)
     const headers: Record<string, string> = { Accept: 'application/json' }
-    if (getToken) headers.Authorization = `Bearer ${await getToken(ctx)}`
+    if (getToken) headers.Authorization = `${scheme} ${(await getToken(ctx)).value}`
     let response: Response
     try {
       response = await doFetch(url, { method: options.method ?? 'POST', headers, credentials: options.credentials ?? 'include', signal: ctx.signal })
     } catch (cause) {
-      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Could not reach the ticket endpoint ${redactUrl(url)}; will retry.`, { cause })
+      if (ctx.signal.aborted) throw cause
+      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Could not reach the ticket endpoint ${redactUrl(url)} (${describeCause(cause)}); will retry.`, { cause: safeCause(cause) })
     }
     if (response.status === 401 || response.status === 403) {
-      throw new CredentialRejectedError(
-        `The ticket endpoint ${redactUrl(url)} answered ${response.status}: the user is not signed in or may not connect. Sign in again, then call reconnect().`,
+      // Most often the access token expired: the client asks the token source again (reason 'rejected') before giving up.
+      throw new AuthRejectedError(
+        'UNAUTHORIZED',
+        `The ticket endpoint ${redactUrl(url)} answered ${response.status}: it refused the ${getToken ? 'token' : 'cookies'} it was sent.`,
         response.status,
       )
     }

@@ -17,11 +17,17 @@ export interface TokenContext {
  */
 export type TokenSource = string | ((ctx: TokenContext) => string | Promise<string>)
 
+/** A token as a provider gets it: the value, and its JWT `exp` if it has one. */
+export interface Token {
+  readonly value: string
+  readonly expiresAt: number | undefined
+}
+
 /** Asks a token source; concurrent asks share one in-flight call. */
-export type TokenGetter = (ctx: TokenContext) => Promise<string>
+export type TokenGetter = (ctx: TokenContext) => Promise<Token>
 
 interface Flight {
-  promise: Promise<string>
+  promise: Promise<Token>
   controller: AbortController
   waiters: number
 }
@@ -41,6 +47,18 @@ function untilSettledOrAborted<T>(promise: Promise<T>, signal: AbortSignal): Pro
 }
 
 /**
+ * `token` if it is a non-empty string that can go in a URL, a header or a frame. Control
+ * characters (CR, LF, ...) would break a header, and the runtime's error would quote the token.
+ */
+function checked(token: unknown, code: 'INVALID_OPTIONS' | 'CREDENTIAL_FETCH_FAILED'): string {
+  const problem =
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+    typeof token !== 'string' ? `returned ${typeof token}` : token === '' ? 'returned an empty string' : /[\x00-\x1f\x7f]/.test(token) ? 'returned a token with control characters (CR, LF, ...)' : undefined
+  if (problem) throw new AuthSocketError(code, `The token source ${problem}; it must return the token itself, a non-empty string without control characters.`)
+  return token as string
+}
+
+/**
  * Wraps a token source so that concurrent asks share one in-flight call, the answer is
  * checked, and the shared call is aborted once every asker has gone away.
  *
@@ -50,18 +68,18 @@ function untilSettledOrAborted<T>(promise: Promise<T>, signal: AbortSignal): Pro
  */
 export function tokenGetter(source: TokenSource): TokenGetter {
   if (typeof source === 'string') {
-    if (!source) throw new AuthSocketError('INVALID_OPTIONS', 'The token is an empty string.')
-    return () => Promise.resolve(source)
+    const fixed = { value: checked(source, 'INVALID_OPTIONS'), expiresAt: jwtExpiry(source) }
+    return () => Promise.resolve(fixed)
   }
   if (typeof source !== 'function') {
     throw new AuthSocketError('INVALID_OPTIONS', `A token source must be a string or a function, not ${typeof source}.`)
   }
   let flight: Flight | undefined
-  let latest: { token: string; expiresAt: number | undefined } | undefined
+  let latest: Token | undefined
   return async (ctx) => {
     if (ctx.signal.aborted) throw abortError()
     if (ctx.reason === 'expiring' && ctx.expiresAt !== undefined && latest?.expiresAt !== undefined && latest.expiresAt > ctx.expiresAt) {
-      return latest.token
+      return latest
     }
     if (!flight) {
       const controller = new AbortController()
@@ -69,16 +87,10 @@ export function tokenGetter(source: TokenSource): TokenGetter {
         controller,
         waiters: 0,
         promise: Promise.resolve()
-          .then(() => source({ reason: ctx.reason, signal: controller.signal }))
+          .then(() => source({ reason: ctx.reason, signal: controller.signal, expiresAt: ctx.expiresAt }))
           .then((token) => {
-            if (typeof token !== 'string' || token === '') {
-              throw new AuthSocketError(
-                'CREDENTIAL_FETCH_FAILED',
-                `The token source returned ${token === '' ? 'an empty string' : typeof token}; it must return a non-empty string.`,
-              )
-            }
-            latest = { token, expiresAt: jwtExpiry(token) }
-            return token
+            latest = { value: checked(token, 'CREDENTIAL_FETCH_FAILED'), expiresAt: jwtExpiry(token) }
+            return latest
           })
           .finally(() => {
             if (flight === started) flight = undefined

@@ -3,7 +3,7 @@
  * if any issued token appears in them. Installed for every unit test file by vite.config.ts.
  */
 import { afterAll, expect } from 'vitest'
-import { AuthSocket } from '../../src/client.js'
+import { Events } from '../../src/events.js'
 import { issuedTokens } from './tokens.js'
 
 const recorded: string[] = []
@@ -26,7 +26,7 @@ export function leaks(texts: readonly string[], tokens: Iterable<string>): strin
   return found
 }
 
-const proto = AuthSocket.prototype as unknown as { emit(type: string, payload: unknown): void }
+const proto = Events.prototype as unknown as { emit(type: string, payload: unknown): void }
 const original = proto.emit
 proto.emit = function (this: unknown, type: string, payload: unknown) {
   // Binary frames and application messages are the server's data, not ours to police.

@@ -47,7 +47,7 @@ describe('public types', () => {
     expectTypeOf(socket.queued).toBeNumber()
     expectTypeOf(queryToken({ token: 't' })).toEqualTypeOf<CredentialProvider>()
     expectTypeOf<CredentialReason>().toEqualTypeOf<'initial' | 'reconnect' | 'expiring' | 'rejected'>()
-    expectTypeOf<FailureClass>().toEqualTypeOf<'unauthorized' | 'forbidden' | 'network'>()
+    expectTypeOf<FailureClass>().toEqualTypeOf<'unauthorized' | 'forbidden' | 'network' | 'fatal'>()
     expectTypeOf(CloseCode.Forbidden).toMatchTypeOf<number>()
     expectTypeOf(new AuthSocketError('QUEUE_FULL', 'x')).toMatchTypeOf<Error>()
     queryToken({ token: async ({ reason, signal }) => (expectTypeOf(reason).toEqualTypeOf<CredentialReason>(), expectTypeOf(signal).toEqualTypeOf<AbortSignal>(), 't') })

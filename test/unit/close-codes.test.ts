@@ -16,7 +16,7 @@ describe('close code classification', () => {
     expect(classifyFailure({ kind: 'frame', status: 401 })).toBe('unauthorized')
     expect(classifyFailure({ kind: 'frame', status: 403 })).toBe('forbidden')
     expect(classifyFailure({ kind: 'frame', status: 500 })).toBe('network')
-    expect([401, 403, 404, 503].map((status) => classifyFailure({ kind: 'handshake', status }))).toEqual(['unauthorized', 'unauthorized', 'network', 'network'])
+    expect([401, 403, 404, 400, 301, 408, 429, 503].map((status) => classifyFailure({ kind: 'handshake', status }))).toEqual(['unauthorized', 'unauthorized', 'fatal', 'fatal', 'fatal', 'network', 'network', 'network'])
     expect(CloseCode.Unauthorized).toBe(4001)
   })
 })

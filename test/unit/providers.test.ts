@@ -139,18 +139,34 @@ describe('providers', () => {
     expect(url).not.toContain([...issued][0])
   })
 
-  it('ticket: a 401 from the endpoint fails the socket without opening it', async () => {
-    let attempts = 0
+  it('ticket: a 401 from the endpoint asks the token source again (rejected), and connects once a fresh token is accepted', async () => {
+    const reasons: CredentialReason[] = []
+    const tokens: string[] = []
+    const authorizations: (string | undefined)[] = []
     server = await startServer({
-      onHttp: (_req, res) => void res.writeHead(401).end(),
-      onConnection: () => attempts++,
+      onHttp(req, res) {
+        authorizations.push(req.headers.authorization)
+        // The first access token has expired; the endpoint takes the second.
+        if (req.headers.authorization !== `Token ${tokens[1]}`) return void res.writeHead(401).end()
+        res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('ticket') }))
+      },
+      onConnection: chanx(() => true),
     })
-    const socket = openSocket(server.url, { credentials: ticket({ endpoint: `/api/ws-ticket` }) })
-    const error = await nextEvent(socket, 'error')
-    expect(error).toBeInstanceOf(CredentialRejectedError)
-    expect(error.message).toMatch(/answered 401/)
+    const token = ({ reason }: { reason: CredentialReason }) => (reasons.push(reason), tokens.push(opaqueToken('access')), tokens.at(-1)!)
+    const socket = openSocket(server.url, { credentials: ticket({ endpoint: '/api/ws-ticket', token, scheme: 'Token' }) })
+    await socket.ready
+    expect(reasons).toEqual(['initial', 'rejected'])
+    expect(authorizations).toEqual([`Token ${tokens[0]}`, `Token ${tokens[1]}`])
+  })
+
+  it('ticket: an endpoint that refuses every fresh token fails after maxAuthFailures, without opening a socket', async () => {
+    let attempts = 0
+    const reasons: CredentialReason[] = []
+    server = await startServer({ onHttp: (_req, res) => void res.writeHead(401).end(), onConnection: () => attempts++ })
+    const socket = openSocket(server.url, { credentials: ticket({ endpoint: '/api/ws-ticket', token: ({ reason }) => (reasons.push(reason), opaqueToken()) }) })
+    await expect(socket.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED', message: expect.stringMatching(/credential endpoint refused 3 fresh credentials in a row \(last 401\)/) })
     expect(socket.state).toBe('failed')
-    await expect(socket.ready).rejects.toBe(error)
+    expect(reasons).toEqual(['initial', 'rejected', 'rejected'])
     await delay(100)
     expect(attempts).toBe(0)
   })
@@ -178,8 +194,11 @@ describe('providers', () => {
   it('ticket: a body without a ticket is a clear error', async () => {
     server = await startServer({ onHttp: (_req, res) => void res.writeHead(200).end('{"nope":1}') })
     const socket = openSocket(server.url, { credentials: ticket({ endpoint: '/t' }), retryAttempts: 0 })
-    const error = await nextEvent(socket, 'error')
-    expect(error.message).toMatch(/without a "ticket" string/)
+    const errors: AuthSocketError[] = []
+    socket.on('error', (e) => errors.push(e))
+    await socket.ready.catch(() => undefined)
+    expect(errors.map((e) => e.code)).toEqual(['CREDENTIAL_FETCH_FAILED', 'RETRIES_EXHAUSTED'])
+    expect(errors[0]!.message).toMatch(/without a "ticket" string/)
   })
 
   it('subprotocol carries the bearer in Sec-WebSocket-Protocol and the server picks authsocket.v1', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { queryToken, ticket } from '../../src/index.js'
+import { CredentialRejectedError, queryToken, ticket } from '../../src/index.js'
 import { nextEvent, timeline, until } from '../helpers/events.js'
 import { startServer, statusFrame, type TestServer } from '../helpers/server.js'
 import { opaqueToken } from '../helpers/tokens.js'
@@ -52,13 +52,11 @@ describe('state machine: every transition', () => {
     expect(log).toEqual(['state:connecting', 'state:authenticating', 'state:reconnecting', 'state:authenticating', 'state:failed'])
   })
 
-  it('connecting -> failed (the ticket endpoint refuses) and failed -> connecting (reconnect)', async () => {
+  it('connecting -> failed (the token source says signed out) and failed -> connecting (reconnect)', async () => {
     let allow = false
-    server = await startServer({
-      ...accept,
-      onHttp: (_req, res) => (allow ? res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('t') })) : res.writeHead(403).end()),
-    })
-    const socket = lazy(server.url, { credentials: ticket({ endpoint: '/t' }) })
+    server = await startServer({ ...accept, onHttp: (_req, res) => res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('t') })) })
+    const token = () => (allow ? opaqueToken() : Promise.reject(new CredentialRejectedError('signed out')))
+    const socket = lazy(server.url, { credentials: ticket({ endpoint: '/t', token }) })
     const log = timeline(socket, ['state'])
     socket.connect()
     await socket.ready.catch(() => undefined)

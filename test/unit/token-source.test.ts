@@ -15,12 +15,12 @@ describe('token source', () => {
     const asks = [get({ reason: 'expiring', signal }), get({ reason: 'expiring', signal }), get({ reason: 'reconnect', signal })]
     await Promise.resolve()
     release('shared-token')
-    expect(await Promise.all(asks)).toEqual(['shared-token', 'shared-token', 'shared-token'])
+    expect((await Promise.all(asks)).map((t) => t.value)).toEqual(['shared-token', 'shared-token', 'shared-token'])
     expect(calls).toBe(1)
     const again = get({ reason: 'reconnect', signal })
     await Promise.resolve()
     release('next-token')
-    expect(await again).toBe('next-token')
+    expect((await again).value).toBe('next-token')
     expect(calls).toBe(2)
   })
 
@@ -49,7 +49,7 @@ describe('token source', () => {
   })
 
   it('a fixed string is returned as is', async () => {
-    await expect(tokenGetter('fixed')({ reason: 'initial', signal: new AbortController().signal })).resolves.toBe('fixed')
+    await expect(tokenGetter('fixed')({ reason: 'initial', signal: new AbortController().signal })).resolves.toEqual({ value: 'fixed', expiresAt: undefined })
   })
 
   it('an expiring ask reuses the last JWT when it outlives the one being replaced; rejected and opaque asks never do', async () => {
@@ -70,6 +70,23 @@ describe('token source', () => {
     await getOpaque({ reason: 'initial', signal })
     await getOpaque({ reason: 'expiring', signal, expiresAt: 0 })
     expect(opaque).toBe(2)
+  })
+
+  it('passes the expiry of the token being replaced to the source, as TokenContext promises', async () => {
+    const seen: (number | undefined)[] = []
+    const get = tokenGetter(({ expiresAt }) => (seen.push(expiresAt), opaqueToken()))
+    const signal = new AbortController().signal
+    await get({ reason: 'expiring', signal, expiresAt: 1234 })
+    await get({ reason: 'reconnect', signal })
+    expect(seen).toEqual([1234, undefined])
+  })
+
+  it('refuses a token with control characters without quoting it (a CR/LF would break a header, and fetch would quote it)', async () => {
+    const bad = `${opaqueToken()}\r\nX-Injected: 1`
+    const error = await tokenGetter(() => bad)({ reason: 'initial', signal: new AbortController().signal }).catch((e: Error) => e)
+    expect(error).toMatchObject({ code: 'CREDENTIAL_FETCH_FAILED' })
+    expect(String((error as Error).message)).toMatch(/control characters/)
+    expect(String((error as Error).message)).not.toContain(bad.slice(0, 20))
   })
 
   it('leaves no abort listener behind on a long-lived signal', async () => {

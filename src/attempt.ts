@@ -1,0 +1,90 @@
+/**
+ * One connection attempt as data, and getting its credential: every provider call runs with
+ * the attempt's abort signal and a deadline, and whatever it throws becomes an outcome.
+ * @module
+ */
+import type { CredentialContext, CredentialReason } from './credentials/provider.js'
+import { AuthRejectedError, AuthSocketError, CredentialRejectedError, describeCause, safeCause } from './errors.js'
+import type { FrameRules } from './inbound.js'
+import type { Outcome } from './machine.js'
+
+/** One connection attempt, from asking for a credential to the end of its socket. Its timers die with it. */
+export interface Attempt {
+  readonly id: number
+  /** Why its credential was asked for; `reconnect` once it authenticated. */
+  reason: CredentialReason
+  /** Aborted when the attempt ends: cancels its credential asks and its backoff wait. */
+  readonly ended: AbortController
+  /** Redacted URL, safe to show. */
+  url: string
+  /** Handed to the transport: it has (or had) a socket. */
+  socket: boolean
+  opened: boolean
+  authenticated: boolean
+  /** Waiting for a status frame (the auth timer runs). */
+  awaiting: boolean
+  /** The server accepts in-band re-authentication on this socket. */
+  reauth: boolean
+  expiresAt: number | undefined
+  greeting: string | undefined
+  rules: FrameRules<unknown> | undefined
+  /** The backoff wait or the auth timer, whichever runs. */
+  timer: ReturnType<typeof setTimeout> | undefined
+  /** Ends the backoff wait early (the network came back). */
+  wake: (() => void) | undefined
+}
+
+/** How an attempt ended, before the attempt's own facts (URL, reason, opened) are added. */
+export type End = Omit<Outcome, 'url' | 'reason' | 'opened'>
+
+export function newAttempt(id: number, reason: CredentialReason, url: string): Attempt {
+  return { id, reason, ended: new AbortController(), url, socket: false, opened: false, authenticated: false, awaiting: false, reauth: false, expiresAt: undefined, greeting: undefined, rules: undefined, timer: undefined, wake: undefined }
+}
+
+/** Waits `ms` for the attempt's backoff; the attempt ending or `wake()` cut it short. */
+export function backoff(attempt: Attempt, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(attempt.timer)
+      attempt.wake = undefined
+      resolve()
+    }
+    attempt.wake = done
+    attempt.timer = setTimeout(done, ms)
+    attempt.ended.signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+/**
+ * Runs a provider call for `attempt`: aborted when the attempt ends, and rejected with
+ * `CREDENTIAL_FETCH_FAILED` (the call aborted too) when `ms` pass first.
+ */
+export function ask<T>(attempt: Attempt, ms: number, kind: string, ctx: Omit<CredentialContext, 'signal'>, call: (ctx: CredentialContext) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const abort = () => controller.abort()
+  attempt.ended.signal.addEventListener('abort', abort, { once: true })
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      controller.abort()
+      reject(new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${kind} provider gave no credential within ${ms} ms (credentialTimeout); asking again after a backoff.`))
+    }, ms)
+    Promise.resolve()
+      .then(() => call({ ...ctx, signal: controller.signal }))
+      .then(resolve, reject)
+      .finally(() => {
+        clearTimeout(timer)
+        attempt.ended.signal.removeEventListener('abort', abort)
+      })
+  })
+}
+
+/** What a failed provider call means: signed out (fatal), a refused credential, or a transient failure. */
+export function credentialFailure(cause: unknown, kind: string): End {
+  if (cause instanceof CredentialRejectedError) return { cls: 'fatal', source: 'client', status: cause.status ?? 0, error: cause }
+  if (cause instanceof AuthRejectedError) return { cls: 'unauthorized', source: 'endpoint', status: cause.status, detail: cause.detail }
+  const error =
+    cause instanceof AuthSocketError
+      ? cause
+      : new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${kind} provider could not get a credential (${describeCause(cause)}); retrying with backoff.`, { cause: safeCause(cause) })
+  return { cls: 'network', source: 'client', status: 0, error }
+}

@@ -1,0 +1,327 @@
+/**
+ * The connection lifecycle behind {@link AuthSocket}: it runs attempts, feeds what the
+ * transport reports to machine.ts's `decide`, applies the transition, then tells the listeners.
+ * Every way out of an attempt goes through `#end` (a failure) or `#restart` (on purpose).
+ * It decides nothing itself.
+ * @module
+ */
+import { ask, backoff, credentialFailure, newAttempt, type Attempt, type End } from './attempt.js'
+import { classifyWith, delayWith } from './callbacks.js'
+import type { Failure, FailureClass } from './close-codes.js'
+import type { CredentialReason } from './credentials/provider.js'
+import { AuthSocketError, describeCause } from './errors.js'
+import type { Events, AuthSocketEvents } from './events.js'
+import type { AuthVerdict } from './frames.js'
+import { readFrame, type FrameRules } from './inbound.js'
+import { checkTransition, decide, isStopped, NO_FAILURES, type ConnectionState, type Counters } from './machine.js'
+import type { ResolvedOptions } from './options.js'
+import type { Outbox, WireData } from './outbox.js'
+import { redactUrl } from './redact.js'
+import { Refresher, watchWake } from './refresh.js'
+import { Transport, type SocketClosed } from './transport.js'
+
+type StateChange = AuthSocketEvents<unknown>['state']
+
+export class Connection<In, Out> {
+  readonly #o: ResolvedOptions<In, Out>
+  readonly #baseUrl: string
+  readonly #events: Events<In>
+  readonly #outbox: Outbox
+  readonly #transport: Transport
+  readonly #refresher: Refresher
+  readonly #settled: (error?: AuthSocketError) => void
+  #state: ConnectionState = 'idle'
+  #attempt: Attempt | undefined
+  #ids = 0
+  #counters: Counters = NO_FAILURES
+  #unwatchWake: (() => void) | undefined
+  /** Why the client is `failed`. */
+  lastError: AuthSocketError | undefined
+
+  /** `settled` is called when the client authenticates (no error) or stops (the reason). */
+  constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: { events: Events<In>; outbox: Outbox; settled: (error?: AuthSocketError) => void }) {
+    this.#o = o
+    this.#baseUrl = baseUrl
+    this.#events = parts.events
+    this.#outbox = parts.outbox
+    this.#settled = parts.settled
+    this.#refresher = new Refresher(o.refreshMargin, () => this.#renew())
+    this.#transport = new Transport(
+      o.WebSocket,
+      { open: (id) => this.#onOpen(id), frame: (id, data) => this.#onFrame(id, data), close: (id, closed) => this.#onClose(id, closed) },
+      // ws counts bytes; a text of n UTF-16 code units is at most 3n bytes of UTF-8.
+      { connectTimeout: o.connectTimeout, maxPayload: 3 * o.maxMessageSize },
+    )
+  }
+
+  get state(): ConnectionState {
+    return this.#state
+  }
+
+  /** Writes `data` now if the socket is authenticated and nothing waits before it; `false`: queue it. */
+  write(data: WireData): boolean {
+    const attempt = this.#attempt
+    return this.#state === 'open' && this.#outbox.size === 0 && attempt !== undefined && this.#transport.send(attempt.id, data)
+  }
+
+  start(): void {
+    if (!isStopped(this.#state)) return
+    this.#counters = NO_FAILURES
+    this.lastError = undefined
+    this.#unwatchWake = watchWake((cause) => this.#onWake(cause))
+    const reason = this.#ids === 0 ? 'initial' : 'reconnect'
+    if (this.#setState('connecting')) this.#begin(reason, 0)
+  }
+
+  /** Abandons whatever is in progress and begins a fresh attempt at once, with fresh counters. */
+  restart(): void {
+    if (isStopped(this.#state)) return this.start()
+    this.#counters = NO_FAILURES
+    this.#restart('reconnect', 'reconnecting')
+  }
+
+  stop(): void {
+    if (this.#state === 'closed') return
+    this.#stopRun()
+    if (this.#setState('closed')) this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+  }
+
+  // ---- one attempt ------------------------------------------------------------------------
+
+  #begin(reason: CredentialReason, retry: number): void {
+    const attempt = newAttempt(++this.#ids, reason, this.#baseUrl)
+    this.#attempt = attempt
+    void this.#prepare(attempt, retry)
+  }
+
+  async #prepare(attempt: Attempt, retry: number): Promise<void> {
+    const { signal } = attempt.ended
+    if (retry > 0) {
+      const wait = delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error))
+      this.#events.line(`retry ${retry} in ${Math.round(wait)} ms`)
+      await backoff(attempt, wait)
+      if (signal.aborted) return
+    }
+    let prepared
+    try {
+      prepared = await this.#ask(attempt, attempt.reason, (ctx) => this.#o.provider.prepare(ctx))
+    } catch (cause) {
+      if (!signal.aborted) this.#end(attempt, credentialFailure(cause, this.#o.provider.kind))
+      return
+    }
+    if (signal.aborted) return
+    if (this.#o.origin) prepared = { ...prepared, headers: { ...prepared.headers, Origin: this.#o.origin } }
+    attempt.url = redactUrl(prepared.url, [...this.#o.redactParams, ...(prepared.secretParams ?? [])])
+    attempt.expiresAt = prepared.expiresAt
+    attempt.greeting = prepared.greeting
+    attempt.socket = true
+    this.#events.emit('connecting', { attempt: attempt.id, url: attempt.url, reason: attempt.reason, provider: this.#o.provider.kind })
+    if (this.#attempt === attempt) this.#transport.open(attempt.id, prepared)
+  }
+
+  #ask<T>(attempt: Attempt, reason: CredentialReason, call: Parameters<typeof ask<T>>[4]): Promise<T> {
+    const expiresAt = reason === 'expiring' ? this.#refresher.expiresAt : undefined
+    return ask(attempt, this.#o.credentialTimeout, this.#o.provider.kind, { reason, url: this.#baseUrl, expiresAt }, call)
+  }
+
+  #onOpen(id: number): void {
+    const attempt = this.#current(id)
+    if (!attempt) return
+    attempt.opened = true
+    attempt.rules = { maxMessageSize: this.#o.maxMessageSize, parse: (text) => this.#o.serializer.parse(text), statusParser: this.#o.statusParser, wantsBinary: () => this.#events.has('binary'), url: attempt.url }
+    this.#counters = { ...this.#counters, handshakeFailures: 0 }
+    this.#setState('authenticating')
+    this.#events.emit('open', { url: attempt.url })
+    if (this.#attempt !== attempt) return
+    if (attempt.greeting !== undefined) this.#transport.send(id, attempt.greeting)
+    if (this.#o.confirm === 'open') this.#accept(attempt)
+    else this.#awaitVerdict(attempt)
+  }
+
+  #awaitVerdict(attempt: Attempt): void {
+    attempt.awaiting = true
+    attempt.timer = setTimeout(() => {
+      const error = new AuthSocketError(
+        'AUTH_TIMEOUT',
+        `No authentication status frame within ${this.#o.authTimeout} ms from ${attempt.url}; retrying with backoff (a slow server is not a refused credential). ` +
+          "If the server sends none (plain Channels), set confirm: 'open'; if it uses another frame shape, pass a statusParser; if it is just slow, raise authTimeout.",
+      )
+      this.#end(attempt, { cls: 'network', source: 'client', status: 4008, error }, 'no status frame in time')
+    }, this.#o.authTimeout)
+  }
+
+  #onFrame(id: number, data: unknown): void {
+    const attempt = this.#current(id)
+    if (!attempt?.rules) return
+    const read = readFrame(data, attempt.rules as FrameRules<In>)
+    if (read.kind === 'message') this.#events.emit('message', read.message)
+    else if (read.kind === 'binary') this.#events.emit('binary', read.data)
+    else if (read.kind === 'dropped') this.#events.emit('error', read.error)
+    else if (attempt.awaiting) this.#onVerdict(attempt, read.verdict)
+    else if (read.verdict.status !== 401) {
+      this.#events.emit('error', new AuthSocketError('UNEXPECTED_STATUS_FRAME', `Ignored a status frame (status ${read.verdict.status}) from ${attempt.url} that the client did not ask for. A server that relays client text can let one user forge these.`))
+    }
+    // An unasked 401 is the server's expiry notice (PROTOCOL.md section 4): the close that follows decides.
+  }
+
+  #onVerdict(attempt: Attempt, verdict: AuthVerdict): void {
+    clearTimeout(attempt.timer)
+    attempt.awaiting = false
+    if (verdict.ok) return this.#accept(attempt, verdict)
+    const cls = this.#classify(attempt, { kind: 'frame', status: verdict.status, detail: verdict.detail })
+    if (cls) this.#end(attempt, { cls, source: 'frame', status: verdict.status, detail: verdict.detail }, 'authentication refused')
+  }
+
+  #accept(attempt: Attempt, verdict?: AuthVerdict): void {
+    const inBand = attempt.authenticated
+    attempt.authenticated = true
+    attempt.reason = 'reconnect'
+    attempt.reauth = verdict?.reauth === true
+    this.#counters = NO_FAILURES
+    this.#refresher.accept(verdict?.expiresAt ?? attempt.expiresAt, verdict?.serverTime)
+    this.#setState('open')
+    this.#events.emit('authenticated', { user: verdict?.user, expiresAt: this.#refresher.expiresAt, inBand })
+    if (!this.#isOpen(attempt)) return // a listener closed or reconnected
+    this.#flush(attempt)
+    this.#settled()
+  }
+
+  #onClose(id: number, closed: SocketClosed): void {
+    const attempt = this.#current(id)
+    if (!attempt) return
+    const { code, reason } = closed
+    if (closed.thrown !== undefined) {
+      // The constructor's own message can quote the subprotocols, which may hold the token: name the error only.
+      const error = new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(closed.thrown)}: check the URL and the subprotocol names.`)
+      return this.#end(attempt, { cls: 'fatal', source: 'client', status: code, error }, reason, code)
+    }
+    const error = closed.oversize ? new AuthSocketError('FRAME_TOO_LARGE', `${attempt.url} sent a frame over maxMessageSize (${this.#o.maxMessageSize}); ws stopped reading it and closed the socket. Reconnecting.`) : undefined
+    const status = attempt.opened ? undefined : closed.status
+    const failure: Failure = status !== undefined ? { kind: 'handshake', status } : { kind: 'close', code, reason, opened: attempt.opened }
+    const cls = this.#classify(attempt, failure)
+    if (cls) this.#end(attempt, { cls, source: failure.kind, status: status ?? code, detail: reason || undefined, error }, reason, code)
+  }
+
+  /** The exit funnel of a failed attempt: end it, let `decide` choose, finish the transition, tell the listeners, then retry. */
+  #end(attempt: Attempt, end: End, closeReason = '', closeCode = 1000): void {
+    if (this.#attempt !== attempt) return
+    const wasAuthenticated = attempt.authenticated
+    this.#finish(attempt, closeCode, closeReason)
+    const decision = decide({ ...end, url: attempt.url, reason: attempt.reason, opened: attempt.opened }, this.#counters, this.#o.limits)
+    this.#counters = decision.counters
+    if (decision.state === 'failed') {
+      this.lastError = decision.error
+      this.#stopRun()
+    }
+    const change = this.#move(decision.state)
+    if (decision.refusal) this.#events.emit('unauthenticated', decision.refusal)
+    if (attempt.socket) this.#events.emit('close', { code: closeCode, reason: closeReason, willRetry: decision.state === 'reconnecting', wasAuthenticated })
+    if (end.error && end.error !== decision.error) this.#events.emit('error', end.error)
+    if (decision.error) this.#events.emit('error', decision.error)
+    if (change) this.#events.emit('state', change)
+    if (decision.state === 'failed') this.#settled(decision.error)
+    else if (this.#state === 'reconnecting' && !this.#attempt) this.#begin(decision.reason, decision.backoff)
+  }
+
+  /** Ends the current attempt on purpose (reconnect, refresh by reconnect) and begins the next at once. */
+  #restart(reason: CredentialReason, closeReason: string): void {
+    const attempt = this.#attempt
+    if (attempt) this.#finish(attempt, 1000, closeReason)
+    const change = this.#move(this.#state === 'connecting' ? 'connecting' : 'reconnecting')
+    if (attempt?.socket) this.#events.emit('close', { code: 1000, reason: closeReason, willRetry: true, wasAuthenticated: attempt.authenticated })
+    if (change) this.#events.emit('state', change)
+    if (!isStopped(this.#state) && !this.#attempt) this.#begin(reason, 0)
+  }
+
+  /** Stops an attempt's timers, credential asks and socket. */
+  #finish(attempt: Attempt, code: number, reason: string): void {
+    this.#attempt = undefined
+    attempt.ended.abort()
+    clearTimeout(attempt.timer)
+    this.#refresher.stop()
+    if (attempt.socket) this.#transport.drop(attempt.id, code, reason)
+  }
+
+  #current(id: number): Attempt | undefined {
+    const attempt = this.#attempt
+    return attempt?.id === id ? attempt : undefined
+  }
+
+  #isOpen(attempt: Attempt): boolean {
+    return this.#attempt === attempt && this.#state === 'open'
+  }
+
+  #flush(attempt: Attempt): void {
+    this.#outbox.flush((data) => this.#transport.send(attempt.id, data))
+  }
+
+  // ---- staying authenticated ---------------------------------------------------------------
+
+  #onWake(cause: 'visible' | 'online'): void {
+    if (cause === 'online') this.#attempt?.wake?.()
+    this.#refresher.recheck()
+  }
+
+  #renew(): void {
+    const attempt = this.#attempt
+    const expiresAt = this.#refresher.expiresAt
+    if (!attempt || !this.#isOpen(attempt) || expiresAt === undefined) return
+    const inBand = attempt.reauth && this.#o.provider.reauthenticate !== undefined
+    this.#events.emit('refresh', { inBand, expiresAt })
+    if (!this.#isOpen(attempt)) return
+    if (!inBand) return this.#restart('expiring', 'refreshing credential')
+    this.#setState('authenticating')
+    void this.#reauthenticate(attempt)
+  }
+
+  async #reauthenticate(attempt: Attempt): Promise<void> {
+    const renewing = () => this.#attempt === attempt && this.#state === 'authenticating' && !attempt.awaiting
+    try {
+      const { frame, expiresAt } = await this.#ask(attempt, 'expiring', (ctx) => this.#o.provider.reauthenticate!(ctx))
+      if (!renewing()) return
+      attempt.expiresAt = expiresAt
+      // A socket that is no longer writable is closing: its close decides what happens next.
+      if (this.#transport.send(attempt.id, frame)) this.#awaitVerdict(attempt)
+    } catch (cause) {
+      if (!renewing()) return
+      const end = credentialFailure(cause, this.#o.provider.kind)
+      if (end.cls !== 'network') return this.#end(attempt, end, 'credential refused')
+      this.#setState('open')
+      this.#events.emit('error', new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Refreshing the credential failed (${end.error!.message}); kept the current one, trying again after a backoff.`, { cause: end.error }))
+      if (!this.#isOpen(attempt)) return
+      this.#refresher.failed()
+      this.#flush(attempt)
+    }
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------
+
+  #stopRun(): void {
+    if (this.#attempt) this.#finish(this.#attempt, 1000, 'closed by client')
+    this.#unwatchWake?.()
+    this.#unwatchWake = undefined
+    this.#transport.stop()
+  }
+
+  /** Moves to `next`, checked against the transition table, telling no one yet: the caller emits the change once the transition is done. */
+  #move(next: ConnectionState): StateChange | undefined {
+    const previous = this.#state
+    if (previous === next) return undefined
+    checkTransition(previous, next)
+    this.#state = next
+    return { state: next, previous }
+  }
+
+  /** {@link Connection.#move}, then the `state` event. Returns whether the state changed. */
+  #setState(next: ConnectionState): boolean {
+    const change = this.#move(next)
+    if (change) this.#events.emit('state', change)
+    return change !== undefined
+  }
+
+  /** The `classify` option, guarded; `undefined` if a listener of its error report ended the attempt. */
+  #classify(attempt: Attempt, failure: Failure): FailureClass | undefined {
+    const cls = classifyWith(this.#o.classify, failure, (error) => this.#events.emit('error', error))
+    return this.#attempt === attempt ? cls : undefined
+  }
+}

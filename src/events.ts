@@ -1,0 +1,127 @@
+/**
+ * The events an {@link AuthSocket} emits, and the emitter that delivers them: every listener
+ * runs in a guard, and the `debug` option gets a line per event that can never throw.
+ * @module
+ */
+import mitt, { type Handler } from 'mitt'
+import type { CredentialReason } from './credentials/provider.js'
+import { AuthSocketError, describeCause, safeCause } from './errors.js'
+import type { ConnectionState } from './machine.js'
+
+/** Events and their payloads. No payload ever holds a credential; URLs are redacted. */
+export type AuthSocketEvents<In> = {
+  /** The state changed. */
+  state: { state: ConnectionState; previous: ConnectionState }
+  /** An attempt is about to open. */
+  connecting: { attempt: number; url: string; reason: CredentialReason; provider: string }
+  /** The socket opened; authentication comes next. */
+  open: { url: string }
+  /** The server accepted the credential. */
+  authenticated: { user: unknown; expiresAt: number | undefined; inBand: boolean }
+  /** The server refused the credential. */
+  unauthenticated: { status: number; detail: string | undefined; willRetry: boolean }
+  /** An application message (never a status frame). */
+  message: In
+  /** A binary frame. Without a listener, binary frames are reported as `UNEXPECTED_BINARY` errors. */
+  binary: ArrayBuffer
+  /** The socket closed (or the client closed it to retry or refresh). */
+  close: { code: number; reason: string; willRetry: boolean; wasAuthenticated: boolean }
+  /** The credential is being refreshed before it expires. */
+  refresh: { inBand: boolean; expiresAt: number }
+  /** Something went wrong; the client is still alive unless its state says otherwise. */
+  error: AuthSocketError
+}
+
+type Listener = (payload: never) => void
+
+/** At most this much of a payload goes into a debug line. */
+const DEBUG_CHARS = 300
+
+/**
+ * A payload as JSON for a debug line that can never throw: cycles, BigInts and getters that
+ * throw are survived, nesting past 4 levels becomes `"…"`, and the text is cut at 300 characters.
+ */
+export function describePayload(payload: unknown): string {
+  if (payload instanceof AuthSocketError) return `${payload.code}: ${payload.message}`
+  const seen = new Set<object>()
+  const json = (value: unknown, depth: number): string | undefined => {
+    if (typeof value === 'bigint') return `"${value}n"`
+    if (value === null || typeof value !== 'object') return JSON.stringify(value) // undefined, functions and symbols give undefined, as in JSON
+    if (seen.has(value) || depth > 3) return '"…"'
+    seen.add(value)
+    const text = Array.isArray(value)
+      ? `[${value.map((item) => json(item, depth + 1) ?? 'null').join(',')}]`
+      : `{${Object.keys(value).flatMap((key) => {
+          const inner = json((value as Record<string, unknown>)[key], depth + 1)
+          return inner === undefined ? [] : [`${JSON.stringify(key)}:${inner}`]
+        }).join(',')}}`
+    seen.delete(value)
+    return text
+  }
+  let text: string
+  try {
+    text = json(payload, 0) ?? String(typeof payload)
+  } catch {
+    text = '(undescribable payload)' // a getter that throws, a revoked proxy
+  }
+  return text.length > DEBUG_CHARS ? `${text.slice(0, DEBUG_CHARS)}…` : text
+}
+
+/** mitt, with listeners isolated from each other and from the client. */
+export class Events<In> {
+  readonly #mitt = mitt<AuthSocketEvents<In>>()
+  readonly #debug: ((line: string) => void) | undefined
+  #debugging = false
+
+  constructor(debug: ((line: string) => void) | undefined) {
+    this.#debug = debug
+  }
+
+  on<K extends keyof AuthSocketEvents<In>>(type: K, listener: (payload: AuthSocketEvents<In>[K]) => void): void {
+    this.#mitt.on(type, listener as Handler<AuthSocketEvents<In>[K]>)
+  }
+
+  off<K extends keyof AuthSocketEvents<In>>(type: K, listener: (payload: AuthSocketEvents<In>[K]) => void): void {
+    this.#mitt.off(type, listener as Handler<AuthSocketEvents<In>[K]>)
+  }
+
+  has(type: keyof AuthSocketEvents<In>): boolean {
+    return (this.#mitt.all.get(type)?.length ?? 0) > 0
+  }
+
+  /** A line for the `debug` option. A `debug` that throws is reported once per line, never through itself. */
+  line(text: string): void {
+    if (!this.#debug || this.#debugging) return
+    this.#debugging = true
+    try {
+      this.#debug(`[authsocket] ${text}`)
+    } catch (cause) {
+      this.emit('error', callbackFailed('debug', cause))
+    } finally {
+      this.#debugging = false
+    }
+  }
+
+  /** Calls every listener; one that throws is reported as `LISTENER_FAILED` and does not stop the others. */
+  emit<K extends keyof AuthSocketEvents<In>>(type: K, payload: AuthSocketEvents<In>[K]): void {
+    if (type !== 'message' && type !== 'binary') this.line(`${String(type)} ${describePayload(payload)}`)
+    const listeners = this.#mitt.all.get(type) as Listener[] | undefined
+    if (!listeners?.length) return
+    // A copy, so that a listener that removes itself does not skip the next; one listener needs none.
+    for (const listener of listeners.length === 1 ? listeners : [...listeners]) {
+      try {
+        ;(listener as (payload: AuthSocketEvents<In>[K]) => void)(payload)
+      } catch (cause) {
+        const failed = new AuthSocketError('LISTENER_FAILED', `A '${String(type)}' listener threw (${describeCause(cause)}); the client carried on.`, { cause: safeCause(cause) })
+        // An 'error' listener that throws on its own report would loop: that second throw is only a debug line.
+        if (type === 'error' && (payload as AuthSocketError).code === 'LISTENER_FAILED') this.line(`an 'error' listener threw again (${describeCause(cause)})`)
+        else this.emit('error', failed)
+      }
+    }
+  }
+}
+
+/** The error for an option callback (`classify`, `retryDelay`, `debug`) that threw or answered nonsense. */
+export function callbackFailed(name: string, cause: unknown, fallback = 'ignored'): AuthSocketError {
+  return new AuthSocketError('CALLBACK_FAILED', `The \`${name}\` option ${cause === undefined ? 'answered something unusable' : `threw (${describeCause(cause)})`}; ${fallback}. Fix the callback.`, cause === undefined ? undefined : { cause: safeCause(cause) })
+}

@@ -1,0 +1,52 @@
+/**
+ * What only Node's `ws` offers: frames from its EventEmitter side, the HTTP status of a refused
+ * upgrade, a payload cap enforced while reading, and `terminate()`. The browser bundle leaves
+ * this file out (see `__AUTHSOCKET_BROWSER__` in vite.config.ts).
+ * @module
+ */
+import type { WebSocketLike } from './transport.js'
+
+interface NodeWebSocket extends WebSocketLike {
+  on(type: 'message', listener: (data: { toString(): string }, isBinary: boolean) => void): void
+  terminate(): void
+}
+
+/** How long a closing socket may wait for the peer's close frame before it is cut. */
+const CLOSE_GRACE = 500
+
+const isNode = (socket: WebSocketLike): socket is NodeWebSocket =>
+  typeof (socket as Partial<NodeWebSocket>).on === 'function' && typeof (socket as Partial<NodeWebSocket>).terminate === 'function'
+
+/** Reads frames through `ws`'s EventEmitter, which skips building a MessageEvent per frame. Returns false for other sockets. */
+export function listenFrames(socket: WebSocketLike, onFrame: (data: unknown) => void): boolean {
+  if (!isNode(socket)) return false
+  socket.on('message', (data, isBinary) => onFrame(isBinary ? data : data.toString()))
+  return true
+}
+
+/** What a `ws` error event says that matters: the refused upgrade's status, or a frame over the payload cap. */
+export function readError(event: unknown): { status?: number; oversize?: boolean } {
+  const error = (event as { error?: { code?: unknown }; message?: unknown } | null) ?? {}
+  if (error.error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return { oversize: true }
+  const status = /Unexpected server response: (\d{3})/.exec(String(error.message ?? ''))?.[1]
+  return status ? { status: Number(status) } : {}
+}
+
+/**
+ * Closes a socket. `ws` waits up to 30 s for the peer's close frame and keeps the process alive
+ * meanwhile; here a peer that stopped answering is cut after {@link CLOSE_GRACE} ms, or at once
+ * with `now` (a connection already known to be dead).
+ */
+export function closeSocket(socket: WebSocketLike, code: number, reason: string, now = false): void {
+  if (!isNode(socket)) {
+    socket.close(code, reason)
+    return
+  }
+  if (now) {
+    socket.terminate()
+    return
+  }
+  socket.close(code, reason)
+  const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE)
+  socket.addEventListener('close', () => clearTimeout(timer))
+}
