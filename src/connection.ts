@@ -193,21 +193,28 @@ export class Connection<In, Out> {
     if (closed.thrown !== undefined) {
       // The constructor's own message can quote the subprotocols, which may hold the token: name the error only.
       const error = new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(closed.thrown)}: check the URL and the subprotocol names.`)
-      return this.#end(attempt, { cls: 'fatal', source: 'client', status: code, error }, reason, code)
+      return this.#end(attempt, { cls: 'fatal', source: 'client', status: code, error }, closed)
     }
     const error = closed.oversize ? new AuthSocketError('FRAME_TOO_LARGE', `${attempt.url} sent a frame over maxMessageSize (${this.#o.maxMessageSize}); ws stopped reading it and closed the socket. Reconnecting.`) : undefined
     const status = attempt.opened ? undefined : closed.status
     const failure: Failure = status !== undefined ? { kind: 'handshake', status } : { kind: 'close', code, reason, opened: attempt.opened }
     const cls = this.#classify(attempt, failure)
-    if (cls) this.#end(attempt, { cls, source: failure.kind, status: status ?? code, detail: reason || undefined, error }, reason, code)
+    if (cls) this.#end(attempt, { cls, source: failure.kind, status: status ?? code, detail: reason || undefined, error }, closed)
   }
 
-  /** The exit funnel of a failed attempt: end it, let `decide` choose, finish the transition, tell the listeners, then retry. */
-  #end(attempt: Attempt, end: End, closeReason = '', closeCode = 1000): void {
+  /**
+   * The exit funnel of a failed attempt: end it, let `decide` choose, finish the transition,
+   * tell the listeners, then retry. `closed`: the socket closed already (that is the failure);
+   * otherwise the client closes it with `why`, and `close` is emitted when it has closed.
+   */
+  #end(attempt: Attempt, end: End, closed: SocketClosed | string = ''): void {
     if (this.#attempt !== attempt) return
     const wasAuthenticated = attempt.authenticated
-    this.#finish(attempt, closeCode, closeReason)
+    let willRetry = false
+    const report = ({ code, reason }: SocketClosed) => this.#events.emit('close', { code, reason, willRetry, wasAuthenticated })
+    this.#finish(attempt, typeof closed === 'string' ? closed : '', report)
     const decision = decide({ ...end, url: attempt.url, reason: attempt.reason, opened: attempt.opened }, this.#counters, this.#o.limits)
+    willRetry = decision.state === 'reconnecting'
     this.#counters = decision.counters
     if (decision.state === 'failed') {
       this.lastError = decision.error
@@ -215,7 +222,7 @@ export class Connection<In, Out> {
     }
     const change = this.#move(decision.state)
     if (decision.refusal) this.#events.emit('unauthenticated', decision.refusal)
-    if (attempt.socket) this.#events.emit('close', { code: closeCode, reason: closeReason, willRetry: decision.state === 'reconnecting', wasAuthenticated })
+    if (attempt.socket && typeof closed !== 'string') report(closed)
     if (end.error && end.error !== decision.error) this.#events.emit('error', end.error)
     if (decision.error) this.#events.emit('error', decision.error)
     if (change) this.#events.emit('state', change)
@@ -226,20 +233,19 @@ export class Connection<In, Out> {
   /** Ends the current attempt on purpose (reconnect, refresh by reconnect) and begins the next at once. */
   #restart(reason: CredentialReason, closeReason: string): void {
     const attempt = this.#attempt
-    if (attempt) this.#finish(attempt, 1000, closeReason)
+    if (attempt) this.#finish(attempt, closeReason, ({ code, reason }) => this.#events.emit('close', { code, reason, willRetry: true, wasAuthenticated: attempt.authenticated }))
     const change = this.#move(this.#state === 'connecting' ? 'connecting' : 'reconnecting')
-    if (attempt?.socket) this.#events.emit('close', { code: 1000, reason: closeReason, willRetry: true, wasAuthenticated: attempt.authenticated })
     if (change) this.#events.emit('state', change)
     if (!isStopped(this.#state) && !this.#attempt) this.#begin(reason, 0)
   }
 
-  /** Stops an attempt's timers, credential asks and socket. */
-  #finish(attempt: Attempt, code: number, reason: string): void {
+  /** Stops an attempt's timers, credential asks and socket (closed with 1000 and `why`; `closed` hears when it has). */
+  #finish(attempt: Attempt, why: string, closed?: (closed: SocketClosed) => void): void {
     this.#attempt = undefined
     attempt.ended.abort()
     clearTimeout(attempt.timer)
     this.#refresher.stop()
-    if (attempt.socket) this.#transport.drop(attempt.id, code, reason)
+    if (attempt.socket) this.#transport.drop(attempt.id, 1000, why, { closed })
   }
 
   #current(id: number): Attempt | undefined {
@@ -297,7 +303,7 @@ export class Connection<In, Out> {
   // ---- plumbing ---------------------------------------------------------------------------
 
   #stopRun(): void {
-    if (this.#attempt) this.#finish(this.#attempt, 1000, 'closed by client')
+    if (this.#attempt) this.#finish(this.#attempt, 'closed by client')
     this.#unwatchWake?.()
     this.#unwatchWake = undefined
     this.#transport.stop()

@@ -2,8 +2,8 @@
  * The only file that touches reconnecting-websocket (RWS) and raw sockets, and the one door
  * between them and the client, both ways. The client hands it attempts (`open(id, prepared)`)
  * and asks it to `send` or `drop`; it reports `open`, `frame` and `close` tagged with the
- * attempt id, and reports nothing for an attempt that has been dropped or superseded. It
- * decides nothing.
+ * attempt id, and reports nothing for an attempt that has been dropped or superseded (but the
+ * one who dropped it may ask to hear when its socket has really closed). It decides nothing.
  *
  * RWS runs the socket loop: its URL provider waits until the client hands over the next
  * attempt, so the client's backoff and credential fetch happen before RWS makes a socket.
@@ -66,6 +66,8 @@ interface Live {
   readonly socket: WebSocketLike
   status?: number
   oversize?: boolean
+  /** Set by `drop`: told when the dropped socket has really closed. */
+  closed?: (closed: SocketClosed) => void
 }
 
 export class Transport {
@@ -107,12 +109,16 @@ export class Transport {
     return true
   }
 
-  /** Ends attempt `id`: closes its socket (at once with `now`: no close handshake) and reports nothing more for it. */
-  drop(id: number, code: number, reason: string, now = false): void {
+  /**
+   * Ends attempt `id`: closes its socket (at once with `now`: no close handshake) and reports
+   * nothing more for it, except to `closed`, once, when the socket has really closed.
+   */
+  drop(id: number, code: number, reason: string, { now = false, closed }: { now?: boolean; closed?: (closed: SocketClosed) => void } = {}): void {
     if (this.#next?.id === id) this.#next = undefined
     const live = this.#live
     if (live?.id !== id) return
     this.#live = undefined
+    live.closed = closed
     if (BROWSER_ONLY) live.socket.close(code, reason)
     else closeSocket(live.socket, code, reason, now)
     // RWS sees the socket closing and waits in its URL provider for the next attempt.
@@ -189,9 +195,10 @@ export class Transport {
     // Browsers give errors no detail and a close always follows; Node's ws says why.
     if (!BROWSER_ONLY) socket.addEventListener('error', (event: unknown) => Object.assign(live, readError(event)))
     socket.addEventListener('close', (event: CloseEvent) => {
-      if (!current()) return
+      const closed = { code: event.code, reason: event.reason, status: live.status, oversize: live.oversize }
+      if (!current()) return live.closed?.(closed)
       this.#live = undefined
-      this.#reports.close(id, { code: event.code, reason: event.reason, status: live.status, oversize: live.oversize })
+      this.#reports.close(id, closed)
     })
     return this.#facade(socket)
   }

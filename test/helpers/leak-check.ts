@@ -9,13 +9,13 @@ import { issuedTokens } from './tokens.js'
 const recorded: string[] = []
 
 /** Everything about a value a user could see: fields, messages, causes, stack traces. */
-export function exposed(value: unknown, seen = new Set<unknown>()): string {
+export function exposed(value: unknown, seen = new Set<unknown>(), depth = 0): string {
   if (value === null || typeof value !== 'object') return String(value)
-  if (seen.has(value)) return ''
+  if (seen.has(value) || depth > 50) return '' // a server's deeply nested user object is not ours to walk to the end
   seen.add(value)
   const parts: string[] = []
-  if (value instanceof Error) parts.push(value.name, value.message, value.stack ?? '', exposed(value.cause, seen))
-  for (const [key, inner] of Object.entries(value)) parts.push(key, exposed(inner, seen))
+  if (value instanceof Error) parts.push(value.name, value.message, value.stack ?? '', exposed(value.cause, seen, depth + 1))
+  for (const [key, inner] of Object.entries(value)) parts.push(key, exposed(inner, seen, depth + 1))
   return parts.join(' ')
 }
 

@@ -1,2 +1,0 @@
-import { bundleSizes } from './size.js'
-console.table(await bundleSizes())
