@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 // Two library builds (TOOLCHAIN.md): the default mode emits ESM + CJS with dependencies
 // external; `--mode cdn` emits the minified IIFE with every dependency inlined.
 export default defineConfig(({ mode }) => ({
+  // The IIFE is for browsers only: the `ws` paths (src/node.ts) are dropped from it.
+  define: mode === 'cdn' ? { __AUTHSOCKET_BROWSER__: 'true' } : {},
   build:
     mode === 'cdn'
       ? {

@@ -66,7 +66,7 @@ export function ask<T>(attempt: Attempt, ms: number, kind: string, ctx: Omit<Cre
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       controller.abort()
-      reject(new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${kind} provider gave no credential within ${ms} ms (credentialTimeout); asking again after a backoff.`))
+      reject(new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${kind} provider gave no credential within ${ms} ms (credentialTimeout); retrying.`))
     }, ms)
     Promise.resolve()
       .then(() => call({ ...ctx, signal: controller.signal }))
@@ -85,6 +85,6 @@ export function credentialFailure(cause: unknown, kind: string): End {
   const error =
     cause instanceof AuthSocketError
       ? cause
-      : new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${kind} provider could not get a credential (${describeCause(cause)}); retrying with backoff.`, { cause: safeCause(cause) })
+      : new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${kind} provider threw ${describeCause(cause)}; retrying.`, { cause: safeCause(cause) })
   return { cls: 'network', source: 'client', status: 0, error }
 }

@@ -49,7 +49,7 @@ export function serialize<Out>(serializer: Serializer<unknown, Out>, message: Ou
     throw new AuthSocketError('SERIALIZE_FAILED', `The message could not be serialized (${describeCause(cause)}).`, { cause: safeCause(cause) })
   }
   if (typeof text !== 'string') {
-    throw new AuthSocketError('SERIALIZE_FAILED', `The serializer turned the message (${typeof message}) into ${typeof text}, not a string: nothing was sent. JSON cannot encode undefined, functions or symbols.`)
+    throw new AuthSocketError('SERIALIZE_FAILED', `The serializer made ${typeof text} of a ${typeof message}, not a string: not sent (JSON cannot encode undefined, functions, symbols).`)
   }
   return text
 }

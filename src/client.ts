@@ -118,8 +118,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
       throw new AuthSocketError(
         'NOT_CONNECTED',
         state === 'closed'
-          ? 'send() after close(): the message was not sent. Call reconnect() first.'
-          : `send() on a failed socket (${this.#connection.lastError?.code ?? 'unknown'}): the message was not sent. Fix the cause, then call reconnect().`,
+          ? 'send() after close(): not sent. Call reconnect() first.'
+          : `send() on a failed socket (${this.#connection.lastError?.code}): not sent. Fix the cause, then reconnect().`,
       )
     }
     const data = isBinary(message) ? message : this.#serialize(message as Out)
@@ -127,7 +127,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
     if (!this.#outbox.push(data)) {
       throw new AuthSocketError(
         'QUEUE_FULL',
-        `The send queue is full (${this.#outbox.limit} messages waiting for authentication); this message was not queued. Wait for 'authenticated', or raise maxQueueSize.`,
+        `Queue full (${this.#outbox.limit} messages await authentication): not queued. Wait for 'authenticated' or raise maxQueueSize.`,
       )
     }
   }

@@ -143,8 +143,7 @@ export class Connection<In, Out> {
     attempt.timer = setTimeout(() => {
       const error = new AuthSocketError(
         'AUTH_TIMEOUT',
-        `No authentication status frame within ${this.#o.authTimeout} ms from ${attempt.url}; retrying with backoff (a slow server is not a refused credential). ` +
-          "If the server sends none (plain Channels), set confirm: 'open'; if it uses another frame shape, pass a statusParser; if it is just slow, raise authTimeout.",
+        `No status frame within ${this.#o.authTimeout} ms (authTimeout) from ${attempt.url}; retrying. A server that sends none (plain Channels) needs confirm: 'open'; other frame shapes, a statusParser.`,
       )
       this.#end(attempt, { cls: 'network', source: 'client', status: 4008, error }, 'no status frame in time')
     }, this.#o.authTimeout)
@@ -159,7 +158,7 @@ export class Connection<In, Out> {
     else if (read.kind === 'dropped') this.#events.emit('error', read.error)
     else if (attempt.awaiting) this.#onVerdict(attempt, read.verdict)
     else if (read.verdict.status !== 401) {
-      this.#events.emit('error', new AuthSocketError('UNEXPECTED_STATUS_FRAME', `Ignored a status frame (status ${read.verdict.status}) from ${attempt.url} that the client did not ask for. A server that relays client text can let one user forge these.`))
+      this.#events.emit('error', new AuthSocketError('UNEXPECTED_STATUS_FRAME', `Ignored an unasked status frame (${read.verdict.status}) from ${attempt.url}: a server relaying client text lets users forge these.`))
     }
     // An unasked 401 is the server's expiry notice (PROTOCOL.md section 4): the close that follows decides.
   }
@@ -192,10 +191,10 @@ export class Connection<In, Out> {
     const { code, reason } = closed
     if (closed.thrown !== undefined) {
       // The constructor's own message can quote the subprotocols, which may hold the token: name the error only.
-      const error = new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(closed.thrown)}: check the URL and the subprotocol names.`)
+      const error = new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(closed.thrown)}: check the URL and subprotocols.`)
       return this.#end(attempt, { cls: 'fatal', source: 'client', status: code, error }, closed)
     }
-    const error = closed.oversize ? new AuthSocketError('FRAME_TOO_LARGE', `${attempt.url} sent a frame over maxMessageSize (${this.#o.maxMessageSize}); ws stopped reading it and closed the socket. Reconnecting.`) : undefined
+    const error = closed.oversize ? new AuthSocketError('FRAME_TOO_LARGE', `${attempt.url} sent a frame over maxMessageSize (${this.#o.maxMessageSize}): ws closed the socket; reconnecting.`) : undefined
     const status = attempt.opened ? undefined : closed.status
     const failure: Failure = status !== undefined ? { kind: 'handshake', status } : { kind: 'close', code, reason, opened: attempt.opened }
     const cls = this.#classify(attempt, failure)
@@ -245,7 +244,7 @@ export class Connection<In, Out> {
     attempt.ended.abort()
     clearTimeout(attempt.timer)
     this.#refresher.stop()
-    if (attempt.socket) this.#transport.drop(attempt.id, 1000, why, { closed })
+    if (attempt.socket) this.#transport.drop(attempt.id, 1000, why, closed)
   }
 
   #current(id: number): Attempt | undefined {
@@ -293,7 +292,7 @@ export class Connection<In, Out> {
       const end = credentialFailure(cause, this.#o.provider.kind)
       if (end.cls !== 'network') return this.#end(attempt, end, 'credential refused')
       this.#setState('open')
-      this.#events.emit('error', new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Refreshing the credential failed (${end.error!.message}); kept the current one, trying again after a backoff.`, { cause: end.error }))
+      this.#events.emit('error', new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Refresh failed (${end.error!.message}); kept the current credential, retrying with backoff.`, { cause: end.error }))
       if (!this.#isOpen(attempt)) return
       this.#refresher.failed()
       this.#flush(attempt)

@@ -38,31 +38,16 @@ type Listener = (payload: never) => void
 const DEBUG_CHARS = 300
 
 /**
- * A payload as JSON for a debug line that can never throw: cycles, BigInts and getters that
- * throw are survived, nesting past 4 levels becomes `"…"`, and the text is cut at 300 characters.
+ * A payload for a debug line, as JSON cut at 300 characters. Never throws: a payload JSON
+ * cannot print (too deep, cyclic, a BigInt, a getter that throws) is named, not printed.
  */
 export function describePayload(payload: unknown): string {
   if (payload instanceof AuthSocketError) return `${payload.code}: ${payload.message}`
-  const seen = new Set<object>()
-  const json = (value: unknown, depth: number): string | undefined => {
-    if (typeof value === 'bigint') return `"${value}n"`
-    if (value === null || typeof value !== 'object') return JSON.stringify(value) // undefined, functions and symbols give undefined, as in JSON
-    if (seen.has(value) || depth > 3) return '"…"'
-    seen.add(value)
-    const text = Array.isArray(value)
-      ? `[${value.map((item) => json(item, depth + 1) ?? 'null').join(',')}]`
-      : `{${Object.keys(value).flatMap((key) => {
-          const inner = json((value as Record<string, unknown>)[key], depth + 1)
-          return inner === undefined ? [] : [`${JSON.stringify(key)}:${inner}`]
-        }).join(',')}}`
-    seen.delete(value)
-    return text
-  }
   let text: string
   try {
-    text = json(payload, 0) ?? String(typeof payload)
-  } catch {
-    text = '(undescribable payload)' // a getter that throws, a revoked proxy
+    text = JSON.stringify(payload)
+  } catch (cause) {
+    text = `(not printable as JSON: ${describeCause(cause)})`
   }
   return text.length > DEBUG_CHARS ? `${text.slice(0, DEBUG_CHARS)}…` : text
 }
@@ -123,5 +108,5 @@ export class Events<In> {
 
 /** The error for an option callback (`classify`, `retryDelay`, `debug`) that threw or answered nonsense. */
 export function callbackFailed(name: string, cause: unknown, fallback = 'ignored'): AuthSocketError {
-  return new AuthSocketError('CALLBACK_FAILED', `The \`${name}\` option ${cause === undefined ? 'answered something unusable' : `threw (${describeCause(cause)})`}; ${fallback}. Fix the callback.`, cause === undefined ? undefined : { cause: safeCause(cause) })
+  return new AuthSocketError('CALLBACK_FAILED', `Option \`${name}\` ${cause === undefined ? 'gave a bad value' : `threw ${describeCause(cause)}`}; ${fallback}.`, cause === undefined ? undefined : { cause: safeCause(cause) })
 }

@@ -24,7 +24,7 @@ export interface FrameRules<In> {
 }
 
 const tooLarge = (what: string, url: string, limit: number) =>
-  new AuthSocketError('FRAME_TOO_LARGE', `Dropped a ${what} frame from ${url}: over maxMessageSize (${limit}). Raise maxMessageSize if the server really sends frames this big.`)
+  new AuthSocketError('FRAME_TOO_LARGE', `Dropped a ${what} frame from ${url}: over maxMessageSize (${limit}).`)
 
 /** Reads one frame. Never throws: a parser or serializer that throws makes a `dropped` result. */
 export function readFrame<In>(data: unknown, rules: FrameRules<In>): Inbound<In> {
@@ -44,7 +44,7 @@ export function readFrame<In>(data: unknown, rules: FrameRules<In>): Inbound<In>
     // The parser's own message may quote the frame, which may hold a secret: name the error only.
     return {
       kind: 'dropped',
-      error: new AuthSocketError('BAD_FRAME', `Dropped a ${data.length}-character text frame from ${url} that could not be parsed (${describeCause(cause)}). If the server sends non-JSON text, pass a serializer.`),
+      error: new AuthSocketError('BAD_FRAME', `Dropped a ${data.length}-character frame from ${url}: parsing threw ${describeCause(cause)}. Non-JSON text needs a serializer.`),
     }
   }
 }

@@ -111,28 +111,28 @@ export function decide(outcome: Outcome, counters: Counters, limits: Limits): De
   })
 
   if (cls === 'forbidden') {
-    return fail(new AuthRejectedError('FORBIDDEN', `The server forbade this connection (${status})${quoted(detail)}. Not retrying; if it means "not logged in", map it with the classify option.`, status, detail))
+    return fail(new AuthRejectedError('FORBIDDEN', `Forbidden (${status})${quoted(detail)}; not retrying. If it means "not signed in", map it with classify.`, status, detail))
   }
   if (cls === 'fatal') {
     if (outcome.error) return fail(outcome.error) // signed out (CredentialRejectedError), or a WebSocket constructor that threw
-    const what = outcome.source === 'handshake' ? `answered the upgrade of ${outcome.url} with HTTP ${status}` : `ended the connection to ${outcome.url} with ${status}`
-    return fail(new AuthSocketError('HANDSHAKE_REFUSED', `The server ${what}${quoted(detail)}, which a retry will not change: check the URL's path and the server's routing, then call reconnect().`))
+    const what = outcome.source === 'handshake' ? `answered ${outcome.url} with HTTP ${status}` : `closed ${outcome.url} with ${status}`
+    return fail(new AuthSocketError('HANDSHAKE_REFUSED', `The server ${what}${quoted(detail)}; a retry would get the same. Check the URL path and the server's routes.`))
   }
   if (cls === 'unauthorized' && authFailures >= limits.maxAuthFailures) {
-    const by = outcome.source === 'endpoint' ? 'The credential endpoint refused' : 'The server refused'
-    const refused = new AuthRejectedError('UNAUTHORIZED', `${by} ${authFailures} fresh credentials in a row (last ${status})${quoted(detail)}. Stopped; sign in again, then call reconnect().`, status, detail)
+    const by = outcome.source === 'endpoint' ? 'credential endpoint' : 'server'
+    const refused = new AuthRejectedError('UNAUTHORIZED', `The ${by} refused ${authFailures} fresh credentials in a row (last ${status})${quoted(detail)}. Sign in again, then reconnect().`, status, detail)
     return fail(new AuthSocketError('AUTH_FAILURES_EXHAUSTED', refused.message, { cause: refused }))
   }
   if (cls === 'network' && closedEarly && handshakeFailures >= limits.maxHandshakeFailures) {
     return fail(
       new AuthSocketError(
         'HANDSHAKE_REFUSED',
-        `${handshakeFailures} attempts in a row closed before opening (last close ${status}). With confirm: 'open' that is how plain Channels refuses a credential (browsers hide the HTTP status): sign in again, then call reconnect(). If the server may just be down, raise maxHandshakeFailures.`,
+        `${handshakeFailures} attempts in a row closed before opening (last ${status}): how plain Channels refuses a credential. Sign in again, then reconnect(); if the server may be down, raise maxHandshakeFailures.`,
       ),
     )
   }
   if (retries > limits.retryAttempts) {
-    return fail(new AuthSocketError('RETRIES_EXHAUSTED', `Gave up after ${retries} failed attempts in a row (last: ${outcome.source} ${status}). Call reconnect() to try again.`))
+    return fail(new AuthSocketError('RETRIES_EXHAUSTED', `Gave up after ${retries} failed attempts in a row (last: ${outcome.source} ${status}); reconnect() tries again.`))
   }
   if (cls === 'unauthorized') {
     // Backed off by refusals, not by failed attempts: the network is fine, the credential was not (jittered, so a fleet refused at once spreads out).

@@ -34,19 +34,11 @@ export function readError(event: unknown): { status?: number; oversize?: boolean
 
 /**
  * Closes a socket. `ws` waits up to 30 s for the peer's close frame and keeps the process alive
- * meanwhile; here a peer that stopped answering is cut after {@link CLOSE_GRACE} ms, or at once
- * with `now` (a connection already known to be dead).
+ * meanwhile; here a peer that stopped answering is cut after {@link CLOSE_GRACE} ms.
  */
-export function closeSocket(socket: WebSocketLike, code: number, reason: string, now = false): void {
-  if (!isNode(socket)) {
-    socket.close(code, reason)
-    return
-  }
-  if (now) {
-    socket.terminate()
-    return
-  }
+export function closeSocket(socket: WebSocketLike, code: number, reason: string): void {
   socket.close(code, reason)
+  if (!isNode(socket)) return
   const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE)
   socket.addEventListener('close', () => clearTimeout(timer))
 }

@@ -109,18 +109,15 @@ export class Transport {
     return true
   }
 
-  /**
-   * Ends attempt `id`: closes its socket (at once with `now`: no close handshake) and reports
-   * nothing more for it, except to `closed`, once, when the socket has really closed.
-   */
-  drop(id: number, code: number, reason: string, { now = false, closed }: { now?: boolean; closed?: (closed: SocketClosed) => void } = {}): void {
+  /** Ends attempt `id`: closes its socket and reports nothing more for it, except to `closed`, once, when the socket has really closed. */
+  drop(id: number, code: number, reason: string, closed?: (closed: SocketClosed) => void): void {
     if (this.#next?.id === id) this.#next = undefined
     const live = this.#live
     if (live?.id !== id) return
     this.#live = undefined
     live.closed = closed
     if (BROWSER_ONLY) live.socket.close(code, reason)
-    else closeSocket(live.socket, code, reason, now)
+    else closeSocket(live.socket, code, reason)
     // RWS sees the socket closing and waits in its URL provider for the next attempt.
     this.#rws?.reconnect(code, reason)
   }

@@ -54,7 +54,7 @@ function checked(token: unknown, code: 'INVALID_OPTIONS' | 'CREDENTIAL_FETCH_FAI
   const problem =
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     typeof token !== 'string' ? `returned ${typeof token}` : token === '' ? 'returned an empty string' : /[\x00-\x1f\x7f]/.test(token) ? 'returned a token with control characters (CR, LF, ...)' : undefined
-  if (problem) throw new AuthSocketError(code, `The token source ${problem}; it must return the token itself, a non-empty string without control characters.`)
+  if (problem) throw new AuthSocketError(code, `The token source ${problem}: it must return the token, a non-empty string without control characters.`)
   return token as string
 }
 

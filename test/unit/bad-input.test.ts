@@ -52,7 +52,7 @@ describe('bad server input', () => {
       const error = nextEvent(socket, 'error')
       ;(await server.connection(1)).socket.send(frame)
       const reported = await error
-      expect(reported.message).toMatch(/could not be parsed \((SyntaxError|TypeError)\)/)
+      expect(reported.message).toMatch(/parsing threw (SyntaxError|TypeError)/)
       expect(exposed(reported)).not.toContain('secret-ish')
     }
   })

@@ -109,7 +109,7 @@ describe('2. a user callback that throws never wedges the client', () => {
     await socket.ready
     socket.send({ n: 1 })
     expect(await nextEvent(socket, 'message')).toEqual({ n: 1 })
-    expect(lines.some((line) => line.startsWith('[authsocket] authenticated {"user":[[["…"]]]') && line.length < 400)).toBe(true)
+    expect(lines).toContain('[authsocket] authenticated (not printable as JSON: RangeError)')
     expect(codes).toEqual([])
   })
 

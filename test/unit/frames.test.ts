@@ -127,8 +127,8 @@ describe('status frames on the wire', () => {
     server = await startServer({})
     const socket = openSocket(server.url, { authTimeout: 100, maxAuthFailures: 1, retryAttempts: 2 })
     const error = await nextEvent(socket, 'error', (e) => e.code === 'AUTH_TIMEOUT')
-    expect(error.message).toMatch(/set confirm: 'open'/)
-    expect(error.message).toMatch(/pass a statusParser/)
+    expect(error.message).toMatch(/needs confirm: 'open'/)
+    expect(error.message).toMatch(/a statusParser/)
     // A timeout is the client's own: retried as a network failure, never counted as a refused credential.
     await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
     expect(server.connections).toHaveLength(3)

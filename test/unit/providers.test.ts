@@ -234,6 +234,7 @@ describe('providers', () => {
     g.document = {}
     try {
       expect(() => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: header({ token: 't' }), WebSocket })).toThrow(/Use subprotocol\(\) or ticket\(\)/)
+      expect(() => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: header({ token: 't' }), WebSocket })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_ENVIRONMENT' }))
       expect(() => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: cookie({ cookie: 'a=b' }), WebSocket })).toThrow(/only Node/)
     } finally {
       delete g.window
@@ -271,7 +272,7 @@ describe('providers', () => {
     socket.on('error', (e) => errors.push(e.message))
     await socket.ready
     expect(errors).toHaveLength(2)
-    expect(errors[0]).toMatch(/could not get a credential \(Error\); retrying/)
+    expect(errors[0]).toMatch(/provider threw Error; retrying/)
     expect(errors[1]).toMatch(/returned an empty string/)
 
     const stopped = openSocket(server.url, {

@@ -91,6 +91,7 @@ describe('outgoing queue', () => {
     socket.send({ n: 1 })
     socket.close()
     expect(() => socket.send({ n: 2 })).toThrow(/Call reconnect\(\) first/)
+    expect(() => socket.send({ n: 2 })).toThrow(expect.objectContaining({ code: 'NOT_CONNECTED' }))
     socket.reconnect()
     await socket.ready
     const conn = await server.connection(1)
