@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig(({ mode }) => ({
   // The IIFE is for browsers only: the `ws` paths (src/node.ts) are dropped from it.
   define: mode === 'cdn' ? { __AUTHSOCKET_BROWSER__: 'true' } : {},
+  // reconnecting-websocket publishes its TypeScript source beside an ES5 build full of helpers
+  // (__values, __spread, function prototypes): the IIFE compiles the same 4.4.0 source for
+  // today's browsers instead (test/unit/stuck.test.ts pins the internals either way).
+  resolve: mode === 'cdn' ? { alias: { 'reconnecting-websocket': 'reconnecting-websocket/reconnecting-websocket.ts' } } : {},
   build:
     mode === 'cdn'
       ? {

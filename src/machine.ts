@@ -10,10 +10,10 @@ import { AuthRejectedError, AuthSocketError } from './errors.js'
 /**
  * The connection states.
  * - `idle`: constructed with `autoConnect: false`, not started.
- * - `connecting`: first connection: getting a credential, opening the socket.
+ * - `connecting`: the first attempt: getting a credential, opening the socket.
  * - `authenticating`: the socket is open, waiting for the server's verdict (also during in-band re-authentication).
  * - `open`: authenticated; `send()` goes straight to the wire.
- * - `reconnecting`: after a drop, a refusal that will be retried, or a refresh by reconnect.
+ * - `reconnecting`: after a failed attempt that will be retried, `reconnect()`, or a refresh by reconnect.
  * - `closed`: `close()` was called.
  * - `failed`: stopped for good (forbidden, too many refusals, retries exhausted); `reconnect()` starts over.
  */

@@ -132,6 +132,11 @@ test('CDN page: one script tag, no bundler', async ({ page }) => {
   await expect(page.locator('#state')).toHaveText('state: open')
   await expect(page.locator('#log')).toContainText('authenticated as {"name":"alice"}')
   await expect(page.locator('#log')).toContainText('received {"type":"echo","data":{"type":"chat","text":"hello from a script tag"}}')
+  // The IIFE compiles reconnecting-websocket from its source (vite.config.ts): its reconnect path works too.
+  await page.request.post('/test/drop')
+  await expect(page.locator('#log')).toContainText(/authenticated as[\s\S]*authenticated as/)
+  await expect(page.locator('#state')).toHaveText('state: open')
+  await expect(page.locator('#log')).not.toContainText('error ')
 })
 
 test('screenshot: the demo page after a session with refreshes', async ({ page }) => {
