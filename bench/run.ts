@@ -73,6 +73,8 @@ const sizes = await bundleSizes()
 log(table('Bundle size (Vite 8 / Rolldown, minified, dependencies included; gzip level 9)', sizes.map((s) => ({ bundle: s.name, 'min kB': kB(s.minBytes), 'gzip kB': kB(s.gzipBytes) }))))
 const iife = sizes[0]!
 targets.push({ target: 'IIFE <= 6.0 kB gzip', measured: `${kB(iife.gzipBytes)} kB`, result: verdict(iife.gzipBytes <= 6000) })
+const floor = sizes.at(-1)!
+targets.push({ target: 'IIFE <= 11.17 kB gzip (its size before the core rebuild)', measured: `${kB(iife.gzipBytes)} kB (with no error messages at all: ${kB(floor.gzipBytes)} kB)`, result: verdict(iife.gzipBytes <= 11_170) })
 
 console.log('restart storm...')
 const storm = await restartStorm(1000, 2000)
@@ -124,12 +126,17 @@ ${sections.join('\n\n')}
 - **Noise.** This machine is a small shared VM: the \`ws (raw, again)\` row runs the raw client a
   second time, and its distance from 1.00 is the noise floor any other ratio should be read against.
 - **The IIFE budget.** The 6.0 kB target is not met. reconnecting-websocket alone is
-  ${kB(sizes.find((s) => s.name === 'reconnecting-websocket alone')!.gzipBytes)} kB gzip and the three dependencies
+  ${kB(sizes.find((s) => s.name === 'reconnecting-websocket alone')!.gzipBytes)} kB gzip (its ES5 build; the IIFE compiles its TypeScript source, which is smaller) and the three dependencies
   ${kB(sizes.find((s) => s.name.startsWith('its dependencies'))!.gzipBytes)} kB, which leaves about 2.5 kB for the client,
   every provider, the parsers and the error messages; they take about ${round(kB(iife.gzipBytes) - kB(sizes.find((s) => s.name.startsWith('its dependencies'))!.gzipBytes), 1)} kB.
   Meeting it would take dropping reconnecting-websocket (the brief requires it) or moving the
   error messages out of the bundle. CI guards against regressions with a budget on the current
   size (scripts/size-budget.mjs), not with the target.
+- **The rebuild's budget (11.17 kB).** The connection-core rebuild added the transition table,
+  the one decision function, per-attempt ids, the credential deadline, guards around every
+  callback, the refresh floor and the frame reader. The row "with every error message replaced"
+  is the same IIFE with no error text at all: ${kB(floor.gzipBytes)} kB. As that is above 11.17 kB, no
+  message diet can meet the budget; only removing behaviour could.
 - **Restart storm.** Full jitter spreads the returning clients over the backoff window; each
   attempt fetches exactly one ticket, and queued messages are delivered after re-authentication.
 - **Refresh load.** Sockets that share a provider share renewals: an \`expiring\` ask is answered

@@ -49,6 +49,30 @@ export async function bundleSizes(): Promise<SizeResult[]> {
     const chunk = output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!
     results.push({ name, minBytes: Buffer.byteLength(chunk.code), gzipBytes: gzipSize(chunk.code) })
   }
+  results.push(await messagelessIife())
   rmSync(dir, { recursive: true, force: true })
   return results
+}
+
+/**
+ * The IIFE as vite.config.ts builds it, but with every message-like literal of src/ (20+
+ * characters with a space) replaced by "x": what the bundle would weigh with no error text at
+ * all. It shows how much of the size the messages are, and the floor the code alone sets.
+ */
+async function messagelessIife(): Promise<SizeResult> {
+  const strip = (code: string) =>
+    code
+      .replace(/'[^'\n]{20,}'/g, (m) => (m.includes(' ') ? "'x'" : m))
+      .replace(/`[^`$\n]{20,}`/g, (m) => (m.includes(' ') ? '`x`' : m))
+      .replace(/`[^`\n]*\$\{[^`\n]*`/g, (m) => (m.length > 30 && m.includes(' ') ? '`x`' : m))
+  const output = (await build({
+    configFile: false,
+    logLevel: 'silent',
+    define: { __AUTHSOCKET_BROWSER__: 'true' },
+    resolve: { alias: { 'reconnecting-websocket': 'reconnecting-websocket/reconnecting-websocket.ts' } },
+    plugins: [{ name: 'no-messages', enforce: 'post', transform: (code: string, id: string) => (id.includes('/src/') ? strip(code) : undefined) }],
+    build: { write: false, minify: true, lib: { entry: resolve('src/cdn.ts'), name: 'AuthSocket', formats: ['iife'], fileName: () => 'out.js' } },
+  })) as Rollup.RollupOutput[]
+  const chunk = output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!
+  return { name: 'authsocket IIFE with every error message replaced by "x" (the floor of the code alone)', minBytes: Buffer.byteLength(chunk.code), gzipBytes: gzipSize(chunk.code) }
 }
