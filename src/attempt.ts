@@ -3,10 +3,13 @@
  * the attempt's abort signal and a deadline, and whatever it throws becomes an outcome.
  * @module
  */
-import type { CredentialContext, CredentialReason } from './credentials/provider.js'
+import type { CredentialContext, CredentialReason, PreparedAttempt } from './credentials/provider.js'
+import { redactUrl } from './redact.js'
 import { AuthRejectedError, AuthSocketError, CredentialRejectedError, describeCause, safeCause } from './errors.js'
 import type { FrameRules } from './inbound.js'
+import type { Failure } from './close-codes.js'
 import type { Outcome } from './machine.js'
+import type { SocketClosed } from './transport.js'
 
 /** One connection attempt, from asking for a credential to the end of its socket. Its timers die with it. */
 export interface Attempt {
@@ -39,6 +42,15 @@ export type End = Omit<Outcome, 'url' | 'reason' | 'opened'>
 
 export function newAttempt(id: number, reason: CredentialReason, url: string): Attempt {
   return { id, reason, ended: new AbortController(), url, socket: false, opened: false, authenticated: false, awaiting: false, reauth: false, expiresAt: undefined, greeting: undefined, rules: undefined, timer: undefined, wake: undefined }
+}
+
+/** Takes what the provider prepared into the attempt; returns what the transport opens (the `origin` option added). */
+export function takePrepared(attempt: Attempt, prepared: PreparedAttempt, o: { origin?: string; redactParams: readonly string[] }): PreparedAttempt {
+  attempt.url = redactUrl(prepared.url, [...o.redactParams, ...(prepared.secretParams ?? [])])
+  attempt.expiresAt = prepared.expiresAt
+  attempt.greeting = prepared.greeting
+  attempt.socket = true
+  return o.origin ? { ...prepared, headers: { ...prepared.headers, Origin: o.origin } } : prepared
 }
 
 /** Waits `ms` for the attempt's backoff; the attempt ending or `wake()` cut it short. */
@@ -76,6 +88,30 @@ export function ask<T>(attempt: Attempt, ms: number, kind: string, ctx: Omit<Cre
         attempt.ended.signal.removeEventListener('abort', abort)
       })
   })
+}
+
+/** The end of an attempt whose server sent no status frame within `ms` (`authTimeout`): transient, not a refusal. */
+export function authTimedOut(ms: number, url: string): End {
+  const error = new AuthSocketError(
+    'AUTH_TIMEOUT',
+    `No status frame within ${ms} ms (authTimeout) from ${url}; retrying. A server that sends none (plain Channels) needs confirm: 'open'; other frame shapes, a statusParser.`,
+  )
+  return { cls: 'network', source: 'client', status: 4008, error }
+}
+
+/**
+ * What a socket's close says: an `end` already decided (the WebSocket constructor threw), or the
+ * failure to classify, with the error to report alongside (a frame over the payload cap).
+ */
+export function readClose(attempt: Attempt, closed: SocketClosed, maxMessageSize: number): { end: End } | { failure: Exclude<Failure, { kind: 'frame' }>; error?: AuthSocketError } {
+  if (closed.thrown !== undefined) {
+    // The constructor's own message can quote the subprotocols, which may hold the token: name the error only.
+    const error = new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(closed.thrown)}: check the URL and subprotocols.`)
+    return { end: { cls: 'fatal', source: 'client', status: closed.code, error } }
+  }
+  const error = closed.oversize ? new AuthSocketError('FRAME_TOO_LARGE', `${attempt.url} sent a frame over maxMessageSize (${maxMessageSize}): ws closed the socket; reconnecting.`) : undefined
+  const status = attempt.opened ? undefined : closed.status
+  return { failure: status !== undefined ? { kind: 'handshake', status } : { kind: 'close', code: closed.code, reason: closed.reason, opened: attempt.opened }, error }
 }
 
 /** What a failed provider call means: signed out (fatal), a refused credential, or a transient failure. */

@@ -5,22 +5,20 @@
  * It decides nothing itself.
  * @module
  */
-import { ask, backoff, credentialFailure, newAttempt, type Attempt, type End } from './attempt.js'
+import { ask, authTimedOut, backoff, credentialFailure, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
+import { reauthenticate } from './reauth.js'
 import { classifyWith, delayWith } from './callbacks.js'
 import type { Failure, FailureClass } from './close-codes.js'
 import type { CredentialReason } from './credentials/provider.js'
-import { AuthSocketError, describeCause } from './errors.js'
-import type { Events, AuthSocketEvents } from './events.js'
+import { AuthSocketError } from './errors.js'
+import type { Events } from './events.js'
 import type { AuthVerdict } from './frames.js'
-import { readFrame, type FrameRules } from './inbound.js'
-import { checkTransition, decide, isStopped, NO_FAILURES, type ConnectionState, type Counters } from './machine.js'
+import { readFrame, unasked, type FrameRules } from './inbound.js'
+import { decide, isStopped, NO_FAILURES, transition, type ConnectionState, type Counters, type StateChange } from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
-import { redactUrl } from './redact.js'
 import { Refresher, watchWake } from './refresh.js'
 import { Transport, type SocketClosed } from './transport.js'
-
-type StateChange = AuthSocketEvents<unknown>['state']
 
 export class Connection<In, Out> {
   readonly #o: ResolvedOptions<In, Out>
@@ -68,7 +66,10 @@ export class Connection<In, Out> {
     if (!isStopped(this.#state)) return
     this.#counters = NO_FAILURES
     this.lastError = undefined
-    this.#unwatchWake = watchWake((cause) => this.#onWake(cause))
+    this.#unwatchWake = watchWake((cause) => {
+      if (cause === 'online') this.#attempt?.wake?.() // a backoff wait ends early
+      this.#refresher.recheck()
+    })
     const reason = this.#ids === 0 ? 'initial' : 'reconnect'
     if (this.#setState('connecting')) this.#begin(reason, 0)
   }
@@ -110,11 +111,7 @@ export class Connection<In, Out> {
       return
     }
     if (signal.aborted) return
-    if (this.#o.origin) prepared = { ...prepared, headers: { ...prepared.headers, Origin: this.#o.origin } }
-    attempt.url = redactUrl(prepared.url, [...this.#o.redactParams, ...(prepared.secretParams ?? [])])
-    attempt.expiresAt = prepared.expiresAt
-    attempt.greeting = prepared.greeting
-    attempt.socket = true
+    prepared = takePrepared(attempt, prepared, this.#o)
     this.#events.emit('connecting', { attempt: attempt.id, url: attempt.url, reason: attempt.reason, provider: this.#o.provider.kind })
     if (this.#attempt === attempt) this.#transport.open(attempt.id, prepared)
   }
@@ -125,8 +122,8 @@ export class Connection<In, Out> {
   }
 
   #onOpen(id: number): void {
-    const attempt = this.#current(id)
-    if (!attempt) return
+    const attempt = this.#attempt
+    if (attempt?.id !== id) return
     attempt.opened = true
     attempt.rules = { maxMessageSize: this.#o.maxMessageSize, parse: (text) => this.#o.serializer.parse(text), statusParser: this.#o.statusParser, wantsBinary: () => this.#events.has('binary'), url: attempt.url }
     this.#counters = { ...this.#counters, handshakeFailures: 0 }
@@ -140,27 +137,21 @@ export class Connection<In, Out> {
 
   #awaitVerdict(attempt: Attempt): void {
     attempt.awaiting = true
-    attempt.timer = setTimeout(() => {
-      const error = new AuthSocketError(
-        'AUTH_TIMEOUT',
-        `No status frame within ${this.#o.authTimeout} ms (authTimeout) from ${attempt.url}; retrying. A server that sends none (plain Channels) needs confirm: 'open'; other frame shapes, a statusParser.`,
-      )
-      this.#end(attempt, { cls: 'network', source: 'client', status: 4008, error }, 'no status frame in time')
-    }, this.#o.authTimeout)
+    attempt.timer = setTimeout(() => this.#end(attempt, authTimedOut(this.#o.authTimeout, attempt.url), 'no status frame in time'), this.#o.authTimeout)
   }
 
   #onFrame(id: number, data: unknown): void {
-    const attempt = this.#current(id)
-    if (!attempt?.rules) return
+    const attempt = this.#attempt
+    if (attempt?.id !== id || !attempt.rules) return
     const read = readFrame(data, attempt.rules as FrameRules<In>)
     if (read.kind === 'message') this.#events.emit('message', read.message)
     else if (read.kind === 'binary') this.#events.emit('binary', read.data)
     else if (read.kind === 'dropped') this.#events.emit('error', read.error)
     else if (attempt.awaiting) this.#onVerdict(attempt, read.verdict)
-    else if (read.verdict.status !== 401) {
-      this.#events.emit('error', new AuthSocketError('UNEXPECTED_STATUS_FRAME', `Ignored an unasked status frame (${read.verdict.status}) from ${attempt.url}: a server relaying client text lets users forge these.`))
+    else {
+      const error = unasked(read.verdict, attempt.url)
+      if (error) this.#events.emit('error', error)
     }
-    // An unasked 401 is the server's expiry notice (PROTOCOL.md section 4): the close that follows decides.
   }
 
   #onVerdict(attempt: Attempt, verdict: AuthVerdict): void {
@@ -186,19 +177,14 @@ export class Connection<In, Out> {
   }
 
   #onClose(id: number, closed: SocketClosed): void {
-    const attempt = this.#current(id)
-    if (!attempt) return
-    const { code, reason } = closed
-    if (closed.thrown !== undefined) {
-      // The constructor's own message can quote the subprotocols, which may hold the token: name the error only.
-      const error = new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(closed.thrown)}: check the URL and subprotocols.`)
-      return this.#end(attempt, { cls: 'fatal', source: 'client', status: code, error }, closed)
-    }
-    const error = closed.oversize ? new AuthSocketError('FRAME_TOO_LARGE', `${attempt.url} sent a frame over maxMessageSize (${this.#o.maxMessageSize}): ws closed the socket; reconnecting.`) : undefined
-    const status = attempt.opened ? undefined : closed.status
-    const failure: Failure = status !== undefined ? { kind: 'handshake', status } : { kind: 'close', code, reason, opened: attempt.opened }
+    const attempt = this.#attempt
+    if (attempt?.id !== id) return
+    const read = readClose(attempt, closed, this.#o.maxMessageSize)
+    if ('end' in read) return this.#end(attempt, read.end, closed)
+    const { failure, error } = read
     const cls = this.#classify(attempt, failure)
-    if (cls) this.#end(attempt, { cls, source: failure.kind, status: status ?? code, detail: reason || undefined, error }, closed)
+    const status = failure.kind === 'handshake' ? failure.status : failure.code
+    if (cls) this.#end(attempt, { cls, source: failure.kind, status, detail: closed.reason || undefined, error }, closed)
   }
 
   /**
@@ -247,11 +233,6 @@ export class Connection<In, Out> {
     if (attempt.socket) this.#transport.drop(attempt.id, 1000, why, closed)
   }
 
-  #current(id: number): Attempt | undefined {
-    const attempt = this.#attempt
-    return attempt?.id === id ? attempt : undefined
-  }
-
   #isOpen(attempt: Attempt): boolean {
     return this.#attempt === attempt && this.#state === 'open'
   }
@@ -262,11 +243,6 @@ export class Connection<In, Out> {
 
   // ---- staying authenticated ---------------------------------------------------------------
 
-  #onWake(cause: 'visible' | 'online'): void {
-    if (cause === 'online') this.#attempt?.wake?.()
-    this.#refresher.recheck()
-  }
-
   #renew(): void {
     const attempt = this.#attempt
     const expiresAt = this.#refresher.expiresAt
@@ -276,27 +252,20 @@ export class Connection<In, Out> {
     if (!this.#isOpen(attempt)) return
     if (!inBand) return this.#restart('expiring', 'refreshing credential')
     this.#setState('authenticating')
-    void this.#reauthenticate(attempt)
-  }
-
-  async #reauthenticate(attempt: Attempt): Promise<void> {
-    const renewing = () => this.#attempt === attempt && this.#state === 'authenticating' && !attempt.awaiting
-    try {
-      const { frame, expiresAt } = await this.#ask(attempt, 'expiring', (ctx) => this.#o.provider.reauthenticate!(ctx))
-      if (!renewing()) return
-      attempt.expiresAt = expiresAt
-      // A socket that is no longer writable is closing: its close decides what happens next.
-      if (this.#transport.send(attempt.id, frame)) this.#awaitVerdict(attempt)
-    } catch (cause) {
-      if (!renewing()) return
-      const end = credentialFailure(cause, this.#o.provider.kind)
-      if (end.cls !== 'network') return this.#end(attempt, end, 'credential refused')
-      this.#setState('open')
-      this.#events.emit('error', new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Refresh failed (${end.error!.message}); kept the current credential, retrying with backoff.`, { cause: end.error }))
-      if (!this.#isOpen(attempt)) return
-      this.#refresher.failed()
-      this.#flush(attempt)
-    }
+    void reauthenticate(attempt, this.#o.provider.kind, () => this.#ask(attempt, 'expiring', (ctx) => this.#o.provider.reauthenticate!(ctx)), {
+      current: () => this.#attempt === attempt && this.#state === 'authenticating' && !attempt.awaiting,
+      send: (frame) => {
+        if (this.#transport.send(attempt.id, frame)) this.#awaitVerdict(attempt)
+      },
+      refused: (end) => this.#end(attempt, end, 'credential refused'),
+      kept: (error) => {
+        this.#setState('open')
+        this.#events.emit('error', error)
+        if (!this.#isOpen(attempt)) return
+        this.#refresher.failed()
+        this.#flush(attempt)
+      },
+    })
   }
 
   // ---- plumbing ---------------------------------------------------------------------------
@@ -308,13 +277,11 @@ export class Connection<In, Out> {
     this.#transport.stop()
   }
 
-  /** Moves to `next`, checked against the transition table, telling no one yet: the caller emits the change once the transition is done. */
+  /** Moves to `next`, telling no one yet: the caller emits the change once the transition is done. */
   #move(next: ConnectionState): StateChange | undefined {
-    const previous = this.#state
-    if (previous === next) return undefined
-    checkTransition(previous, next)
-    this.#state = next
-    return { state: next, previous }
+    const change = transition(this.#state, next)
+    if (change) this.#state = next
+    return change
   }
 
   /** {@link Connection.#move}, then the `state` event. Returns whether the state changed. */

@@ -6,12 +6,12 @@
 import mitt, { type Handler } from 'mitt'
 import type { CredentialReason } from './credentials/provider.js'
 import { AuthSocketError, describeCause, safeCause } from './errors.js'
-import type { ConnectionState } from './machine.js'
+import type { StateChange } from './machine.js'
 
 /** Events and their payloads. No payload ever holds a credential; URLs are redacted. */
 export type AuthSocketEvents<In> = {
   /** The state changed. */
-  state: { state: ConnectionState; previous: ConnectionState }
+  state: StateChange
   /** An attempt is about to open. */
   connecting: { attempt: number; url: string; reason: CredentialReason; provider: string }
   /** The socket opened; authentication comes next. */

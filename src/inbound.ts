@@ -26,6 +26,15 @@ export interface FrameRules<In> {
 const tooLarge = (what: string, url: string, limit: number) =>
   new AuthSocketError('FRAME_TOO_LARGE', `Dropped a ${what} frame from ${url}: over maxMessageSize (${limit}).`)
 
+/**
+ * The error for a status frame nobody asked for, or `undefined` for an unasked 401: that is the
+ * server's expiry notice (PROTOCOL.md section 4), and the close that follows decides.
+ */
+export function unasked(verdict: AuthVerdict, url: string): AuthSocketError | undefined {
+  if (verdict.status === 401) return undefined
+  return new AuthSocketError('UNEXPECTED_STATUS_FRAME', `Ignored an unasked status frame (${verdict.status}) from ${url}: a server relaying client text lets users forge these.`)
+}
+
 /** Reads one frame. Never throws: a parser or serializer that throws makes a `dropped` result. */
 export function readFrame<In>(data: unknown, rules: FrameRules<In>): Inbound<In> {
   const { maxMessageSize, url } = rules

@@ -38,6 +38,19 @@ export function checkTransition(from: ConnectionState, to: ConnectionState): voi
   if (!TRANSITIONS[from].includes(to)) throw new Error(`authsocket bug: no transition ${from} -> ${to}`)
 }
 
+/** A change of state, as the `state` event carries it. */
+export interface StateChange {
+  state: ConnectionState
+  previous: ConnectionState
+}
+
+/** The change `from -> to` (checked), or `undefined` when the state stays. */
+export function transition(from: ConnectionState, to: ConnectionState): StateChange | undefined {
+  if (from === to) return undefined
+  checkTransition(from, to)
+  return { state: to, previous: from }
+}
+
 /** The consecutive-failure counts the decision reads; each resets as documented. */
 export interface Counters {
   /** Failed attempts since the last authentication: bounded by `retryAttempts`, drives the network backoff. */
