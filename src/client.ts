@@ -6,13 +6,14 @@
 import { serialize } from './callbacks.js'
 import { Connection } from './connection.js'
 import { AuthSocketError } from './errors.js'
-import { Events, type AuthSocketEvents } from './events.js'
+import { Events, listenerFailed, type AuthSocketEvents } from './events.js'
 import type { ConnectionState } from './machine.js'
 import { observableKey, toObservable, type MessageObservable } from './observable.js'
 import { resolveOptions, type AuthSocketOptions } from './options.js'
 import { Outbox } from './outbox.js'
 import { redactUrl } from './redact.js'
 import { isBinary, type BinaryData } from './serializer.js'
+import { Status, type StatusStore } from './status.js'
 import { socketUrl } from './validate.js'
 
 /**
@@ -28,6 +29,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
   readonly #outbox: Outbox
   readonly #connection: Connection<In, Out>
   readonly #serialize: (message: Out) => string
+  readonly #status: Status
   #readyWaiters: { resolve: () => void; reject: (error: AuthSocketError) => void }[] = []
 
   /**
@@ -39,8 +41,12 @@ export class AuthSocket<In = unknown, Out = unknown> {
     const o = resolveOptions(options)
     const baseUrl = socketUrl(url)
     this.#url = redactUrl(baseUrl, o.redactParams)
-    this.#events = new Events<In>(o.debug)
-    this.#outbox = new Outbox(o.maxQueueSize)
+    const events = (this.#events = new Events<In>(o.debug))
+    const status = (this.#status = new Status('idle', (cause) => events.emit('error', listenerFailed('status', cause))))
+    events.on('state', ({ state }) => status.update({ state }))
+    events.on('error', (error) => status.update({ error }))
+    events.on('authenticated', ({ user, expiresAt }) => status.update({ user, expiresAt, error: undefined }))
+    this.#outbox = new Outbox(o.maxQueueSize, (queued) => status.update({ queued }))
     this.#serialize = (message) => serialize(o.serializer, message)
     this.#connection = new Connection<In, Out>(o, baseUrl, { events: this.#events, outbox: this.#outbox, settled: (error) => this.#settleReady(error) })
     if (o.autoConnect) this.connect()
@@ -59,6 +65,15 @@ export class AuthSocket<In = unknown, Out = unknown> {
   /** Messages waiting for authentication. */
   get queued(): number {
     return this.#outbox.size
+  }
+
+  /**
+   * The connection's status (state, last error, user, expiry, queued count) as a store:
+   * `useSyncExternalStore(socket.store.subscribe, socket.store.getSnapshot)` in React,
+   * `$store` in Svelte (`const store = socket.store`), a few lines in Vue or Angular.
+   */
+  get store(): StatusStore {
+    return this.#status
   }
 
   /**

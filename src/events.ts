@@ -97,13 +97,18 @@ export class Events<In> {
       try {
         ;(listener as (payload: AuthSocketEvents<In>[K]) => void)(payload)
       } catch (cause) {
-        const failed = new AuthSocketError('LISTENER_FAILED', `A '${String(type)}' listener threw (${describeCause(cause)}); the client carried on.`, { cause: safeCause(cause) })
+        const failed = listenerFailed(String(type), cause)
         // An 'error' listener that throws on its own report would loop: that second throw is only a debug line.
         if (type === 'error' && (payload as AuthSocketError).code === 'LISTENER_FAILED') this.line(`an 'error' listener threw again (${describeCause(cause)})`)
         else this.emit('error', failed)
       }
     }
   }
+}
+
+/** The error for a listener (of an event, or of the status store) that threw. */
+export function listenerFailed(type: string, cause: unknown): AuthSocketError {
+  return new AuthSocketError('LISTENER_FAILED', `A '${type}' listener threw (${describeCause(cause)}); the client carried on.`, { cause: safeCause(cause) })
 }
 
 /** The error for an option callback (`classify`, `retryDelay`, `debug`) that threw or answered nonsense. */

@@ -18,3 +18,4 @@ export { ticket, type TicketOptions, type Ticket } from './credentials/ticket.js
 export { subprotocol, type SubprotocolOptions } from './credentials/subprotocol.js'
 export { header, type HeaderOptions } from './credentials/header.js'
 export type { MessageObservable, MessageObserver, Subscription } from './observable.js'
+export type { SocketStatus, StatusStore } from './status.js'

@@ -124,7 +124,9 @@ export function decide(outcome: Outcome, counters: Counters, limits: Limits): De
   })
 
   if (cls === 'forbidden') {
-    return fail(new AuthRejectedError('FORBIDDEN', `Forbidden (${status})${quoted(detail)}; not retrying. If it means "not signed in", map it with classify.`, status, detail))
+    // DRF answers 403 to "not signed in" when SessionAuthentication comes first: only then is classify the fix.
+    const hint = /authenticat|credential|sign|log/i.test(detail ?? '') ? ' If it means "not signed in", map it with classify.' : ''
+    return fail(new AuthRejectedError('FORBIDDEN', `Forbidden (${status})${quoted(detail)}; not retrying.${hint}`, status, detail))
   }
   if (cls === 'fatal') {
     if (outcome.error) return fail(outcome.error) // signed out (CredentialRejectedError), or a WebSocket constructor that threw

@@ -9,7 +9,11 @@ export type WireData = string | ArrayBufferLike | ArrayBufferView | Blob
 export class Outbox {
   private readonly items: WireData[] = []
 
-  constructor(readonly limit: number) {}
+  /** `onChange` hears the new size after every push and flush. */
+  constructor(
+    readonly limit: number,
+    private readonly onChange: (size: number) => void = () => undefined,
+  ) {}
 
   get size(): number {
     return this.items.length
@@ -19,6 +23,7 @@ export class Outbox {
   push(item: WireData): boolean {
     if (this.items.length >= this.limit) return false
     this.items.push(item)
+    this.onChange(this.items.length)
     return true
   }
 
@@ -29,6 +34,8 @@ export class Outbox {
   flush(send: (item: WireData) => boolean): void {
     let sent = 0
     while (sent < this.items.length && send(this.items[sent]!)) sent++
+    if (sent === 0) return
     this.items.splice(0, sent)
+    this.onChange(this.items.length)
   }
 }

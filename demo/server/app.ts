@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve } from 'node:path'
 import { AuthStore, type User } from './auth.js'
-import { createEndpoint, emptyStats, type Stats } from './ws.js'
+import { createEndpoint, emptyStats, requestUrl, type Stats } from './ws.js'
 
 export interface DemoServerOptions {
   /** 0 picks a free port. */
@@ -176,7 +176,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   }
 
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    const url = requestUrl(req)
+    if (!url) return json(res, 400, { detail: 'Bad request target' })
+    const path = url.pathname
     if (path === '/health') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
     if (path.startsWith('/api/') || path.startsWith('/test/')) {
       api(req, res, path).catch(() => json(res, 400, { detail: 'Bad request: send a JSON object under 16 KB' }))

@@ -23,6 +23,20 @@ export interface Identity {
 
 const random = () => randomBytes(24).toString('base64url')
 
+/** The most entries each store holds: past it the oldest go first, so no request pattern grows memory without bound. */
+export const LIMITS = { tickets: 10_000, refreshTokens: 10_000, sessions: 10_000 }
+/** A refresh token unused for this long is void (and swept). */
+const REFRESH_TTL_MS = 24 * 3600 * 1000
+
+/** Adds `key` to `map`, first dropping expired entries from the oldest end, then the oldest while over `limit`. */
+function insert<V>(map: Map<string, V>, key: string, value: V, limit: number, expired: (value: V) => boolean): void {
+  for (const [oldest, entry] of map) {
+    if (map.size < limit && !expired(entry)) break
+    map.delete(oldest)
+  }
+  map.set(key, value)
+}
+
 export class AuthStore {
   readonly users = new Map<string, User>([
     ['alice', { name: 'alice', password: 'alice', forbiddenRooms: [], revokedBefore: 0 }],
@@ -33,6 +47,8 @@ export class AuthStore {
   private readonly sessions = new Map<string, { user: string; ttl: number; expiresAt: number }>()
   private readonly tickets = new Map<string, { user: string; expiresAt: number; issuedAt: number; socketExpiresAt: number }>()
   ticketsIssued = 0
+  /** How long a ticket may wait to be presented. */
+  ticketTtlMs = 30_000
 
   /**
    * @param tokenTtl - access token and session lifetime, seconds.
@@ -64,7 +80,7 @@ export class AuthStore {
 
   issueRefreshToken(user: User): string {
     const token = random()
-    this.refreshTokens.set(token, { user: user.name, issuedAt: Date.now() })
+    insert(this.refreshTokens, token, { user: user.name, issuedAt: Date.now() }, LIMITS.refreshTokens, (e) => e.issuedAt + REFRESH_TTL_MS <= Date.now())
     return token
   }
 
@@ -73,7 +89,7 @@ export class AuthStore {
     const entry = typeof token === 'string' ? this.refreshTokens.get(token) : undefined
     if (!entry) return undefined
     this.refreshTokens.delete(token as string)
-    return this.users.get(entry.user)
+    return entry.issuedAt + REFRESH_TTL_MS > Date.now() ? this.users.get(entry.user) : undefined
   }
 
   async verifyToken(token: string, via: string): Promise<Identity | undefined> {
@@ -90,7 +106,7 @@ export class AuthStore {
   /** @param ttl - seconds a socket authenticated by this session may live before it must reconnect. */
   createSession(user: User, ttl = this.tokenTtl): string {
     const sid = random()
-    this.sessions.set(sid, { user: user.name, ttl, expiresAt: Date.now() + ttl * 1000 })
+    insert(this.sessions, sid, { user: user.name, ttl, expiresAt: Date.now() + ttl * 1000 }, LIMITS.sessions, (s) => s.expiresAt <= Date.now())
     return sid
   }
 
@@ -115,18 +131,35 @@ export class AuthStore {
   issueTicket(user: User, socketExpiresAt: number): { ticket: string; expires: number } {
     this.ticketsIssued++
     const ticket = random()
-    const expiresAt = Date.now() + 30_000
-    this.tickets.set(ticket, { user: user.name, expiresAt, issuedAt: Date.now(), socketExpiresAt })
+    const expiresAt = Date.now() + this.ticketTtlMs
+    insert(this.tickets, ticket, { user: user.name, expiresAt, issuedAt: Date.now(), socketExpiresAt }, LIMITS.tickets, (t) => t.expiresAt <= Date.now())
     return { ticket, expires: Math.floor(expiresAt / 1000) }
   }
 
-  /** Single use: a ticket is gone the moment it is presented, valid or not. */
-  redeemTicket(ticket: string): Identity | undefined {
+  /**
+   * Who a ticket would authenticate, without using it up: a ticket refused for a reason of the
+   * socket's (another user, a forbidden room) stays good. An invalid or expired one is dropped.
+   */
+  peekTicket(ticket: string): Identity | undefined {
     const entry = this.tickets.get(ticket)
-    this.tickets.delete(ticket)
     const user = entry && this.users.get(entry.user)
-    if (!entry || !user || entry.expiresAt <= Date.now() || entry.issuedAt < user.revokedBefore) return undefined
+    if (!entry || !user || entry.expiresAt <= Date.now() || entry.issuedAt < user.revokedBefore) {
+      this.tickets.delete(ticket)
+      return undefined
+    }
     return { user, expiresAt: entry.socketExpiresAt, via: 'ticket' }
+  }
+
+  /** Single use: the ticket is gone once redeemed. `undefined` if it was not good (or already used). */
+  redeemTicket(ticket: string): Identity | undefined {
+    const identity = this.peekTicket(ticket)
+    this.tickets.delete(ticket)
+    return identity
+  }
+
+  /** How many entries each store holds (for the bounds' tests). */
+  sizes(): { tickets: number; refreshTokens: number; sessions: number } {
+    return { tickets: this.tickets.size, refreshTokens: this.refreshTokens.size, sessions: this.sessions.size }
   }
 
   /** Voids the user's access tokens and tickets now. */

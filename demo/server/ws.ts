@@ -24,7 +24,11 @@ export interface Stats {
   streams: Record<string, { last: number; received: number; errors: string[] }>
 }
 
-export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: {}, authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, streams: {} })
+/** The most rooms and streams the stats keep apart; past it new ones are not tracked (the totals still count). */
+export const MAX_TRACKED = 1000
+
+// Keyed by names clients choose: no prototype, so a stream or room called __proto__ is just a name.
+export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, streams: Object.create(null) })
 
 interface Client {
   ws: WebSocket
@@ -51,11 +55,26 @@ function status(code: number, detail: string, data: Record<string, unknown> = {}
   return JSON.stringify({ action: 'authentication', payload: { status_code: code, status_text: text, data: { detail, ...data } } })
 }
 
+/** A request's path and query, or `undefined` for a target no URL parser takes (`http://[`). */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost')
+  } catch {
+    return undefined
+  }
+}
+
 function cookies(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {}
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0) out[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim())
+    if (eq <= 0) continue
+    const value = part.slice(eq + 1).trim()
+    try {
+      out[part.slice(0, eq).trim()] = decodeURIComponent(value)
+    } catch {
+      out[part.slice(0, eq).trim()] = value // a malformed escape (sid=%) is kept as sent: it matches no session
+    }
   }
   return out
 }
@@ -72,12 +91,18 @@ type Presented =
   | { via: 'cookie'; sid?: string; jwt?: string }
   | { via: 'first-message' }
 
-function presentedCredential(req: IncomingMessage): Presented {
+/**
+ * The credential an upgrade carries. `?auth=first-message` says the client authenticates with
+ * its first frame: cookies the browser attaches anyway are then ignored, so the socket is not
+ * authenticated twice.
+ */
+function presentedCredential(req: IncomingMessage, url: URL): Presented {
+  if (url.searchParams.get('auth') === 'first-message') return { via: 'first-message' }
   const fromProtocol = bearerFromProtocols(req)
   if (fromProtocol) return { via: 'subprotocol', value: fromProtocol }
   const fromHeader = req.headers.authorization?.match(/^(?:Bearer|Token) (.+)$/)?.[1]
   if (fromHeader) return { via: 'header', value: fromHeader }
-  const query = new URL(req.url ?? '/', 'http://localhost').searchParams
+  const query = url.searchParams
   const ticket = query.get('ticket')
   if (ticket) return { via: 'ticket', value: ticket }
   const token = query.get('token')
@@ -113,9 +138,23 @@ export function createEndpoint(options: {
     client.ws.close(code === 401 ? 4001 : 4003, detail)
   }
 
+  /** Why `identity` may not hold this socket, if it may not. */
+  function problem(client: Client, identity: Identity): string | undefined {
+    if (client.identity && client.identity.user !== identity.user) return 'A socket cannot change user'
+    if (identity.user.forbiddenRooms.includes(client.room)) return 'You may not join this room'
+    return undefined
+  }
+
+  /** Checks, then accepts: a ticket is redeemed only when the socket takes it, so one refused here stays good elsewhere. */
+  function admit(client: Client, identity: Identity | undefined, inBand: boolean, ticket?: string): void {
+    if (!identity) return refuse(client, 401, inBand ? 'Invalid credential' : 'Invalid or expired credential')
+    const why = problem(client, identity)
+    if (why) return refuse(client, 403, why)
+    if (ticket !== undefined && !auth.redeemTicket(ticket)) return refuse(client, 401, 'Ticket already used')
+    accept(client, identity, inBand)
+  }
+
   function accept(client: Client, identity: Identity, inBand: boolean): void {
-    if (client.identity && client.identity.user !== identity.user) return refuse(client, 403, 'A socket cannot change user')
-    if (identity.user.forbiddenRooms.includes(client.room)) return refuse(client, 403, 'You may not join this room')
     client.identity = identity
     clearTimeout(client.expiryTimer)
     client.expiryTimer = setTimeout(() => refuse(client, 401, 'Token expired'), Math.max(0, identity.expiresAt - Date.now()))
@@ -134,11 +173,11 @@ export function createEndpoint(options: {
     )
   }
 
-  async function verifyInBand(payload: unknown): Promise<Identity | undefined> {
-    const { token, ticket } = (payload ?? {}) as { token?: unknown; ticket?: unknown }
-    if (typeof token === 'string') return auth.verifyToken(token, 'token')
-    if (typeof ticket === 'string') return auth.redeemTicket(ticket)
-    return undefined
+  async function authenticateFrame(client: Client, payload: unknown): Promise<void> {
+    const inBand = client.identity !== undefined
+    const { token, ticket } = (typeof payload === 'object' && payload !== null ? payload : {}) as { token?: unknown; ticket?: unknown }
+    if (typeof ticket === 'string') return admit(client, auth.peekTicket(ticket), inBand, ticket)
+    admit(client, typeof token === 'string' ? await auth.verifyToken(token, 'token') : undefined, inBand)
   }
 
   function onMessage(client: Client, text: string): void {
@@ -146,24 +185,26 @@ export function createEndpoint(options: {
     try {
       frame = JSON.parse(text)
     } catch {
-      if (client.identity) client.ws.send(JSON.stringify({ type: 'error', detail: 'Frames must be JSON' }))
+      frame = undefined as never
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      if (client.identity) client.ws.send(JSON.stringify({ type: 'error', detail: 'Frames must be JSON objects' }))
       return
     }
-    if (frame?.action === 'authenticate') {
-      const inBand = client.identity !== undefined
-      void verifyInBand(frame.payload).then((identity) => (identity ? accept(client, identity, inBand) : refuse(client, 401, 'Invalid credential')))
-      return
-    }
+    if (frame.action === 'authenticate') return void authenticateFrame(client, frame.payload)
     if (!client.identity) {
       options.stats().preAuthFrames++
       return
     }
     if (typeof frame.stream === 'string' && typeof frame.n === 'number') {
       const streams = options.stats().streams
-      const stream = (streams[frame.stream] ??= { last: 0, received: 0, errors: [] })
-      if (frame.n !== stream.last + 1) stream.errors.push(`expected ${stream.last + 1}, got ${frame.n}`)
-      stream.last = Math.max(stream.last, frame.n)
-      stream.received++
+      let stream = streams[frame.stream]
+      if (!stream && Object.keys(streams).length < MAX_TRACKED) stream = streams[frame.stream] = { last: 0, received: 0, errors: [] }
+      if (stream) {
+        if (frame.n !== stream.last + 1 && stream.errors.length < 100) stream.errors.push(`expected ${stream.last + 1}, got ${frame.n}`)
+        stream.last = Math.max(stream.last, frame.n)
+        stream.received++
+      }
     }
     client.ws.send(JSON.stringify({ type: 'echo', data: frame }))
     if (frame.type === 'chat' && typeof frame.text === 'string') {
@@ -174,8 +215,8 @@ export function createEndpoint(options: {
 
   async function onConnection(client: Client, credential: Presented): Promise<void> {
     let identity: Identity | undefined
-    if (credential.via === 'ticket') identity = auth.redeemTicket(credential.value)
-    else if (credential.via === 'cookie') {
+    if (credential.via === 'ticket') return admit(client, auth.peekTicket(credential.value), false, credential.value)
+    if (credential.via === 'cookie') {
       identity = credential.sid ? auth.verifySession(credential.sid) : await auth.verifyToken(credential.jwt!, 'cookie')
       if (identity) identity.via = 'cookie'
       client.sid = credential.sid
@@ -192,13 +233,15 @@ export function createEndpoint(options: {
       client.ws.once('close', () => clearTimeout(timer))
       return
     }
-    if (identity) accept(client, identity, false)
-    else refuse(client, 401, 'Invalid or expired credential')
+    admit(client, identity, false)
   }
 
   return {
     handleUpgrade(req, socket, head) {
-      const match = ROOM_PATH.exec(new URL(req.url ?? '/', 'http://localhost').pathname)
+      socket.on('error', () => undefined) // a peer that resets mid-handshake
+      const url = requestUrl(req)
+      if (!url) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+      const match = ROOM_PATH.exec(url.pathname)
       if (!match) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
         return
@@ -206,13 +249,13 @@ export function createEndpoint(options: {
       const room = match[1] ?? 'lobby'
       const stats = options.stats()
       stats.attempts++
-      stats.attemptsByRoom[room] = (stats.attemptsByRoom[room] ?? 0) + 1
+      if (room in stats.attemptsByRoom || Object.keys(stats.attemptsByRoom).length < MAX_TRACKED) stats.attemptsByRoom[room] = (stats.attemptsByRoom[room] ?? 0) + 1
       if (!options.accepting()) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n')
         return
       }
       const origin = req.headers.origin
-      const credential = presentedCredential(req)
+      const credential = presentedCredential(req, url)
       const cookieOnly = credential.via === 'cookie'
       // Cross-site WebSocket hijacking: a foreign page's upgrade carries the victim's cookies.
       const originProblem =

@@ -98,7 +98,9 @@ function connect(): void {
   const room = $<HTMLInputElement>('room').value || 'lobby'
   const kind = $<HTMLSelectElement>('provider').value as Provider
   $('room-name').textContent = `#${room}`
-  const next = new AuthSocket<ServerMsg, ClientMsg>(`/ws/rooms/${room}`, { credentials: provider(kind), refreshMargin: 10_000, retryDelay: fullJitter({ base: 500, cap: 10_000 }) })
+  // The browser sends the sid cookie on every upgrade: ?auth=first-message tells the server to authenticate by the frame instead.
+  const path = `/ws/rooms/${room}${kind === 'firstMessage' ? '?auth=first-message' : ''}`
+  const next = new AuthSocket<ServerMsg, ClientMsg>(path, { credentials: provider(kind), refreshMargin: 10_000, retryDelay: fullJitter({ base: 500, cap: 10_000 }) })
   socket = next
   ;(window as unknown as { demoSocket: unknown }).demoSocket = next
   next.on('state', ({ state, previous }) => {

@@ -23,6 +23,7 @@ export function cookie(options: CookieOptions = {}): CredentialProvider {
   const getCookie = options.cookie === undefined ? undefined : tokenGetter(options.cookie)
   return {
     kind: 'cookie',
+    settings: `cookie=${getCookie ? 'yes' : 'no'}`,
     assertSupported({ browser }) {
       if (browser && getCookie) {
         throw new AuthSocketError(

@@ -20,6 +20,7 @@ export function firstMessage(options: FirstMessageOptions): CredentialProvider {
     : (token: string) => authenticateFrame({ token })
   return {
     kind: 'firstMessage',
+    settings: `frame=${options.frame ? 'custom' : 'default'}`,
     async prepare(ctx) {
       const { value: token, expiresAt } = await getToken(ctx)
       return { url: ctx.url, greeting: build(token), expiresAt }

@@ -18,6 +18,7 @@ export function header(options: HeaderOptions): CredentialProvider {
   const scheme = options.scheme ?? 'Bearer'
   return {
     kind: 'header',
+    settings: `scheme=${scheme}`,
     assertSupported({ browser }) {
       if (browser) {
         throw new AuthSocketError(

@@ -53,6 +53,11 @@ export interface Reauthentication {
 export interface CredentialProvider {
   /** Short name, shown in events (`'ticket'`, `'query'`, ...). */
   readonly kind: string
+  /**
+   * The provider's configuration as text, without any token or function: `useAuthSocket` keeps
+   * its socket while `kind` and `settings` stay the same, even when the provider object is new.
+   */
+  readonly settings?: string
   /** Produces a fresh attempt. Reject with {@link CredentialRejectedError} to stop for good. */
   prepare(ctx: CredentialContext): Promise<PreparedAttempt>
   /** Builds an `authenticate` frame for in-band re-authentication. Absent: refresh by reconnecting. */

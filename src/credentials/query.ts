@@ -14,6 +14,7 @@ export function queryToken(options: QueryTokenOptions): CredentialProvider {
   const param = options.param ?? 'token'
   return {
     kind: 'query',
+    settings: `param=${param}`,
     async prepare(ctx) {
       const { value: token, expiresAt } = await getToken(ctx)
       const url = new URL(ctx.url)

@@ -29,6 +29,7 @@ export function subprotocol(options: SubprotocolOptions): CredentialProvider {
   const prefix = options.prefix ?? 'authsocket.bearer.'
   return {
     kind: 'subprotocol',
+    settings: `protocol=${protocol} prefix=${prefix}`,
     async prepare(ctx) {
       const { value: token, expiresAt } = await getToken(ctx)
       return { url: ctx.url, protocols: [protocol, prefix + base64url(token)], expiresAt }

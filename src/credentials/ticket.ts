@@ -95,6 +95,7 @@ export function ticket(options: TicketOptions): CredentialProvider {
 
   return {
     kind: 'ticket',
+    settings: `endpoint=${options.endpoint} method=${options.method ?? 'POST'} credentials=${options.credentials ?? 'include'} param=${param} scheme=${scheme} token=${getToken ? 'yes' : 'no'}`,
     async prepare(ctx) {
       const value = await fetchTicket(ctx)
       const url = new URL(ctx.url)

@@ -14,12 +14,22 @@ for (const provider of ['ticket', 'query', 'firstMessage', 'subprotocol', 'cooki
     const stats = await serverStats(request)
     expect(stats.authenticated).toBe(1)
     expect(stats.preAuthFrames).toBe(0)
+    // No error event: a second, unasked 200 (a server authenticating twice) would show here as UNEXPECTED_STATUS_FRAME.
+    await expect(page.locator('#timeline li[data-type="error"]')).toHaveCount(0)
     // Nothing the page shows holds a credential: URLs are redacted.
     const shown = await page.locator('#timeline').innerText()
     expect(shown).not.toMatch(/eyJ[\w-]{10,}/)
     if (provider === 'query' || provider === 'ticket') expect(shown).toContain(`${provider === 'query' ? 'token' : 'ticket'}=REDACTED`)
   })
 }
+
+test('firstMessage with 5-second credentials: refreshed in band, no error, still open', async ({ page, request }) => {
+  await connectInDemo(page, 'firstMessage', { ttl: 5 })
+  await expect(state(page)).toHaveAttribute('data-state', 'open')
+  await expect.poll(async () => (await serverStats(request)).inBandReauths, { timeout: 12_000 }).toBeGreaterThanOrEqual(2)
+  await expect(state(page)).toHaveAttribute('data-state', 'open')
+  await expect(page.locator('#timeline li[data-type="error"]')).toHaveCount(0)
+})
 
 test('header() refuses to run in a browser and says what to use instead', async ({ page }) => {
   await bundlePage(page)

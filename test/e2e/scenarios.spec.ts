@@ -117,10 +117,11 @@ test('foreign origin: a page on another origin is refused in cookie mode (CSWSH)
       const socket = new AuthSocket(url, { credentials: AuthSocket.cookie() })
       return socket.ready.then(
         () => 'authenticated',
-        (e: { code: string; detail?: string }) => `${e.code}: ${e.detail}`,
+        (e: { code: string; detail?: string; message: string }) => `${e.code}: ${e.detail} | ${e.message}`,
       )
     }, wsUrl)
     expect(outcome).toMatch(/^FORBIDDEN: Origin http:\/\/127\.0\.0\.1:\d+ is not allowed/)
+    expect(outcome).toMatch(/is not allowed"; not retrying\.$/) // the message says origin not allowed, and does not suggest classify
     expect((await serverStats(request)).originRefused).toBe(1)
   } finally {
     evil.close()

@@ -55,6 +55,9 @@ describe('decide()', () => {
 
   it('forbidden and fatal stop at once; a fatal outcome with its own error keeps it', () => {
     expect(decide(outcome({ cls: 'forbidden', source: 'frame', status: 403 }), NO_FAILURES, limits).error).toMatchObject({ code: 'FORBIDDEN', status: 403 })
+    // The classify hint only where a 403 may mean "not signed in" (DRF), not for an Origin refusal.
+    expect(decide(outcome({ cls: 'forbidden', source: 'frame', status: 403, detail: 'Authentication credentials were not provided.' }), NO_FAILURES, limits).error!.message).toMatch(/map it with classify/)
+    expect(decide(outcome({ cls: 'forbidden', source: 'frame', status: 403, detail: 'Origin http://x is not allowed' }), NO_FAILURES, limits).error!.message).not.toMatch(/classify/)
     const notFound = decide(outcome({ cls: 'fatal', source: 'handshake', status: 404, opened: false }), NO_FAILURES, limits)
     expect(notFound).toMatchObject({ state: 'failed', error: { code: 'HANDSHAKE_REFUSED' } })
     expect(notFound.error!.message).toMatch(/answered ws:\/\/h\/ws\/ with HTTP 404/)

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { ticket } from 'authsocket'
 import { useAuthSocket } from 'authsocket/react'
 
@@ -10,19 +10,30 @@ async function accessToken(): Promise<string> {
   return ((await response.json()) as { token: string }).token
 }
 
-// Created once, outside the component: a new provider object would mean a new socket.
-const credentials = ticket({ endpoint: '/api/ws-ticket', token: accessToken })
-
 function Chat() {
   const [log, setLog] = useState<string[]>([])
-  const { state, lastMessage, send } = useAuthSocket<ServerMsg, ClientMsg>('/ws', { credentials }, {
-    onMessage: (msg) => setLog((lines) => [...lines, msg.data.text]),
-  })
+  const [renders, setRenders] = useState(0)
+  // The natural code: the provider is created inline, on every render. The hook keys the socket on
+  // the provider's kind and settings, runs the latest one, and never reconnects for a new object.
+  const { state, user, queued, error, lastMessage, send } = useAuthSocket<ServerMsg, ClientMsg>(
+    '/ws',
+    { credentials: ticket({ endpoint: '/api/ws-ticket', token: accessToken }) },
+    { onMessage: (msg) => setLog((lines) => [...lines, msg.data.text]) },
+  )
+  // "Re-render 100 times": what a busy parent does to a component.
+  useEffect(() => {
+    if (renders > 0 && renders < 100) setRenders(renders + 1)
+  }, [renders])
   return (
     <section>
       <p>
-        state: <strong data-testid="state">{state}</strong>
+        state: <strong data-testid="state">{state}</strong> as <span data-testid="user">{JSON.stringify(user ?? null)}</span>, queued{' '}
+        <span data-testid="queued">{queued}</span>, last error <span data-testid="error">{error?.code ?? 'none'}</span>
       </p>
+      <button data-testid="rerender" onClick={() => setRenders(1)}>
+        Re-render 100 times
+      </button>
+      <span data-testid="renders">{renders}</span>
       <button data-testid="send" onClick={() => send({ type: 'chat', text: `hello #${log.length + 1}` })}>
         Send
       </button>

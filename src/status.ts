@@ -1,0 +1,81 @@
+/**
+ * The connection's status as a store any UI framework can read: a `subscribe` + `getSnapshot`
+ * pair that React's `useSyncExternalStore` takes as is, and that is Svelte's store contract
+ * (`subscribe` calls the listener at once with the current value). Vue, Solid and Angular
+ * signals need a few lines (README, "Any framework").
+ * @module
+ */
+import type { AuthSocketError } from './errors.js'
+import type { ConnectionState } from './machine.js'
+
+/** What a UI shows about the connection. A new, frozen object each time something in it changes, never otherwise. */
+export interface SocketStatus {
+  readonly state: ConnectionState
+  /** The last error emitted, until the next authentication clears it. */
+  readonly error: AuthSocketError | undefined
+  /** The user the server said it authenticated (the 200 frame's `user`), from the last authentication. */
+  readonly user: unknown
+  /** When the current credential expires (ms since the epoch, server clock), if known. */
+  readonly expiresAt: number | undefined
+  /** Messages waiting for authentication. */
+  readonly queued: number
+}
+
+/** A subscribe + snapshot pair. Both functions are bound: pass them around as they are. */
+export interface StatusStore {
+  /** Calls `listener` at once with the current status, then on every change. Returns the unsubscribe. */
+  readonly subscribe: (listener: (status: SocketStatus) => void) => () => void
+  /** The current status; the same object until something changes. */
+  readonly getSnapshot: () => SocketStatus
+}
+
+export class Status implements StatusStore {
+  #snapshot: SocketStatus
+  readonly #listeners = new Set<(status: SocketStatus) => void>()
+  readonly #report: (cause: unknown) => void
+  /** Set while listeners run: a change they cause (a reported throw) is notified once more, after them, never in a loop. */
+  #notifying = false
+
+  /** `report` hears of a listener that threw (the others still run). */
+  constructor(state: ConnectionState, report: (cause: unknown) => void) {
+    this.#snapshot = Object.freeze({ state, error: undefined, user: undefined, expiresAt: undefined, queued: 0 })
+    this.#report = report
+  }
+
+  readonly subscribe = (listener: (status: SocketStatus) => void): (() => void) => {
+    this.#listeners.add(listener)
+    this.#call(listener)
+    return () => void this.#listeners.delete(listener)
+  }
+
+  readonly getSnapshot = (): SocketStatus => this.#snapshot
+
+  /** Applies `change`; listeners run only if a field really changed. */
+  update(change: Partial<SocketStatus>): void {
+    const current = this.#snapshot as unknown as Record<string, unknown>
+    if (Object.entries(change).every(([key, value]) => Object.is(current[key], value))) return
+    this.#snapshot = Object.freeze({ ...this.#snapshot, ...change })
+    if (this.#notifying) return
+    this.#notifying = true
+    try {
+      const notified = this.#notify()
+      if (this.#snapshot !== notified) this.#notify()
+    } finally {
+      this.#notifying = false
+    }
+  }
+
+  #notify(): SocketStatus {
+    const snapshot = this.#snapshot
+    for (const listener of [...this.#listeners]) this.#call(listener)
+    return snapshot
+  }
+
+  #call(listener: (status: SocketStatus) => void): void {
+    try {
+      listener(this.#snapshot)
+    } catch (cause) {
+      this.#report(cause)
+    }
+  }
+}
