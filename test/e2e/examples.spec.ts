@@ -29,6 +29,21 @@ test('React example: one connection under StrictMode, messages flow, unmount clo
   expect((await serverStats(request)).attempts).toBe(2)
 })
 
+for (const framework of ['vue', 'svelte'] as const) {
+  test(`${framework} example: the status store drives the view, messages flow, one connection`, async ({ page, request }) => {
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.goto(`/examples/${framework}/dist/index.html`)
+    await expect(page.getByTestId('state')).toHaveText('open')
+    await expect(page.getByTestId('user')).toHaveText('{"name":"alice"}')
+    await expect(page.getByTestId('queued')).toHaveText('0')
+    await page.getByTestId('send').click()
+    await expect(page.getByTestId('log')).toContainText(`hello from ${framework === 'vue' ? 'Vue' : 'Svelte'} #1`)
+    expect((await serverStats(request)).attempts).toBe(1)
+    expect(errors).toEqual([])
+  })
+}
+
 test('vanilla example: one CDN script tag', async ({ page }) => {
   // The page names unpkg; serve it the bundle this repo just built.
   await page.route('https://unpkg.com/**', (route) => route.fulfill({ path: 'dist/authsocket.iife.min.js', contentType: 'text/javascript' }))

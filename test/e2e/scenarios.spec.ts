@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expect, test, type Page } from '@playwright/test'
@@ -128,8 +129,12 @@ test('foreign origin: a page on another origin is refused in cookie mode (CSWSH)
   }
 })
 
-test('CDN page: one script tag, no bundler', async ({ page }) => {
+test('CDN page: one script tag, no bundler; the global carries exactly the names the README lists', async ({ page }) => {
   await page.goto('/cdn.html')
+  const names = await page.evaluate(() => Object.keys((window as unknown as { AuthSocket: object }).AuthSocket).sort())
+  const readme = readFileSync('README.md', 'utf8')
+  const paragraph = readme.slice(readme.indexOf('the IIFE bundle defines one global'), readme.indexOf('```html'))
+  expect(names).toEqual([...paragraph.matchAll(/`(?:AuthSocket\.)?([A-Za-z]+)`/g)].map((m) => m[1]!).filter((n) => n !== 'AuthSocket').concat('AuthSocket').sort())
   await expect(page.locator('#state')).toHaveText('state: open')
   await expect(page.locator('#log')).toContainText('authenticated as {"name":"alice"}')
   await expect(page.locator('#log')).toContainText('received {"type":"echo","data":{"type":"chat","text":"hello from a script tag"}}')
