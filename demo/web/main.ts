@@ -22,7 +22,11 @@ const counts = { refreshes: 0, reconnects: 0, messages: 0 }
 
 async function post<T>(path: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<T> {
   const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), credentials: 'same-origin' })
-  if (!response.ok) throw new Error(`${path} answered ${response.status}`)
+  if (!response.ok) {
+    // The server says why (e.g. "Wrong username or password"); the status alone says little.
+    const detail = await response.json().then((body: { detail?: unknown }) => body.detail, () => undefined)
+    throw new Error(typeof detail === 'string' ? detail : `${path} answered ${response.status}`)
+  }
   return response.json() as Promise<T>
 }
 
@@ -95,6 +99,8 @@ function render(): void {
 
 function connect(): void {
   socket?.close()
+  // The counters are per connection: a new socket starts them again.
+  Object.assign(counts, { refreshes: 0, reconnects: 0, messages: 0 })
   const room = $<HTMLInputElement>('room').value || 'lobby'
   const kind = $<HTMLSelectElement>('provider').value as Provider
   $('room-name').textContent = `#${room}`
@@ -108,7 +114,11 @@ function connect(): void {
     log('state', `${previous} → ${state}`)
     if (state === 'reconnecting') counts.reconnects++
   })
-  next.on('connecting', ({ attempt, url, reason }) => log('connecting', `#${attempt} ${url} (${reason})`))
+  next.on('connecting', ({ attempt, url, reason }) => {
+    // A credential the server expired or refused is renewed by this attempt: that is a refresh too.
+    if (reason === 'rejected') counts.refreshes++
+    log('connecting', `#${attempt} ${url} (${reason})`)
+  })
   next.on('authenticated', (e) => {
     expiresAt = e.expiresAt
     lifetime = e.expiresAt ? e.expiresAt - Date.now() : 0
