@@ -44,7 +44,7 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    * (PROTOCOL.md, section 3). DRF answers 403 to "not logged in" when SessionAuthentication
    * comes first: `classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined)`.
    * One that throws is reported (`CALLBACK_FAILED`) and the default is used.
-   * @default the PROTOCOL.md classification (`classifyFailure`)
+   * @default classifyFailure (the PROTOCOL.md classification)
    */
   classify?: (failure: Failure) => FailureClass | undefined
   /**
@@ -125,7 +125,10 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    * @default true
    */
   autoConnect?: boolean
-  /** More query parameter names to redact in events and errors (credential parameters are always redacted). */
+  /**
+   * More query parameter names to redact in events and errors (credential parameters are always redacted).
+   * @default []
+   */
   redactParams?: string[]
   /**
    * Receives a line for every event but messages (attempts, opens, verdicts, closes,

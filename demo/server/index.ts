@@ -18,6 +18,7 @@ const server = await startDemoServer({
   staticDirs: [
     ['/', 'demo/dist'],
     ['/', 'dist'],
+    ['/dist/', 'dist'],
     ['/examples/', 'examples'],
   ],
 })

@@ -44,11 +44,12 @@ for (const framework of ['vue', 'svelte'] as const) {
   })
 }
 
-test('vanilla example: one CDN script tag', async ({ page }) => {
-  // The page names unpkg; serve it the bundle this repo just built.
-  await page.route('https://unpkg.com/**', (route) => route.fulfill({ path: 'dist/authsocket.iife.min.js', contentType: 'text/javascript' }))
+test('vanilla example: one script tag, served from the repository', async ({ page }) => {
+  const missing: string[] = []
+  page.on('response', (response) => response.status() >= 400 && missing.push(response.url()))
   await page.goto('/examples/vanilla/index.html')
   await expect(page.locator('#state')).toHaveText('open')
   await page.click('button')
   await expect(page.locator('#log')).toContainText('hello from a CDN')
+  expect(missing).toEqual([])
 })

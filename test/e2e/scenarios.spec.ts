@@ -148,7 +148,7 @@ test('CDN page: one script tag, no bundler; the global carries exactly the names
 test('screenshot: the demo page after a session with refreshes', async ({ page }) => {
   await connectInDemo(page, 'ticket', { ttl: 4 })
   await expect(state(page)).toHaveAttribute('data-state', 'open')
-  for (const text of ['hi from alice', 'tokens refresh in the background', 'and nothing is lost']) {
+  for (const text of ['hi from alice', 'tokens refresh in the background', 'queued messages arrive in order']) {
     await page.fill('#chat-input', text)
     await page.click('#send')
   }
