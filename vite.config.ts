@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config'
+import { strictLogger } from './scripts/strict-logger.js'
 
-// Two library builds (TOOLCHAIN.md): the default mode emits ESM + CJS with dependencies
+// Two library builds (Vite library mode cannot give per-format externals in one build): the default mode emits ESM + CJS with dependencies
 // external; `--mode cdn` emits the minified IIFE with every dependency inlined.
 export default defineConfig(({ mode }) => ({
   // The IIFE is for browsers only: the `ws` paths (src/node.ts) are dropped from it.
+  customLogger: mode === 'test' ? undefined : strictLogger(),
   define: mode === 'cdn' ? { __AUTHSOCKET_BROWSER__: 'true' } : {},
   // reconnecting-websocket publishes its TypeScript source beside an ES5 build full of helpers
   // (__values, __spread, function prototypes): the IIFE compiles the same 4.4.0 source for
@@ -21,11 +23,8 @@ export default defineConfig(({ mode }) => ({
           emptyOutDir: true,
           sourcemap: true,
           minify: false,
-          lib: {
-            entry: { index: 'src/index.ts', react: 'src/react.ts' },
-            formats: ['es', 'cjs'],
-            fileName: (format, name) => `${name}.${format === 'es' ? 'js' : 'cjs'}`,
-          },
+          // The formats and file names come from rolldownOptions.output below (lib.formats would be ignored).
+          lib: { entry: { index: 'src/index.ts', react: 'src/react.ts' } },
           rolldownOptions: {
             external: ['reconnecting-websocket', 'jwt-decode', 'mitt', 'react'],
             // The hook and the core share one AuthSocket class: a named chunk both entries import.

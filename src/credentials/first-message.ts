@@ -6,7 +6,7 @@ export interface FirstMessageOptions {
   token: TokenSource
   /**
    * Builds the first frame from the token. Default: PROTOCOL.md's
-   * `{"action":"authenticate","payload":{"token":"<t>"}}`. The seed articles' servers read
+   * `{"action":"authenticate","payload":{"token":"<t>"}}`. Servers written from the common Channels tutorials read
    * `(t) => ({ token: t })`; graphql-ws reads `(t) => ({ type: 'connection_init', payload: { token: t } })`.
    */
   frame?: (token: string) => unknown

@@ -99,7 +99,7 @@ describe('providers', () => {
     expect(conn.received.map((f) => JSON.parse(f))).toEqual([{ action: 'authenticate', payload: { token } }, { n: 1 }, { n: 2 }])
   })
 
-  it('firstMessage takes a custom frame builder (the seed articles read {"token": ...})', async () => {
+  it('firstMessage takes a custom frame builder (common Channels tutorials read {"token": ...})', async () => {
     const token = opaqueToken()
     server = await startServer({ onConnection: chanx(async (conn) => JSON.parse(await conn.next()).token === token) })
     const socket = openSocket(server.url, { credentials: firstMessage({ token, frame: (t) => ({ token: t }) }) })

@@ -1,5 +1,5 @@
 /**
- * reconnecting-websocket 4.4.0 can wedge for good (TOOLCHAIN.md): a rejecting URL provider,
+ * reconnecting-websocket 4.4.0 can wedge for good (seen here, and read from its source): a rejecting URL provider,
  * close() while the provider is pending, and exhausted retries all leave its connect lock set.
  * None of these may be reachable through AuthSocket, and a manual reconnect must work after each.
  */

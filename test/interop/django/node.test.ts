@@ -1,6 +1,6 @@
 /**
  * authsocket from Node against a real Django Channels app (daphne, Channels 4, DRF, simplejwt):
- * every server pattern of the seed articles, success and failure paths, using only options the
+ * every server pattern of the common Channels tutorials, success and failure paths, using only options the
  * README documents.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'

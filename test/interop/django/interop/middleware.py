@@ -1,4 +1,4 @@
-"""Channels middlewares: one per way a credential reaches the server (the seed articles' patterns)."""
+"""Channels middlewares: one per way a credential reaches the server (the patterns of the common Channels tutorials)."""
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -65,7 +65,7 @@ class _Middleware:
 
 
 class DrfTokenQueryMiddleware(_Middleware):
-    """`?token=<DRF token>`: the TokenAuthMiddleware of the seed articles."""
+    """`?token=<DRF token>`: the TokenAuthMiddleware of the common Channels tutorials."""
 
     async def resolve(self, scope):
         key = query(scope, "token")
