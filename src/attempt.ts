@@ -44,13 +44,14 @@ export function newAttempt(id: number, reason: CredentialReason, url: string): A
   return { id, reason, ended: new AbortController(), url, socket: false, opened: false, authenticated: false, awaiting: false, reauth: false, expiresAt: undefined, greeting: undefined, rules: undefined, timer: undefined, wake: undefined }
 }
 
-/** Takes what the provider prepared into the attempt; returns what the transport opens (the `origin` option added). */
-export function takePrepared(attempt: Attempt, prepared: PreparedAttempt, o: { origin?: string; redactParams: readonly string[] }): PreparedAttempt {
+/** Takes what the provider prepared into the attempt; returns what the transport opens (the `protocols` and `origin` options added). */
+export function takePrepared(attempt: Attempt, prepared: PreparedAttempt, o: { origin?: string; redactParams: readonly string[]; protocols: readonly string[] }): PreparedAttempt {
   attempt.url = redactUrl(prepared.url, [...o.redactParams, ...(prepared.secretParams ?? [])])
   attempt.expiresAt = prepared.expiresAt
   attempt.greeting = prepared.greeting
   attempt.socket = true
-  return o.origin ? { ...prepared, headers: { ...prepared.headers, Origin: o.origin } } : prepared
+  const opened = o.protocols.length ? { ...prepared, protocols: [...o.protocols, ...(prepared.protocols ?? [])] } : prepared
+  return o.origin ? { ...opened, headers: { ...opened.headers, Origin: o.origin } } : opened
 }
 
 /** Waits `ms` for the attempt's backoff; the attempt ending or `wake()` cut it short. */

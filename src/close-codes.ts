@@ -24,6 +24,25 @@ export enum CloseCode {
   Unauthorized4401 = 4401,
   /** HTTP-flavoured alias of 4003 (graphql-ws uses it). */
   Forbidden4403 = 4403,
+  /** graphql-ws: no `connection_init` in time; treated like 4008. */
+  InitTimeout4408 = 4408,
+}
+
+/**
+ * What the 4xxx codes this client stops on usually mean, for the error it ends with. Any other
+ * 4000-4999 code is an application's own "do not come back" and stops too (PROTOCOL.md, section 3).
+ */
+const MEANINGS: Record<number, string> = {
+  4400: 'bad request: the server could not make sense of a frame (a protocol mismatch?)',
+  4406: 'the server wants a subprotocol it was not offered: see the protocols option',
+  4409: 'a subscription with this id already exists (graphql-ws): the application reused an id',
+  4429: 'too many initialisation requests (graphql-ws): the handshake was sent twice',
+  4499: 'terminated (graphql-ws)',
+}
+
+/** A close code's usual meaning, for messages. */
+export function closeMeaning(code: number): string {
+  return MEANINGS[code] ?? 'an application close code this client does not know: the server ended the connection on purpose; see its documentation, or map the code with classify'
 }
 
 /**
@@ -59,12 +78,16 @@ export function classifyFailure(failure: Failure): FailureClass {
     case CloseCode.Unauthorized:
     case CloseCode.Unauthorized4401:
     case CloseCode.AuthTimeout:
+    case CloseCode.InitTimeout4408:
       return 'unauthorized'
     case CloseCode.Forbidden:
     case CloseCode.Forbidden4403:
     case CloseCode.PolicyViolation:
       return 'forbidden'
-    default:
+    case 4500: // graphql-ws's internal error: the server may recover, like 1011
       return 'network'
+    default:
+      // 4000-4999 is the application's range: a code this client does not know is a deliberate stop, never a loop.
+      return failure.code >= 4000 && failure.code <= 4999 ? 'fatal' : 'network'
   }
 }

@@ -60,8 +60,23 @@ export const chanxStatus: StatusParser = (frame) => {
 /**
  * graphql-ws (`graphql-transport-ws`): `connection_ack` confirms. graphql-ws refuses with
  * close 4403 rather than a frame, which the default close classification already treats as
- * forbidden. Pair it with `firstMessage({ frame: (t) => ({ type: 'connection_init', payload: { token: t } }) })`.
+ * forbidden. `graphqlWs()` sets it up with the subprotocol, the handshake and ping/pong.
  */
+/**
+ * What the client does with a frame that is neither a status frame nor an application message
+ * (a protocol's keep-alive, say): `{ reply }` sends `reply` back, `{}` only consumes the frame;
+ * `undefined` leaves the frame to the status parser and the application. Must not throw; a thrown
+ * error drops the frame as `BAD_FRAME`.
+ */
+export type ControlFrames = (frame: unknown) => { reply?: unknown } | undefined
+
+/** graphql-ws's `ping` is answered with `pong` (its payload echoed); a `pong` is consumed. Neither reaches `message`. */
+export const graphqlWsControl: ControlFrames = (frame) => {
+  if (!isDict(frame)) return undefined
+  if (frame.type === 'ping') return { reply: frame.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: frame.payload } }
+  return frame.type === 'pong' ? {} : undefined
+}
+
 export const graphqlWsAck: StatusParser = (frame) => {
   if (!isDict(frame) || frame.type !== 'connection_ack') return undefined
   return { ok: true, status: 200, user: isDict(frame.payload) ? frame.payload.user : undefined }

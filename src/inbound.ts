@@ -4,12 +4,14 @@
  * @module
  */
 import { AuthSocketError, describeCause } from './errors.js'
-import type { AuthVerdict, StatusParser } from './frames.js'
+import type { AuthVerdict, ControlFrames, StatusParser } from './frames.js'
 
 export type Inbound<In> =
   | { kind: 'verdict'; verdict: AuthVerdict }
   | { kind: 'message'; message: In }
   | { kind: 'binary'; data: ArrayBuffer }
+  /** A control frame (`control` option): consumed, and `reply` sent back if set. */
+  | { kind: 'control'; reply?: unknown }
   | { kind: 'dropped'; error: AuthSocketError }
 
 export interface FrameRules<In> {
@@ -17,6 +19,7 @@ export interface FrameRules<In> {
   readonly maxMessageSize: number
   readonly parse: (text: string) => In
   readonly statusParser: StatusParser
+  readonly control: ControlFrames | undefined
   /** Whether anything listens to `binary`. */
   readonly wantsBinary: () => boolean
   /** The redacted socket URL, for messages. */
@@ -47,6 +50,8 @@ export function readFrame<In>(data: unknown, rules: FrameRules<In>): Inbound<In>
   if (data.length > maxMessageSize) return { kind: 'dropped', error: tooLarge(`${data.length}-character`, url, maxMessageSize) }
   try {
     const message = rules.parse(data)
+    const control = rules.control?.(message)
+    if (control) return { kind: 'control', reply: control.reply }
     const verdict = rules.statusParser(message)
     return verdict ? { kind: 'verdict', verdict } : { kind: 'message', message }
   } catch (cause) {

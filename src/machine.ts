@@ -3,7 +3,7 @@
  * decides what happens after an attempt fails. Pure: no socket, no timer, no user callback.
  * @module
  */
-import type { FailureClass } from './close-codes.js'
+import { closeMeaning, type FailureClass } from './close-codes.js'
 import type { CredentialReason } from './credentials/provider.js'
 import { AuthRejectedError, AuthSocketError } from './errors.js'
 
@@ -130,8 +130,10 @@ export function decide(outcome: Outcome, counters: Counters, limits: Limits): De
   }
   if (cls === 'fatal') {
     if (outcome.error) return fail(outcome.error) // signed out (CredentialRejectedError), or a WebSocket constructor that threw
-    const what = outcome.source === 'handshake' ? `answered ${outcome.url} with HTTP ${status}` : `closed ${outcome.url} with ${status}`
-    return fail(new AuthSocketError('HANDSHAKE_REFUSED', `The server ${what}${quoted(detail)}; a retry would get the same. Check the URL path and the server's routes.`))
+    if (outcome.source !== 'handshake') {
+      return fail(new AuthSocketError('FATAL_CLOSE', `The server closed ${outcome.url} with ${status}${quoted(detail)}: ${closeMeaning(status)}. Not retrying.`))
+    }
+    return fail(new AuthSocketError('HANDSHAKE_REFUSED', `The server answered ${outcome.url} with HTTP ${status}${quoted(detail)}; a retry would get the same. Check the URL path and the server's routes.`))
   }
   if (cls === 'unauthorized' && authFailures >= limits.maxAuthFailures) {
     const by = outcome.source === 'endpoint' ? 'credential endpoint' : 'server'

@@ -5,7 +5,7 @@
  */
 import type { Failure, FailureClass } from './close-codes.js'
 import type { CredentialProvider } from './credentials/provider.js'
-import { chanxStatus, type StatusParser } from './frames.js'
+import { chanxStatus, type ControlFrames, type StatusParser } from './frames.js'
 import type { RetryDelay } from './retry.js'
 import { jsonSerializer } from './serializer.js'
 import type { WebSocketConstructor } from './transport.js'
@@ -39,6 +39,18 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    * @default chanxStatus (snake_case and camelCase)
    */
   statusParser?: StatusParser
+  /**
+   * Frames the client handles itself, never delivered as messages: a protocol's keep-alive
+   * (`graphqlWsControl` answers graphql-ws's `ping` with `pong`). See {@link ControlFrames}.
+   */
+  control?: ControlFrames
+  /**
+   * Subprotocols offered on every attempt (`Sec-WebSocket-Protocol`), before any the provider
+   * adds: `['graphql-transport-ws']` for graphql-ws. A server that wants one it is not offered
+   * typically closes with 4406.
+   * @default []
+   */
+  protocols?: string[]
   /**
    * Overrides how a failure is classified; return `undefined` to keep the default
    * (PROTOCOL.md, section 3). DRF answers 403 to "not logged in" when SessionAuthentication
@@ -144,6 +156,8 @@ export interface ResolvedOptions<In, Out> {
   readonly WebSocket: WebSocketConstructor
   readonly confirm: 'frame' | 'open'
   readonly statusParser: StatusParser
+  readonly control: ControlFrames | undefined
+  readonly protocols: readonly string[]
   readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
   readonly authTimeout: number
   readonly credentialTimeout: number
@@ -160,9 +174,40 @@ export interface ResolvedOptions<In, Out> {
   readonly debug: ((line: string) => void) | undefined
 }
 
+/** Every option's name: an option not in here is a typo, reported rather than ignored. */
+const NAMES = [
+  'credentials', 'confirm', 'statusParser', 'control', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
+  'maxHandshakeFailures', 'retryDelay', 'connectTimeout', 'refreshMargin', 'maxQueueSize', 'maxMessageSize', 'serializer', 'WebSocket', 'origin',
+  'autoConnect', 'redactParams', 'debug',
+] as const satisfies readonly (keyof AuthSocketOptions)[]
+// Compile-time: NAMES lists every option (an option added to the interface but not here fails the build).
+const everyName: Exclude<keyof AuthSocketOptions, (typeof NAMES)[number]> extends never ? true : never = true
+void everyName
+
+/** Edit distance, to name the option a typo meant. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1))
+    row = next
+  }
+  return row[b.length]!
+}
+
+function checkNames(options: object): void {
+  for (const name of Object.keys(options)) {
+    if ((NAMES as readonly string[]).includes(name)) continue
+    const closest = NAMES.reduce((best, known) => (distance(name, known) < distance(name, best) ? known : best))
+    const hint = distance(name, closest) <= Math.max(2, closest.length / 3) ? ` Did you mean \`${closest}\`?` : ''
+    throw invalid(`Unknown option \`${name.slice(0, 40)}\`.${hint} The options are listed in the README and in AuthSocketOptions.`)
+  }
+}
+
 /** Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`). */
 export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): ResolvedOptions<In, Out> {
   if (!options || typeof options !== 'object') throw invalid('AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket" }) }.')
+  checkNames(options)
   const provider = options.credentials
   if (!provider || typeof provider.prepare !== 'function') {
     throw invalid('Option `credentials` must be a credential provider: cookie(), queryToken(), ticket(), firstMessage(), subprotocol() or header().')
@@ -175,17 +220,23 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
   if (confirm !== 'frame' && confirm !== 'open') throw invalid(`Option \`confirm\` must be 'frame' or 'open', got ${String(confirm)}.`)
   const browser = isBrowser()
   if (options.origin !== undefined && browser) throw invalid('Option `origin` is Node only: browsers set Origin themselves.')
-  for (const name of ['statusParser', 'classify', 'retryDelay', 'debug'] as const) {
+  for (const name of ['statusParser', 'control', 'classify', 'retryDelay', 'debug'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(`Option \`${name}\` must be a function${name === 'debug' ? ', e.g. console.debug' : ''}.`)
   }
   const serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
   if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function') throw invalid('Option `serializer` must have `stringify` and `parse` functions.')
+  const protocols = options.protocols ?? []
+  if (!Array.isArray(protocols) || protocols.some((p) => typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))) {
+    throw invalid('Option `protocols` must be an array of subprotocol names (letters, digits and !#$%&\'*+-.^_`|~), e.g. [\'graphql-transport-ws\'].')
+  }
   provider.assertSupported?.({ browser })
   return {
     provider,
     WebSocket: WebSocketClass,
     confirm,
     statusParser: options.statusParser ?? chanxStatus,
+    control: options.control,
+    protocols,
     classify: options.classify,
     authTimeout: positive('authTimeout', options.authTimeout, 10_000),
     credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),

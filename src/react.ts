@@ -27,7 +27,7 @@ export interface UseAuthSocketResult<In, Out> extends SocketStatus {
 }
 
 type Options = AuthSocketOptions<unknown, unknown>
-const CALLBACKS = ['classify', 'retryDelay', 'debug', 'statusParser'] as const
+const CALLBACKS = ['classify', 'retryDelay', 'debug', 'statusParser', 'control'] as const
 
 /** What recreates the socket: options other than functions and objects, as one comparable string. */
 function primitiveOptions(options: Options): string {

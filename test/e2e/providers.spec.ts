@@ -49,6 +49,9 @@ test('the demo page: no 404 on load, the server says why a sign-in failed, count
   const missing: string[] = []
   page.on('response', (response) => response.status() === 404 && missing.push(response.url()))
   await page.goto('/')
+  // The subtitle promises what the client guarantees, no more: queued in order, nothing on an unaccepted socket.
+  await expect(page.locator('header p')).toContainText('queued and sent, in order, after the next authentication')
+  await expect(page.locator('header p')).not.toContainText('never loses')
   await page.fill('#password', 'wrong')
   await page.click('#login')
   await expect(page.locator('#who')).toHaveText('Sign-in failed: Wrong username or password')

@@ -21,6 +21,7 @@ describe('socket.store', () => {
     await until(() => getSnapshot().queued === 0)
     const last = getSnapshot()
     expect(last).toMatchObject({ state: 'open', user: { name: 'alice' }, error: undefined, queued: 0 })
+    expect(last.expiresAt).toBeGreaterThan(Date.now() + 3_500_000)
     expect(Object.isFrozen(last)).toBe(true)
     // open, then the user and expiry (the authenticated event), then the flushed queue
     expect(seen.map((s) => s.state)).toEqual(['idle', 'idle', 'connecting', 'authenticating', 'open', 'open', 'open'])
