@@ -7,7 +7,7 @@
  */
 import { ask, authTimedOut, backoff, credentialFailure, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
 import { reauthenticate } from './reauth.js'
-import { classifyWith, delayWith, serialize } from './callbacks.js'
+import { classifyWith, delayWith } from './callbacks.js'
 import type { Failure, FailureClass } from './close-codes.js'
 import type { CredentialReason } from './credentials/provider.js'
 import { AuthSocketError } from './errors.js'
@@ -15,7 +15,7 @@ import type { Events } from './events.js'
 import type { AuthVerdict } from './frames.js'
 import { readFrame, unasked, type FrameRules } from './inbound.js'
 import { decide, isStopped, NO_FAILURES, transition, type ConnectionState, type Counters, type StateChange } from './machine.js'
-import type { ResolvedOptions, Serializer } from './options.js'
+import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
 import { Refresher, watchWake } from './refresh.js'
 import { Transport, type SocketClosed } from './transport.js'
@@ -33,8 +33,7 @@ export class Connection<In, Out> {
   #ids = 0
   #counters: Counters = NO_FAILURES
   #unwatchWake: (() => void) | undefined
-  /** Why the client is `failed`. */
-  lastError: AuthSocketError | undefined
+  lastError: AuthSocketError | undefined // why the client is `failed`
 
   /** `settled` is called when the client authenticates (no error) or stops (the reason). */
   constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: { events: Events<In>; outbox: Outbox; settled: (error?: AuthSocketError) => void }) {
@@ -117,15 +116,15 @@ export class Connection<In, Out> {
   }
 
   #ask<T>(attempt: Attempt, reason: CredentialReason, call: Parameters<typeof ask<T>>[4]): Promise<T> {
-    const expiresAt = reason === 'expiring' ? this.#refresher.expiresAt : undefined
-    return ask(attempt, this.#o.credentialTimeout, this.#o.provider.kind, { reason, url: this.#baseUrl, expiresAt }, call)
+    return ask(attempt, this.#o.credentialTimeout, this.#o.provider.kind, { reason, url: this.#baseUrl, expiresAt: reason === 'expiring' ? this.#refresher.expiresAt : undefined }, call)
   }
 
   #onOpen(id: number): void {
     const attempt = this.#attempt
     if (attempt?.id !== id) return
     attempt.opened = true
-    attempt.rules = { maxMessageSize: this.#o.maxMessageSize, parse: (text) => this.#o.serializer.parse(text), statusParser: this.#o.statusParser, control: this.#o.control, wantsBinary: () => this.#events.has('binary'), url: attempt.url }
+    const { serializer } = this.#o
+    attempt.rules = { ...this.#o, parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => this.#events.has('binary'), url: attempt.url }
     this.#counters = { ...this.#counters, handshakeFailures: 0 }
     this.#setState('authenticating')
     this.#events.emit('open', { url: attempt.url })
@@ -147,7 +146,10 @@ export class Connection<In, Out> {
     if (read.kind === 'message') this.#events.emit('message', read.message)
     else if (read.kind === 'binary') this.#events.emit('binary', read.data)
     else if (read.kind === 'dropped') this.#events.emit('error', read.error)
-    else if (read.kind === 'control') this.#reply(attempt, read.reply)
+    // A control frame's answer (a keep-alive pong, say) goes on the socket it came from, ahead of any queue.
+    else if (read.kind === 'control') {
+      if (read.reply !== undefined) this.#transport.send(id, read.reply)
+    }
     else if (attempt.awaiting) this.#onVerdict(attempt, read.verdict)
     else {
       const error = unasked(read.verdict, attempt.url)
@@ -238,16 +240,6 @@ export class Connection<In, Out> {
     return this.#attempt === attempt && this.#state === 'open'
   }
 
-  /** Answers a control frame (a keep-alive ping, say) on the socket it came from, ahead of any queue. */
-  #reply(attempt: Attempt, reply: unknown): void {
-    if (reply === undefined) return
-    try {
-      this.#transport.send(attempt.id, serialize(this.#o.serializer as Serializer<unknown, unknown>, reply))
-    } catch (error) {
-      this.#events.emit('error', error as AuthSocketError)
-    }
-  }
-
   #flush(attempt: Attempt): void {
     this.#outbox.flush((data) => this.#transport.send(attempt.id, data))
   }
@@ -278,8 +270,6 @@ export class Connection<In, Out> {
       },
     })
   }
-
-  // ---- plumbing ---------------------------------------------------------------------------
 
   #stopRun(): void {
     if (this.#attempt) this.#finish(this.#attempt, 'closed by client')

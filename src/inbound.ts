@@ -10,14 +10,15 @@ export type Inbound<In> =
   | { kind: 'verdict'; verdict: AuthVerdict }
   | { kind: 'message'; message: In }
   | { kind: 'binary'; data: ArrayBuffer }
-  /** A control frame (`control` option): consumed, and `reply` sent back if set. */
-  | { kind: 'control'; reply?: unknown }
+  /** A control frame (`control` option): consumed, and `reply` (serialized) sent back if set. */
+  | { kind: 'control'; reply?: string }
   | { kind: 'dropped'; error: AuthSocketError }
 
 export interface FrameRules<In> {
   /** UTF-16 code units for text, bytes for binary. */
   readonly maxMessageSize: number
   readonly parse: (text: string) => In
+  readonly stringify: (reply: unknown) => string
   readonly statusParser: StatusParser
   readonly control: ControlFrames | undefined
   /** Whether anything listens to `binary`. */
@@ -51,7 +52,7 @@ export function readFrame<In>(data: unknown, rules: FrameRules<In>): Inbound<In>
   try {
     const message = rules.parse(data)
     const control = rules.control?.(message)
-    if (control) return { kind: 'control', reply: control.reply }
+    if (control) return { kind: 'control', reply: control.reply === undefined ? undefined : rules.stringify(control.reply) }
     const verdict = rules.statusParser(message)
     return verdict ? { kind: 'verdict', verdict } : { kind: 'message', message }
   } catch (cause) {
