@@ -8,6 +8,7 @@ import { redactUrl } from './redact.js'
 import { AuthRejectedError, AuthSocketError, CredentialRejectedError, describeCause, safeCause } from './errors.js'
 import type { FrameRules } from './inbound.js'
 import type { Failure } from './close-codes.js'
+import type { Heartbeat } from './heartbeat.js'
 import type { Outcome } from './machine.js'
 import type { SocketClosed } from './transport.js'
 
@@ -35,13 +36,15 @@ export interface Attempt {
   timer: ReturnType<typeof setTimeout> | undefined
   /** Ends the backoff wait early (the network came back). */
   wake: (() => void) | undefined
+  /** Runs while the attempt is authenticated, if the heartbeat is on. */
+  heartbeat: Heartbeat | undefined
 }
 
 /** How an attempt ended, before the attempt's own facts (URL, reason, opened) are added. */
 export type End = Omit<Outcome, 'url' | 'reason' | 'opened'>
 
 export function newAttempt(id: number, reason: CredentialReason, url: string): Attempt {
-  return { id, reason, ended: new AbortController(), url, socket: false, opened: false, authenticated: false, awaiting: false, reauth: false, expiresAt: undefined, greeting: undefined, rules: undefined, timer: undefined, wake: undefined }
+  return { id, reason, ended: new AbortController(), url, socket: false, opened: false, authenticated: false, awaiting: false, reauth: false, expiresAt: undefined, greeting: undefined, rules: undefined, timer: undefined, wake: undefined, heartbeat: undefined }
 }
 
 /** Takes what the provider prepared into the attempt; returns what the transport opens (the `protocols` and `origin` options added). */
@@ -89,6 +92,12 @@ export function ask<T>(attempt: Attempt, ms: number, kind: string, ctx: Omit<Cre
         attempt.ended.signal.removeEventListener('abort', abort)
       })
   })
+}
+
+/** The end of an attempt the heartbeat found dead: transient, the client reconnects. */
+export function heartbeatDead(timeout: number, url: string): End {
+  const error = new AuthSocketError('HEARTBEAT_TIMEOUT', `Nothing from ${url} within ${timeout} ms of a ping: the connection is dead (or the server frozen). Dropped it; reconnecting.`)
+  return { cls: 'network', source: 'client', status: 1006, error }
 }
 
 /** The end of an attempt whose server sent no status frame within `ms` (`authTimeout`): transient, not a refusal. */

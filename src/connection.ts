@@ -5,7 +5,8 @@
  * It decides nothing itself.
  * @module
  */
-import { ask, authTimedOut, backoff, credentialFailure, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
+import { ask, authTimedOut, backoff, credentialFailure, heartbeatDead, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
+import { heartbeatFrames, PING, startHeartbeat } from './heartbeat.js'
 import { reauthenticate } from './reauth.js'
 import { classifyWith, delayWith } from './callbacks.js'
 import type { Failure, FailureClass } from './close-codes.js'
@@ -86,8 +87,6 @@ export class Connection<In, Out> {
     if (this.#setState('closed')) this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
   }
 
-  // ---- one attempt ------------------------------------------------------------------------
-
   #begin(reason: CredentialReason, retry: number): void {
     const attempt = newAttempt(++this.#ids, reason, this.#baseUrl)
     this.#attempt = attempt
@@ -124,7 +123,7 @@ export class Connection<In, Out> {
     if (attempt?.id !== id) return
     attempt.opened = true
     const { serializer } = this.#o
-    attempt.rules = { ...this.#o, parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => this.#events.has('binary'), url: attempt.url }
+    attempt.rules = { ...this.#o, control: heartbeatFrames(() => attempt.heartbeat !== undefined, this.#o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => this.#events.has('binary'), url: attempt.url }
     this.#counters = { ...this.#counters, handshakeFailures: 0 }
     this.#setState('authenticating')
     this.#events.emit('open', { url: attempt.url })
@@ -142,6 +141,7 @@ export class Connection<In, Out> {
   #onFrame(id: number, data: unknown): void {
     const attempt = this.#attempt
     if (attempt?.id !== id || !attempt.rules) return
+    attempt.heartbeat?.heard()
     const read = readFrame(data, attempt.rules as FrameRules<In>)
     if (read.kind === 'message') this.#events.emit('message', read.message)
     else if (read.kind === 'binary') this.#events.emit('binary', read.data)
@@ -172,6 +172,7 @@ export class Connection<In, Out> {
     attempt.reauth = verdict?.reauth === true
     this.#counters = NO_FAILURES
     this.#refresher.accept(verdict?.expiresAt ?? attempt.expiresAt, verdict?.serverTime)
+    attempt.heartbeat ??= startHeartbeat(this.#o.heartbeat, verdict?.heartbeat, () => this.#transport.send(attempt.id, PING), (timeout) => this.#end(attempt, heartbeatDead(timeout, attempt.url), 'no heartbeat', true))
     this.#setState('open')
     this.#events.emit('authenticated', { user: verdict?.user, expiresAt: this.#refresher.expiresAt, inBand })
     if (!this.#isOpen(attempt)) return // a listener closed or reconnected
@@ -195,12 +196,12 @@ export class Connection<In, Out> {
    * tell the listeners, then retry. `closed`: the socket closed already (that is the failure);
    * otherwise the client closes it with `why`, and `close` is emitted when it has closed.
    */
-  #end(attempt: Attempt, end: End, closed: SocketClosed | string = ''): void {
+  #end(attempt: Attempt, end: End, closed: SocketClosed | string = '', now = false): void {
     if (this.#attempt !== attempt) return
     const wasAuthenticated = attempt.authenticated
     let willRetry = false
     const report = ({ code, reason }: SocketClosed) => this.#events.emit('close', { code, reason, willRetry, wasAuthenticated })
-    this.#finish(attempt, typeof closed === 'string' ? closed : '', report)
+    this.#finish(attempt, typeof closed === 'string' ? closed : '', report, now)
     const decision = decide({ ...end, url: attempt.url, reason: attempt.reason, opened: attempt.opened }, this.#counters, this.#o.limits)
     willRetry = decision.state === 'reconnecting'
     this.#counters = decision.counters
@@ -227,13 +228,14 @@ export class Connection<In, Out> {
     if (!isStopped(this.#state) && !this.#attempt) this.#begin(reason, 0)
   }
 
-  /** Stops an attempt's timers, credential asks and socket (closed with 1000 and `why`; `closed` hears when it has). */
-  #finish(attempt: Attempt, why: string, closed?: (closed: SocketClosed) => void): void {
+  /** Stops an attempt's timers, credential asks and socket (closed with 1000 and `why`, at once with `now`; `closed` hears when it has). */
+  #finish(attempt: Attempt, why: string, closed?: (closed: SocketClosed) => void, now = false): void {
     this.#attempt = undefined
     attempt.ended.abort()
     clearTimeout(attempt.timer)
+    attempt.heartbeat?.stop()
     this.#refresher.stop()
-    if (attempt.socket) this.#transport.drop(attempt.id, 1000, why, closed)
+    if (attempt.socket) this.#transport.drop(attempt.id, 1000, why, closed, now)
   }
 
   #isOpen(attempt: Attempt): boolean {
@@ -243,8 +245,6 @@ export class Connection<In, Out> {
   #flush(attempt: Attempt): void {
     this.#outbox.flush((data) => this.#transport.send(attempt.id, data))
   }
-
-  // ---- staying authenticated ---------------------------------------------------------------
 
   #renew(): void {
     const attempt = this.#attempt

@@ -19,6 +19,8 @@ export interface AuthVerdict {
   serverTime?: number
   /** The server accepts in-band re-authentication on this socket. */
   reauth?: boolean
+  /** The server answers heartbeat pings (PROTOCOL.md section 7), with the timing it suggests, if any. */
+  heartbeat?: { interval?: number; timeout?: number }
 }
 
 /**
@@ -33,6 +35,11 @@ type Dict = Record<string, unknown>
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+/** A server's suggested timing is taken only if sane: at least 1 s, at most an hour. */
+const positive = (v: unknown): number | undefined => {
+  const n = num(v)
+  return n !== undefined && n >= 1000 && n <= 3_600_000 ? n : undefined
+}
 
 /**
  * Chanx's `{"action":"authentication","payload":{...}}`, in snake_case or camelCase
@@ -54,6 +61,7 @@ export const chanxStatus: StatusParser = (frame) => {
     expiresAt: expiresAtS === undefined ? undefined : expiresAtS * 1000,
     serverTime: num(data.server_time) ?? num(data.serverTime),
     reauth: data.reauth === true,
+    heartbeat: data.heartbeat === true ? {} : isDict(data.heartbeat) ? { interval: positive(data.heartbeat.interval), timeout: positive(data.heartbeat.timeout) } : undefined,
   }
 }
 

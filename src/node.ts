@@ -34,9 +34,11 @@ export function readError(event: unknown): { status?: number; oversize?: boolean
 
 /**
  * Closes a socket. `ws` waits up to 30 s for the peer's close frame and keeps the process alive
- * meanwhile; here a peer that stopped answering is cut after {@link CLOSE_GRACE} ms.
+ * meanwhile; here a peer that stopped answering is cut after {@link CLOSE_GRACE} ms, or at once
+ * with `now` (a connection the heartbeat found dead: no close handshake to wait for).
  */
-export function closeSocket(socket: WebSocketLike, code: number, reason: string): void {
+export function closeSocket(socket: WebSocketLike, code: number, reason: string, now = false): void {
+  if (now && isNode(socket)) return socket.terminate()
   socket.close(code, reason)
   if (!isNode(socket)) return
   const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE)

@@ -6,6 +6,7 @@
 import type { Failure, FailureClass } from './close-codes.js'
 import type { CredentialProvider } from './credentials/provider.js'
 import { chanxStatus, type ControlFrames, type StatusParser } from './frames.js'
+import { HEARTBEAT_DEFAULTS, type HeartbeatSettings } from './heartbeat.js'
 import type { RetryDelay } from './retry.js'
 import { jsonSerializer } from './serializer.js'
 import type { WebSocketConstructor } from './transport.js'
@@ -44,6 +45,13 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    * (`graphqlWsControl` answers graphql-ws's `ping` with `pong`). See {@link ControlFrames}.
    */
   control?: ControlFrames
+  /**
+   * The heartbeat: after `interval` ms of silence the client pings, and a connection that then
+   * stays silent for `timeout` ms is dead (dropped at once, `HEARTBEAT_TIMEOUT`, reconnected).
+   * Any frame counts as life. `true` or timings force it on, `false` off.
+   * @default on when the server's 200 frame announces `heartbeat` (with its timings if it gives them; else 25 s and 10 s), off otherwise
+   */
+  heartbeat?: boolean | { interval?: number; timeout?: number }
   /**
    * Subprotocols offered on every attempt (`Sec-WebSocket-Protocol`), before any the provider
    * adds: `['graphql-transport-ws']` for graphql-ws. A server that wants one it is not offered
@@ -158,6 +166,8 @@ export interface ResolvedOptions<In, Out> {
   readonly statusParser: StatusParser
   readonly control: ControlFrames | undefined
   readonly protocols: readonly string[]
+  /** `false` off, a full setting forced on, `undefined` follow the server. */
+  readonly heartbeat: false | HeartbeatSettings | undefined
   readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
   readonly authTimeout: number
   readonly credentialTimeout: number
@@ -176,7 +186,7 @@ export interface ResolvedOptions<In, Out> {
 
 /** Every option's name: an option not in here is a typo, reported rather than ignored. */
 const NAMES = [
-  'credentials', 'confirm', 'statusParser', 'control', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
+  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
   'maxHandshakeFailures', 'retryDelay', 'connectTimeout', 'refreshMargin', 'maxQueueSize', 'maxMessageSize', 'serializer', 'WebSocket', 'origin',
   'autoConnect', 'redactParams', 'debug',
 ] as const satisfies readonly (keyof AuthSocketOptions)[]
@@ -202,6 +212,13 @@ function checkNames(options: object): void {
     const hint = distance(name, closest) <= Math.max(2, closest.length / 3) ? ` Did you mean \`${closest}\`?` : ''
     throw invalid(`Unknown option \`${name.slice(0, 40)}\`.${hint} The options are listed in the README and in AuthSocketOptions.`)
   }
+}
+
+function resolveHeartbeat(option: AuthSocketOptions['heartbeat']): false | HeartbeatSettings | undefined {
+  if (option === undefined || option === false) return option
+  if (option === true) return HEARTBEAT_DEFAULTS
+  if (typeof option !== 'object' || option === null) throw invalid('Option `heartbeat` must be true, false or { interval, timeout } in ms.')
+  return { interval: positive('heartbeat.interval', option.interval, HEARTBEAT_DEFAULTS.interval), timeout: positive('heartbeat.timeout', option.timeout, HEARTBEAT_DEFAULTS.timeout) }
 }
 
 /** Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`). */
@@ -237,6 +254,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     statusParser: options.statusParser ?? chanxStatus,
     control: options.control,
     protocols,
+    heartbeat: resolveHeartbeat(options.heartbeat),
     classify: options.classify,
     authTimeout: positive('authTimeout', options.authTimeout, 10_000),
     credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),

@@ -109,15 +109,18 @@ export class Transport {
     return true
   }
 
-  /** Ends attempt `id`: closes its socket and reports nothing more for it, except to `closed`, once, when the socket has really closed. */
-  drop(id: number, code: number, reason: string, closed?: (closed: SocketClosed) => void): void {
+  /**
+   * Ends attempt `id`: closes its socket (with `now`, at once: no close handshake) and reports
+   * nothing more for it, except to `closed`, once, when the socket has really closed.
+   */
+  drop(id: number, code: number, reason: string, closed?: (closed: SocketClosed) => void, now = false): void {
     if (this.#next?.id === id) this.#next = undefined
     const live = this.#live
     if (live?.id !== id) return
     this.#live = undefined
     live.closed = closed
-    if (BROWSER_ONLY) live.socket.close(code, reason)
-    else closeSocket(live.socket, code, reason)
+    if (BROWSER_ONLY) live.socket.close(code, reason) // a browser's close() does not wait for the peer
+    else closeSocket(live.socket, code, reason, now)
     // RWS sees the socket closing and waits in its URL provider for the next attempt.
     this.#rws?.reconnect(code, reason)
   }

@@ -44,6 +44,8 @@ export interface Endpoint {
   /** Closes every socket of `user` as expired (401 frame, close 4001). */
   expireUser(user: string): void
   dropAll(): void
+  /** Stops reading every socket for `ms` (TCP stays up): a frozen server, which only a heartbeat notices. */
+  freeze(ms: number): void
   clients(): number
   close(): void
 }
@@ -169,6 +171,8 @@ export function createEndpoint(options: {
         server_time: Date.now(),
         // Cookies cannot be re-sent in band: a cookie socket refreshes by reconnecting.
         reauth: identity.via !== 'cookie',
+        // It answers {"action":"ping"} with {"action":"pong"} (PROTOCOL.md section 7).
+        heartbeat: { interval: 25_000, timeout: 10_000 },
       }),
     )
   }
@@ -192,6 +196,7 @@ export function createEndpoint(options: {
       return
     }
     if (frame.action === 'authenticate') return void authenticateFrame(client, frame.payload)
+    if (frame.action === 'ping' && client.identity) return void client.ws.send('{"action":"pong"}')
     if (!client.identity) {
       options.stats().preAuthFrames++
       return
@@ -294,6 +299,13 @@ export function createEndpoint(options: {
     },
     dropAll() {
       for (const client of clients) client.ws.terminate()
+    },
+    freeze(ms) {
+      for (const client of clients) {
+        const tcp = (client.ws as unknown as { _socket: Duplex })._socket
+        tcp.pause()
+        setTimeout(() => tcp.resume(), ms)
+      }
     },
     clients: () => clients.size,
     close() {

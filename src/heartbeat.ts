@@ -1,0 +1,90 @@
+/**
+ * The heartbeat (PROTOCOL.md section 7): when nothing has been heard for `interval`, send a ping;
+ * when nothing at all (a pong or any other frame) arrives within `timeout` of that ping really
+ * being sent, the connection is dead. Death is measured from the probe, never from when a timer
+ * was due, so a timer that fires late (a throttled background tab) probes first.
+ * @module
+ */
+import type { ControlFrames } from './frames.js'
+
+export interface HeartbeatSettings {
+  /** Ms of silence before a ping. */
+  readonly interval: number
+  /** Ms to wait for any frame after a ping. */
+  readonly timeout: number
+}
+
+/** Defaults for mobile networks and for proxies that cut connections idle for 60 s. */
+export const HEARTBEAT_DEFAULTS: HeartbeatSettings = { interval: 25_000, timeout: 10_000 }
+
+/** The client's ping; a pong is `{"action":"pong"}`. */
+export const PING = '{"action":"ping"}'
+
+/**
+ * The heartbeat for an attempt the server just accepted, or `undefined` for none: the option
+ * decides (`false` off, settings on), else the server's announcement in its 200 frame does.
+ */
+export function startHeartbeat(option: false | HeartbeatSettings | undefined, announced: { interval?: number; timeout?: number } | undefined, ping: () => boolean, dead: (timeout: number) => void): Heartbeat | undefined {
+  if (option === false || (option === undefined && announced === undefined)) return undefined
+  const settings = option ?? { interval: announced!.interval ?? HEARTBEAT_DEFAULTS.interval, timeout: announced!.timeout ?? HEARTBEAT_DEFAULTS.timeout }
+  return new Heartbeat(settings, ping, () => dead(settings.timeout))
+}
+
+/** While a heartbeat runs, its frames are the client's: a ping is answered, a pong consumed; other frames go on to `control`. */
+export function heartbeatFrames(running: () => boolean, control: ControlFrames | undefined): ControlFrames {
+  return (frame) => {
+    const action = running() && typeof frame === 'object' && frame !== null ? (frame as { action?: unknown }).action : undefined
+    if (action === 'ping') return { reply: { action: 'pong' } }
+    if (action === 'pong') return {}
+    return control?.(frame)
+  }
+}
+
+export class Heartbeat {
+  readonly #settings: HeartbeatSettings
+  readonly #ping: () => boolean
+  readonly #dead: () => void
+  #timer: ReturnType<typeof setTimeout> | undefined
+  /** When a frame last arrived (local clock). Reading frames only stamps this: no timer work per frame. */
+  #heard = Date.now()
+  /** When the outstanding ping was sent, if one is. */
+  #probed: number | undefined
+
+  /** `ping` sends a ping and says whether it could; `dead` is called once, when the connection is. */
+  constructor(settings: HeartbeatSettings, ping: () => boolean, dead: () => void) {
+    this.#settings = settings
+    this.#ping = ping
+    this.#dead = dead
+    this.#arm(settings.interval)
+  }
+
+  /** A frame arrived: the connection is alive. */
+  heard(): void {
+    this.#heard = Date.now()
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  #arm(ms: number): void {
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => this.#check(), Math.max(0, ms))
+  }
+
+  #check(): void {
+    const now = Date.now()
+    if (this.#probed !== undefined) {
+      if (this.#heard >= this.#probed) this.#probed = undefined // answered (or something else came): alive
+      else if (now - this.#probed >= this.#settings.timeout) return this.#dead()
+      else return this.#arm(this.#probed + this.#settings.timeout - now)
+    }
+    const quiet = now - this.#heard
+    if (quiet < this.#settings.interval) return this.#arm(this.#settings.interval - quiet)
+    // Silent for the interval (or the timer is late): probe now, and count the timeout from now.
+    if (!this.#ping()) return // the socket is going; its close decides
+    this.#probed = now
+    this.#arm(this.#settings.timeout)
+  }
+}
