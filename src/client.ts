@@ -142,9 +142,10 @@ export class AuthSocket<In = unknown, Out = unknown> {
     if (!this.#outbox.push(data)) {
       throw new AuthSocketError(
         'QUEUE_FULL',
-        `Queue full (${this.#outbox.limit} messages await authentication): not queued. Wait for 'authenticated' or raise maxQueueSize.`,
+        `Queue full (${this.#outbox.limit} messages await authentication or an acknowledgement): not queued. Wait for 'authenticated' or raise maxQueueSize.`,
       )
     }
+    this.#connection.flush() // with acks on, even an open socket writes through the outbox
   }
 
   /** Starts connecting. Only needed with `autoConnect: false`, or to restart after `close()`/`failed`. */

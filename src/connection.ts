@@ -6,7 +6,7 @@
  * @module
  */
 import { ask, authTimedOut, backoff, credentialFailure, heartbeatDead, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
-import { heartbeatFrames, PING, startHeartbeat } from './heartbeat.js'
+import { extensionFrames, PING, startHeartbeat } from './heartbeat.js'
 import { reauthenticate } from './reauth.js'
 import { classifyWith, delayWith } from './callbacks.js'
 import type { Failure, FailureClass } from './close-codes.js'
@@ -44,22 +44,23 @@ export class Connection<In, Out> {
     this.#outbox = parts.outbox
     this.#settled = parts.settled
     this.#refresher = new Refresher(o.refreshMargin, () => this.#renew())
-    this.#transport = new Transport(
-      o.WebSocket,
-      { open: (id) => this.#onOpen(id), frame: (id, data) => this.#onFrame(id, data), close: (id, closed) => this.#onClose(id, closed) },
-      // ws counts bytes; a text of n UTF-16 code units is at most 3n bytes of UTF-8.
-      { connectTimeout: o.connectTimeout, maxPayload: 3 * o.maxMessageSize },
-    )
+    const reports = { open: (id: number) => this.#onOpen(id), frame: (id: number, data: unknown) => this.#onFrame(id, data), close: (id: number, closed: SocketClosed) => this.#onClose(id, closed) }
+    // ws counts bytes; a text of n UTF-16 code units is at most 3n bytes of UTF-8.
+    this.#transport = new Transport(o.WebSocket, reports, { connectTimeout: o.connectTimeout, maxPayload: 3 * o.maxMessageSize })
   }
 
   get state(): ConnectionState {
     return this.#state
   }
 
-  /** Writes `data` now if the socket is authenticated and nothing waits before it; `false`: queue it. */
+  /** Writes `data` now if the socket is authenticated, without acks, and nothing waits before it; `false`: put it in the outbox, then `flush()`. */
   write(data: WireData): boolean {
     const attempt = this.#attempt
-    return this.#state === 'open' && this.#outbox.size === 0 && attempt !== undefined && this.#transport.send(attempt.id, data)
+    return this.#state === 'open' && attempt?.acks === false && this.#outbox.size === 0 && this.#transport.send(attempt.id, data)
+  }
+
+  flush(): void {
+    if (this.#attempt && this.#state === 'open') this.#flush(this.#attempt)
   }
 
   start(): void {
@@ -70,8 +71,7 @@ export class Connection<In, Out> {
       if (cause === 'online') this.#attempt?.wake?.() // a backoff wait ends early
       this.#refresher.recheck()
     })
-    const reason = this.#ids === 0 ? 'initial' : 'reconnect'
-    if (this.#setState('connecting')) this.#begin(reason, 0)
+    if (this.#setState('connecting')) this.#begin(this.#ids === 0 ? 'initial' : 'reconnect', 0)
   }
 
   /** Abandons whatever is in progress and begins a fresh attempt at once, with fresh counters. */
@@ -123,7 +123,8 @@ export class Connection<In, Out> {
     if (attempt?.id !== id) return
     attempt.opened = true
     const { serializer } = this.#o
-    attempt.rules = { ...this.#o, control: heartbeatFrames(() => attempt.heartbeat !== undefined, this.#o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => this.#events.has('binary'), url: attempt.url }
+    const extensions = () => ({ heartbeat: attempt.heartbeat !== undefined, acks: attempt.acks })
+    attempt.rules = { ...this.#o, control: extensionFrames(extensions, (seq) => this.#outbox.ack(seq), this.#o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => this.#events.has('binary'), url: attempt.url }
     this.#counters = { ...this.#counters, handshakeFailures: 0 }
     this.#setState('authenticating')
     this.#events.emit('open', { url: attempt.url })
@@ -167,9 +168,8 @@ export class Connection<In, Out> {
 
   #accept(attempt: Attempt, verdict?: AuthVerdict): void {
     const inBand = attempt.authenticated
-    attempt.authenticated = true
-    attempt.reason = 'reconnect'
-    attempt.reauth = verdict?.reauth === true
+    // What the verdict says holds for this socket: authenticated, and the extensions it announced.
+    Object.assign(attempt, { authenticated: true, reason: 'reconnect', reauth: verdict?.reauth === true, acks: this.#o.acks ?? verdict?.ack === true })
     this.#counters = NO_FAILURES
     this.#refresher.accept(verdict?.expiresAt ?? attempt.expiresAt, verdict?.serverTime)
     attempt.heartbeat ??= startHeartbeat(this.#o.heartbeat, verdict?.heartbeat, () => this.#transport.send(attempt.id, PING), (timeout) => this.#end(attempt, heartbeatDead(timeout, attempt.url), 'no heartbeat', true))
@@ -243,7 +243,7 @@ export class Connection<In, Out> {
   }
 
   #flush(attempt: Attempt): void {
-    this.#outbox.flush((data) => this.#transport.send(attempt.id, data))
+    this.#outbox.flush(attempt.id, attempt.acks, (data) => this.#transport.send(attempt.id, data))
   }
 
   #renew(): void {

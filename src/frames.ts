@@ -19,6 +19,8 @@ export interface AuthVerdict {
   serverTime?: number
   /** The server accepts in-band re-authentication on this socket. */
   reauth?: boolean
+  /** The server acknowledges messages (PROTOCOL.md section 7). */
+  ack?: boolean
   /** The server answers heartbeat pings (PROTOCOL.md section 7), with the timing it suggests, if any. */
   heartbeat?: { interval?: number; timeout?: number }
 }
@@ -61,6 +63,7 @@ export const chanxStatus: StatusParser = (frame) => {
     expiresAt: expiresAtS === undefined ? undefined : expiresAtS * 1000,
     serverTime: num(data.server_time) ?? num(data.serverTime),
     reauth: data.reauth === true,
+    ack: data.ack === true || undefined,
     heartbeat: data.heartbeat === true ? {} : isDict(data.heartbeat) ? { interval: positive(data.heartbeat.interval), timeout: positive(data.heartbeat.timeout) } : undefined,
   }
 }

@@ -30,12 +30,23 @@ export function startHeartbeat(option: false | HeartbeatSettings | undefined, an
   return new Heartbeat(settings, ping, () => dead(settings.timeout))
 }
 
-/** While a heartbeat runs, its frames are the client's: a ping is answered, a pong consumed; other frames go on to `control`. */
-export function heartbeatFrames(running: () => boolean, control: ControlFrames | undefined): ControlFrames {
+/**
+ * The extensions' frames are the client's own: while a heartbeat runs a ping is answered and a
+ * pong consumed; while acks are on `{"action":"ack","seq":N}` goes to `ack`. Other frames go on
+ * to the `control` option.
+ */
+export function extensionFrames(on: () => { heartbeat: boolean; acks: boolean }, ack: (seq: number) => void, control: ControlFrames | undefined): ControlFrames {
   return (frame) => {
-    const action = running() && typeof frame === 'object' && frame !== null ? (frame as { action?: unknown }).action : undefined
-    if (action === 'ping') return { reply: { action: 'pong' } }
-    if (action === 'pong') return {}
+    const { action, seq } = typeof frame === 'object' && frame !== null ? (frame as { action?: unknown; seq?: unknown }) : {}
+    if (action === 'ping' || action === 'pong' || action === 'ack') {
+      const active = on()
+      if (action === 'ping' && active.heartbeat) return { reply: { action: 'pong' } }
+      if (action === 'pong' && active.heartbeat) return {}
+      if (action === 'ack' && active.acks && typeof seq === 'number') {
+        ack(seq)
+        return {}
+      }
+    }
     return control?.(frame)
   }
 }

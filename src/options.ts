@@ -53,6 +53,14 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    */
   heartbeat?: boolean | { interval?: number; timeout?: number }
   /**
+   * Acknowledged sends: every text message carries a number, and leaves the outbox only when
+   * the server acknowledges it; unacknowledged ones are written again, first and in order, after
+   * the next authentication, and the server drops the duplicates. Needs a JSON serializer; binary
+   * messages are not acknowledged. `true` forces it on, `false` off.
+   * @default on when the server's 200 frame announces `ack: true`, off otherwise
+   */
+  acks?: boolean
+  /**
    * Subprotocols offered on every attempt (`Sec-WebSocket-Protocol`), before any the provider
    * adds: `['graphql-transport-ws']` for graphql-ws. A server that wants one it is not offered
    * typically closes with 4406.
@@ -166,6 +174,7 @@ export interface ResolvedOptions<In, Out> {
   readonly statusParser: StatusParser
   readonly control: ControlFrames | undefined
   readonly protocols: readonly string[]
+  readonly acks: boolean | undefined
   /** `false` off, a full setting forced on, `undefined` follow the server. */
   readonly heartbeat: false | HeartbeatSettings | undefined
   readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
@@ -186,7 +195,7 @@ export interface ResolvedOptions<In, Out> {
 
 /** Every option's name: an option not in here is a typo, reported rather than ignored. */
 const NAMES = [
-  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
+  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
   'maxHandshakeFailures', 'retryDelay', 'connectTimeout', 'refreshMargin', 'maxQueueSize', 'maxMessageSize', 'serializer', 'WebSocket', 'origin',
   'autoConnect', 'redactParams', 'debug',
 ] as const satisfies readonly (keyof AuthSocketOptions)[]
@@ -242,6 +251,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
   }
   const serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
   if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function') throw invalid('Option `serializer` must have `stringify` and `parse` functions.')
+  if (options.acks !== undefined && typeof options.acks !== 'boolean') throw invalid('Option `acks` must be true or false (or left out: follow the server).')
   const protocols = options.protocols ?? []
   if (!Array.isArray(protocols) || protocols.some((p) => typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))) {
     throw invalid('Option `protocols` must be an array of subprotocol names (letters, digits and !#$%&\'*+-.^_`|~), e.g. [\'graphql-transport-ws\'].')
@@ -255,6 +265,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     control: options.control,
     protocols,
     heartbeat: resolveHeartbeat(options.heartbeat),
+    acks: options.acks,
     classify: options.classify,
     authTimeout: positive('authTimeout', options.authTimeout, 10_000),
     credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),

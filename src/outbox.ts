@@ -1,41 +1,81 @@
 /**
- * The bounded, ordered queue of application messages waiting for authentication.
+ * The bounded, ordered outbox: messages waiting for authentication and, with acknowledged
+ * sends (PROTOCOL.md section 7), messages written but not yet acknowledged. A message leaves it
+ * when written (no acks) or when acknowledged (acks): after the next authentication the
+ * unacknowledged ones are written again first, in order, then the queued ones.
  * @module
  */
 
 /** A frame as it goes on the wire. */
 export type WireData = string | ArrayBufferLike | ArrayBufferView | Blob
 
-export class Outbox {
-  private readonly items: WireData[] = []
+interface Entry {
+  readonly data: WireData
+  /** Its number in this client's session: text messages only (binary is never acknowledged). */
+  readonly seq: number | undefined
+  /** The attempt it was last written on. */
+  on: number | undefined
+}
 
-  /** `onChange` hears the new size after every push and flush. */
+/** A random session id, so the server can tell this client's messages from another's across reconnects. */
+const sessionId = () => Array.from({ length: 16 }, () => Math.floor(Math.random() * 36).toString(36)).join('')
+
+export class Outbox {
+  private readonly items: Entry[] = []
+  private seq = 0
+  private readonly session = sessionId()
+  /** The attempt the session frame was last sent on. */
+  private sessionOn: number | undefined
+
+  /** `onChange` hears the new size after every change. */
   constructor(
     readonly limit: number,
     private readonly onChange: (size: number) => void = () => undefined,
   ) {}
 
+  /** Messages waiting: queued, and written but unacknowledged. */
   get size(): number {
     return this.items.length
   }
 
-  /** Returns `false` (and keeps nothing) when the queue is full. */
-  push(item: WireData): boolean {
+  /** Returns `false` (and keeps nothing) when the outbox is full. */
+  push(data: WireData): boolean {
     if (this.items.length >= this.limit) return false
-    this.items.push(item)
+    this.items.push({ data, seq: typeof data === 'string' ? ++this.seq : undefined, on: undefined })
     this.onChange(this.items.length)
     return true
   }
 
   /**
-   * Hands queued frames to `send`, oldest first, until it returns `false` (the socket is no
-   * longer writable): what was not written stays queued, in order, for the next authentication.
+   * Writes, oldest first, every message not yet written on attempt `id`, until `send` returns
+   * `false` (the socket is no longer writable). Without `acks` a written message leaves the
+   * outbox; with them it stays until acknowledged, wrapped as
+   * `{"action":"message","seq":N,"data":<message>}` after a `{"action":"session","id":...}` frame.
    */
-  flush(send: (item: WireData) => boolean): void {
-    let sent = 0
-    while (sent < this.items.length && send(this.items[sent]!)) sent++
-    if (sent === 0) return
-    this.items.splice(0, sent)
+  flush(id: number, acks: boolean, send: (data: WireData) => boolean): void {
+    if (acks && this.sessionOn !== id) {
+      if (!send(`{"action":"session","id":"${this.session}"}`)) return
+      this.sessionOn = id
+    }
+    let written = 0
+    for (const entry of this.items) {
+      if (entry.on === id) continue
+      const wire = acks && entry.seq !== undefined ? `{"action":"message","seq":${entry.seq},"data":${entry.data as string}}` : entry.data
+      if (!send(wire)) break
+      entry.on = id
+      written++
+    }
+    if (acks || written === 0) return
+    this.items.splice(0, written)
+    this.onChange(this.items.length)
+  }
+
+  /** The server acknowledged every message up to `seq`: they leave the outbox. Binary ones written before them go too. */
+  ack(seq: number): void {
+    let done = 0
+    while (done < this.items.length && this.items[done]!.on !== undefined && (this.items[done]!.seq ?? -Infinity) <= seq) done++
+    if (done === 0) return
+    this.items.splice(0, done)
     this.onChange(this.items.length)
   }
 }

@@ -20,6 +20,8 @@ export interface Stats {
   /** Frames that arrived before authentication other than an authenticate frame (must stay 0). */
   preAuthFrames: number
   inBandReauths: number
+  /** Numbered messages that arrived again after a reconnect: acknowledged, not delivered twice. */
+  duplicates: number
   /** Numbered message streams: `{ stream, n }` must arrive 1, 2, 3, ... with no gap or repeat. */
   streams: Record<string, { last: number; received: number; errors: string[] }>
 }
@@ -28,7 +30,7 @@ export interface Stats {
 export const MAX_TRACKED = 1000
 
 // Keyed by names clients choose: no prototype, so a stream or room called __proto__ is just a name.
-export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, streams: Object.create(null) })
+export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, duplicates: 0, streams: Object.create(null) })
 
 interface Client {
   ws: WebSocket
@@ -37,7 +39,11 @@ interface Client {
   /** The cookie session behind the socket, if any. */
   sid?: string
   expiryTimer?: ReturnType<typeof setTimeout>
+  /** Acknowledged sends: the client's delivery session (it outlives the socket), and the ack not yet sent. */
+  delivery?: { delivered: number }
+  ackDue?: number
 }
+
 
 export interface Endpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
@@ -114,6 +120,8 @@ function presentedCredential(req: IncomingMessage, url: URL): Presented {
   return { via: 'first-message' }
 }
 
+type AppFrame = { type?: unknown; text?: unknown; stream?: unknown; n?: unknown }
+
 export function createEndpoint(options: {
   auth: AuthStore
   allowedOrigins: Set<string>
@@ -130,6 +138,8 @@ export function createEndpoint(options: {
     handleProtocols: (protocols) => (protocols.has('authsocket.v1') ? 'authsocket.v1' : false),
   })
   const clients = new Set<Client>()
+  /** Delivery sessions for acknowledged sends, by the client's session id: the newest MAX_TRACKED (a number each). */
+  const deliveries = new Map<string, { delivered: number }>()
 
   function refuse(client: Client, code: 401 | 403, detail: string): void {
     options.stats().refused++
@@ -171,8 +181,9 @@ export function createEndpoint(options: {
         server_time: Date.now(),
         // Cookies cannot be re-sent in band: a cookie socket refreshes by reconnecting.
         reauth: identity.via !== 'cookie',
-        // It answers {"action":"ping"} with {"action":"pong"} (PROTOCOL.md section 7).
+        // It answers {"action":"ping"} with {"action":"pong"} and acknowledges numbered messages (PROTOCOL.md section 7).
         heartbeat: { interval: 25_000, timeout: 10_000 },
+        ack: true,
       }),
     )
   }
@@ -184,8 +195,39 @@ export function createEndpoint(options: {
     admit(client, typeof token === 'string' ? await auth.verifyToken(token, 'token') : undefined, inBand)
   }
 
+  /** Acknowledges up to `seq`, once per burst: one cumulative ack for what arrived in the same turn. */
+  function acknowledge(client: Client, seq: number): void {
+    const due = client.ackDue
+    client.ackDue = seq
+    if (due === undefined) setImmediate(() => {
+      if (client.ackDue !== undefined && client.ws.readyState === client.ws.OPEN) client.ws.send(`{"action":"ack","seq":${client.ackDue}}`)
+      client.ackDue = undefined
+    })
+  }
+
+  /** `{"action":"message","seq":N,"data":...}`: delivered to the application once, duplicates only acknowledged. */
+  function onNumbered(client: Client, seq: unknown, data: unknown): void {
+    const delivery = client.delivery
+    if (!delivery || typeof seq !== 'number') return void client.ws.send(JSON.stringify({ type: 'error', detail: 'A numbered message needs a session and a seq' }))
+    if (seq > delivery.delivered) {
+      delivery.delivered = seq
+      if (typeof data === 'object' && data !== null && !Array.isArray(data)) onApplication(client, data as AppFrame)
+    } else options.stats().duplicates++
+    acknowledge(client, seq)
+  }
+
+  function onSession(client: Client, id: unknown): void {
+    if (typeof id !== 'string' || id.length > 64) return
+    let delivery = deliveries.get(id)
+    if (!delivery) {
+      if (deliveries.size >= MAX_TRACKED) deliveries.delete(deliveries.keys().next().value!)
+      deliveries.set(id, (delivery = { delivered: 0 }))
+    }
+    client.delivery = delivery
+  }
+
   function onMessage(client: Client, text: string): void {
-    let frame: { action?: unknown; payload?: unknown; type?: unknown; text?: unknown; stream?: unknown; n?: unknown }
+    let frame: AppFrame & { action?: unknown; payload?: unknown; seq?: unknown; data?: unknown; id?: unknown }
     try {
       frame = JSON.parse(text)
     } catch {
@@ -201,6 +243,14 @@ export function createEndpoint(options: {
       options.stats().preAuthFrames++
       return
     }
+    if (frame.action === 'session') return onSession(client, frame.id)
+    if (frame.action === 'message') return onNumbered(client, frame.seq, frame.data)
+    onApplication(client, frame)
+  }
+
+  /** What the application does with a message: count numbered streams, echo, broadcast chat to the room. */
+  function onApplication(client: Client, frame: AppFrame): void {
+    if (!client.identity) return
     if (typeof frame.stream === 'string' && typeof frame.n === 'number') {
       const streams = options.stats().streams
       let stream = streams[frame.stream]
@@ -302,9 +352,9 @@ export function createEndpoint(options: {
     },
     freeze(ms) {
       for (const client of clients) {
-        const tcp = (client.ws as unknown as { _socket: Duplex })._socket
-        tcp.pause()
-        setTimeout(() => tcp.resume(), ms)
+        // ws's own pause: a bare socket.pause() can be undone by ws when its parser drains.
+        client.ws.pause()
+        setTimeout(() => client.ws.resume(), ms)
       }
     },
     clients: () => clients.size,
