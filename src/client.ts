@@ -13,6 +13,7 @@ import { resolveOptions, type AuthSocketOptions } from './options.js'
 import { Outbox } from './outbox.js'
 import { redactUrl } from './redact.js'
 import { isBinary, type BinaryData } from './serializer.js'
+import { PendingReceipt, WRITTEN, type Receipt } from './receipt.js'
 import { Status, type StatusStore } from './status.js'
 import { socketUrl } from './validate.js'
 
@@ -30,6 +31,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
   readonly #connection: Connection<In, Out>
   readonly #serialize: (message: Out) => string
   readonly #status: Status
+  readonly #ackTimeout: number
   #readyWaiters: { resolve: () => void; reject: (error: AuthSocketError) => void }[] = []
 
   /**
@@ -43,11 +45,16 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.#url = redactUrl(baseUrl, o.redactParams)
     const events = (this.#events = new Events<In>(o.debug))
     const status = (this.#status = new Status('idle', (cause) => events.emit('error', listenerFailed('status', cause))))
-    events.on('state', ({ state }) => status.update({ state }))
+    events.on('state', ({ state }) => {
+      status.update({ state })
+      if (state === 'closed') this.#outbox.reject(new AuthSocketError('NOT_CONNECTED', 'close() was called before the message was acknowledged; it stays queued for reconnect().'))
+      else if (state === 'failed') this.#outbox.reject(this.#connection.lastError!)
+    })
     events.on('error', (error) => status.update({ error }))
     events.on('authenticated', ({ user, expiresAt }) => status.update({ user, expiresAt, error: undefined }))
     this.#outbox = new Outbox(o.maxQueueSize, (queued) => status.update({ queued }))
     this.#serialize = (message) => serialize(o.serializer, message)
+    this.#ackTimeout = o.ackTimeout
     this.#connection = new Connection<In, Out>(o, baseUrl, { events: this.#events, outbox: this.#outbox, settled: (error) => this.#settleReady(error) })
     if (o.autoConnect) this.connect()
   }
@@ -125,9 +132,10 @@ export class AuthSocket<In = unknown, Out = unknown> {
    * Sends a message. When the socket is not authenticated yet (or is reconnecting) the
    * message is queued and sent, in order, right after the next authentication.
    * Binary data (`ArrayBuffer`, typed arrays, `Blob`) bypasses the serializer.
+   * @returns a {@link Receipt}: `await socket.send(msg).acked` waits for the acknowledgement; ignoring it is fine.
    * @throws AuthSocketError `QUEUE_FULL`, `NOT_CONNECTED` (after `close()` or `failed`) or `SERIALIZE_FAILED`.
    */
-  send(message: Out | BinaryData): void {
+  send(message: Out | BinaryData): Receipt {
     const state = this.state
     if (state === 'closed' || state === 'failed') {
       throw new AuthSocketError(
@@ -138,14 +146,16 @@ export class AuthSocket<In = unknown, Out = unknown> {
       )
     }
     const data = isBinary(message) ? message : this.#serialize(message as Out)
-    if (this.#connection.write(data)) return
-    if (!this.#outbox.push(data)) {
+    if (this.#connection.write(data)) return WRITTEN
+    const receipt = new PendingReceipt(this.#ackTimeout)
+    if (!this.#outbox.push(data, receipt)) {
       throw new AuthSocketError(
         'QUEUE_FULL',
         `Queue full (${this.#outbox.limit} messages await authentication or an acknowledgement): not queued. Wait for 'authenticated' or raise maxQueueSize.`,
       )
     }
     this.#connection.flush() // with acks on, even an open socket writes through the outbox
+    return receipt
   }
 
   /** Starts connecting. Only needed with `autoConnect: false`, or to restart after `close()`/`failed`. */

@@ -25,6 +25,8 @@ export type AuthSocketErrorCode =
   | 'AUTH_FAILURES_EXHAUSTED'
   /** `maxHandshakeFailures` attempts in a row closed before opening; the client stopped. */
   | 'HANDSHAKE_REFUSED'
+  /** A `send()` receipt's `acked` waited `ackTimeout` for the acknowledgement; the message itself stays in the outbox. */
+  | 'ACK_TIMEOUT'
   /** The heartbeat found the connection dead: nothing arrived within its timeout after a ping. The socket was dropped; the client reconnects. */
   | 'HEARTBEAT_TIMEOUT'
   /** The server closed with a code that means "do not come back" (4400, 4406, 4409, 4429, 4499, or a 4xxx this client does not know); the client stopped. */

@@ -20,3 +20,4 @@ export { subprotocol, type SubprotocolOptions } from './credentials/subprotocol.
 export { header, type HeaderOptions } from './credentials/header.js'
 export type { MessageObservable, MessageObserver, Subscription } from './observable.js'
 export type { SocketStatus, StatusStore } from './status.js'
+export type { Receipt } from './receipt.js'

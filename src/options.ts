@@ -61,6 +61,11 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    */
   acks?: boolean
   /**
+   * Ms a `send()` receipt's `acked` waits before it rejects with `ACK_TIMEOUT` (the message itself stays in the outbox).
+   * @default 30000
+   */
+  ackTimeout?: number
+  /**
    * Subprotocols offered on every attempt (`Sec-WebSocket-Protocol`), before any the provider
    * adds: `['graphql-transport-ws']` for graphql-ws. A server that wants one it is not offered
    * typically closes with 4406.
@@ -175,6 +180,7 @@ export interface ResolvedOptions<In, Out> {
   readonly control: ControlFrames | undefined
   readonly protocols: readonly string[]
   readonly acks: boolean | undefined
+  readonly ackTimeout: number
   /** `false` off, a full setting forced on, `undefined` follow the server. */
   readonly heartbeat: false | HeartbeatSettings | undefined
   readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
@@ -195,7 +201,7 @@ export interface ResolvedOptions<In, Out> {
 
 /** Every option's name: an option not in here is a typo, reported rather than ignored. */
 const NAMES = [
-  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
+  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'ackTimeout', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
   'maxHandshakeFailures', 'retryDelay', 'connectTimeout', 'refreshMargin', 'maxQueueSize', 'maxMessageSize', 'serializer', 'WebSocket', 'origin',
   'autoConnect', 'redactParams', 'debug',
 ] as const satisfies readonly (keyof AuthSocketOptions)[]
@@ -266,6 +272,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     protocols,
     heartbeat: resolveHeartbeat(options.heartbeat),
     acks: options.acks,
+    ackTimeout: positive('ackTimeout', options.ackTimeout, 30_000),
     classify: options.classify,
     authTimeout: positive('authTimeout', options.authTimeout, 10_000),
     credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),

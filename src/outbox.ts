@@ -6,6 +6,9 @@
  * @module
  */
 
+import type { AuthSocketError } from './errors.js'
+import type { PendingReceipt } from './receipt.js'
+
 /** A frame as it goes on the wire. */
 export type WireData = string | ArrayBufferLike | ArrayBufferView | Blob
 
@@ -15,6 +18,7 @@ interface Entry {
   readonly seq: number | undefined
   /** The attempt it was last written on. */
   on: number | undefined
+  readonly receipt: PendingReceipt | undefined
 }
 
 /** A random session id, so the server can tell this client's messages from another's across reconnects. */
@@ -39,9 +43,9 @@ export class Outbox {
   }
 
   /** Returns `false` (and keeps nothing) when the outbox is full. */
-  push(data: WireData): boolean {
+  push(data: WireData, receipt?: PendingReceipt): boolean {
     if (this.items.length >= this.limit) return false
-    this.items.push({ data, seq: typeof data === 'string' ? ++this.seq : undefined, on: undefined })
+    this.items.push({ data, seq: typeof data === 'string' ? ++this.seq : undefined, on: undefined, receipt })
     this.onChange(this.items.length)
     return true
   }
@@ -64,10 +68,16 @@ export class Outbox {
       if (!send(wire)) break
       entry.on = id
       written++
+      if (!acks || entry.seq === undefined) entry.receipt?.done() // nothing more will confirm it than the write
     }
     if (acks || written === 0) return
     this.items.splice(0, written)
     this.onChange(this.items.length)
+  }
+
+  /** The client closed or failed: every receipt still waiting rejects with `error`. The messages stay, for a later `reconnect()`. */
+  reject(error: AuthSocketError): void {
+    for (const entry of this.items) entry.receipt?.fail(error)
   }
 
   /** The server acknowledged every message up to `seq`: they leave the outbox. Binary ones written before them go too. */
@@ -75,7 +85,7 @@ export class Outbox {
     let done = 0
     while (done < this.items.length && this.items[done]!.on !== undefined && (this.items[done]!.seq ?? -Infinity) <= seq) done++
     if (done === 0) return
-    this.items.splice(0, done)
+    for (const entry of this.items.splice(0, done)) entry.receipt?.done()
     this.onChange(this.items.length)
   }
 }

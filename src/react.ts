@@ -8,6 +8,7 @@ import { AuthSocket } from './client.js'
 import type { CredentialContext, CredentialProvider } from './credentials/provider.js'
 import type { AuthSocketOptions } from './options.js'
 import type { BinaryData } from './serializer.js'
+import type { Receipt } from './receipt.js'
 import type { SocketStatus } from './status.js'
 
 export interface UseAuthSocketConfig<In> {
@@ -21,7 +22,7 @@ export interface UseAuthSocketResult<In, Out> extends SocketStatus {
   /** The most recent message, or `undefined` before the first. */
   lastMessage: In | undefined
   /** Sends (or queues until authenticated). Stable across renders. Throws as `AuthSocket.send` does. */
-  send: (message: Out | BinaryData) => void
+  send: (message: Out | BinaryData) => Receipt
   /** The socket itself, for events and `reconnect()`. Changes when the socket is recreated. */
   socket: AuthSocket<In, Out>
 }

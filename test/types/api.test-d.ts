@@ -26,6 +26,7 @@ describe('public types', () => {
     expectTypeOf<Parameters<typeof socket.send>[0]>().toEqualTypeOf<ClientMsg | BinaryData>()
     // @ts-expect-error: not a ClientMsg
     socket.send({ type: 'presence', users: [] })
+    expectTypeOf<ReturnType<typeof socket.send>['acked']>().toEqualTypeOf<Promise<void>>()
   })
 
   it('events are typed', () => {

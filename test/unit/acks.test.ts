@@ -75,3 +75,37 @@ describe('acknowledged sends', () => {
     expect(server.stats().streams.frozen).toEqual({ last: n, received: n, errors: [] })
   })
 })
+
+describe('awaiting one message: send() returns a receipt', () => {
+  it('acked resolves when the server acknowledges; a receipt nobody reads never rejects unhandled', async () => {
+    const { socket } = await setup()
+    await socket.ready
+    const receipt = socket.send({ type: 'chat', text: 'wait for me' })
+    socket.send({ type: 'chat', text: 'nobody waits for me' })
+    await receipt.acked
+    expect(socket.queued).toBeLessThanOrEqual(1)
+  })
+
+  it('rejects with NOT_CONNECTED on close(), and with ACK_TIMEOUT when the server never acknowledges', async () => {
+    const { socket, post } = await setup({ ackTimeout: 200 })
+    await socket.ready
+    await post('/test/freeze', { ms: 5000 })
+    const late = socket.send({ type: 'chat', text: 'no ack coming' })
+    await expect(late.acked).rejects.toMatchObject({ code: 'ACK_TIMEOUT', message: expect.stringMatching(/still in the outbox/) })
+    const closed = socket.send({ type: 'chat', text: 'closed before its ack' })
+    const waiting = closed.acked
+    socket.send({ type: 'chat', text: 'a receipt nobody reads' }) // rejecting it eagerly would be an unhandled rejection: the run would fail
+    socket.close()
+    await expect(waiting).rejects.toMatchObject({ code: 'NOT_CONNECTED' })
+    await delay(50)
+    expect(socket.queued).toBe(3) // all stay for reconnect()
+  })
+
+  it('without acks it resolves once the message is written to an authenticated socket', async () => {
+    const { socket } = await setup({ acks: false })
+    const queued = socket.send({ type: 'chat', text: 'queued first' })
+    await queued.acked
+    expect(socket.state).toBe('open')
+    await socket.send({ type: 'chat', text: 'written at once' }).acked
+  })
+})
