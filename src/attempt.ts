@@ -40,13 +40,15 @@ export interface Attempt {
   heartbeat: Heartbeat | undefined
   /** Acknowledged sends are on for this socket (announced in the 200 frame, or forced). */
   acks: boolean
+  /** On this socket the server numbers its messages and replays what was missed, in the stream `epoch`. */
+  resume: { epoch?: string } | undefined
 }
 
 /** How an attempt ended, before the attempt's own facts (URL, reason, opened) are added. */
 export type End = Omit<Outcome, 'url' | 'reason' | 'opened'>
 
 export function newAttempt(id: number, reason: CredentialReason, url: string): Attempt {
-  return { id, reason, ended: new AbortController(), url, socket: false, opened: false, authenticated: false, awaiting: false, reauth: false, expiresAt: undefined, greeting: undefined, rules: undefined, timer: undefined, wake: undefined, heartbeat: undefined, acks: false }
+  return { id, reason, ended: new AbortController(), url, socket: false, opened: false, authenticated: false, awaiting: false, reauth: false, expiresAt: undefined, greeting: undefined, rules: undefined, timer: undefined, wake: undefined, heartbeat: undefined, acks: false, resume: undefined }
 }
 
 /** Takes what the provider prepared into the attempt; returns what the transport opens (the `protocols` and `origin` options added). */

@@ -14,6 +14,7 @@ import { Outbox } from './outbox.js'
 import { redactUrl } from './redact.js'
 import { isBinary, type BinaryData } from './serializer.js'
 import { PendingReceipt, WRITTEN, type Receipt } from './receipt.js'
+import { DeliverySession } from './session.js'
 import { Status, type StatusStore } from './status.js'
 import { socketUrl } from './validate.js'
 
@@ -55,7 +56,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.#outbox = new Outbox(o.maxQueueSize, (queued) => status.update({ queued }))
     this.#serialize = (message) => serialize(o.serializer, message)
     this.#ackTimeout = o.ackTimeout
-    this.#connection = new Connection<In, Out>(o, baseUrl, { events: this.#events, outbox: this.#outbox, settled: (error) => this.#settleReady(error) })
+    this.#connection = new Connection<In, Out>(o, baseUrl, { events: this.#events, outbox: this.#outbox, session: new DeliverySession(), settled: (error) => this.#settleReady(error) })
     if (o.autoConnect) this.connect()
   }
 

@@ -6,7 +6,8 @@
  * @module
  */
 import { ask, authTimedOut, backoff, credentialFailure, heartbeatDead, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
-import { extensionFrames, PING, startHeartbeat } from './heartbeat.js'
+import { extensionFrames, type ExtensionHooks } from './extensions.js'
+import { PING, startHeartbeat } from './heartbeat.js'
 import { reauthenticate } from './reauth.js'
 import { classifyWith, delayWith } from './callbacks.js'
 import type { Failure, FailureClass } from './close-codes.js'
@@ -19,6 +20,7 @@ import { decide, isStopped, NO_FAILURES, transition, type ConnectionState, type 
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
 import { Refresher, watchWake } from './refresh.js'
+import type { DeliverySession } from './session.js'
 import { Transport, type SocketClosed } from './transport.js'
 
 export class Connection<In, Out> {
@@ -26,6 +28,7 @@ export class Connection<In, Out> {
   readonly #baseUrl: string
   readonly #events: Events<In>
   readonly #outbox: Outbox
+  readonly #session: DeliverySession
   readonly #transport: Transport
   readonly #refresher: Refresher
   readonly #settled: (error?: AuthSocketError) => void
@@ -37,11 +40,12 @@ export class Connection<In, Out> {
   lastError: AuthSocketError | undefined // why the client is `failed`
 
   /** `settled` is called when the client authenticates (no error) or stops (the reason). */
-  constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: { events: Events<In>; outbox: Outbox; settled: (error?: AuthSocketError) => void }) {
+  constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: { events: Events<In>; outbox: Outbox; session: DeliverySession; settled: (error?: AuthSocketError) => void }) {
     this.#o = o
     this.#baseUrl = baseUrl
     this.#events = parts.events
     this.#outbox = parts.outbox
+    this.#session = parts.session
     this.#settled = parts.settled
     this.#refresher = new Refresher(o.refreshMargin, () => this.#renew())
     const reports = { open: (id: number) => this.#onOpen(id), frame: (id: number, data: unknown) => this.#onFrame(id, data), close: (id: number, closed: SocketClosed) => this.#onClose(id, closed) }
@@ -123,8 +127,8 @@ export class Connection<In, Out> {
     if (attempt?.id !== id) return
     attempt.opened = true
     const { serializer } = this.#o
-    const extensions = () => ({ heartbeat: attempt.heartbeat !== undefined, acks: attempt.acks })
-    attempt.rules = { ...this.#o, control: extensionFrames(extensions, (seq) => this.#outbox.ack(seq), this.#o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => this.#events.has('binary'), url: attempt.url }
+    const hooks: ExtensionHooks = { on: () => ({ heartbeat: attempt.heartbeat !== undefined, acks: attempt.acks, resume: attempt.resume !== undefined }), ack: (seq) => this.#outbox.ack(seq), accept: (epoch, offset) => this.#session.accept(epoch, offset), resync: (epoch) => (this.#session.resync(epoch), this.#events.emit('resync', { epoch })) }
+    attempt.rules = { ...this.#o, control: extensionFrames(hooks, this.#o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => this.#events.has('binary'), url: attempt.url }
     this.#counters = { ...this.#counters, handshakeFailures: 0 }
     this.#setState('authenticating')
     this.#events.emit('open', { url: attempt.url })
@@ -169,13 +173,13 @@ export class Connection<In, Out> {
   #accept(attempt: Attempt, verdict?: AuthVerdict): void {
     const inBand = attempt.authenticated
     // What the verdict says holds for this socket: authenticated, and the extensions it announced.
-    Object.assign(attempt, { authenticated: true, reason: 'reconnect', reauth: verdict?.reauth === true, acks: this.#o.acks ?? verdict?.ack === true })
+    Object.assign(attempt, { authenticated: true, reason: 'reconnect', reauth: verdict?.reauth === true, acks: this.#o.acks ?? verdict?.ack === true, resume: this.#o.resume === false ? undefined : (verdict?.resume ?? (this.#o.resume ? {} : undefined)) })
     this.#counters = NO_FAILURES
     this.#refresher.accept(verdict?.expiresAt ?? attempt.expiresAt, verdict?.serverTime)
     attempt.heartbeat ??= startHeartbeat(this.#o.heartbeat, verdict?.heartbeat, () => this.#transport.send(attempt.id, PING), (timeout) => this.#end(attempt, heartbeatDead(timeout, attempt.url), 'no heartbeat', true))
     this.#setState('open')
     this.#events.emit('authenticated', { user: verdict?.user, expiresAt: this.#refresher.expiresAt, inBand })
-    if (!this.#isOpen(attempt)) return // a listener closed or reconnected
+    if (this.#attempt !== attempt || this.#state !== 'open') return // a listener closed or reconnected
     this.#flush(attempt)
     this.#settled()
   }
@@ -238,21 +242,17 @@ export class Connection<In, Out> {
     if (attempt.socket) this.#transport.drop(attempt.id, 1000, why, closed, now)
   }
 
-  #isOpen(attempt: Attempt): boolean {
-    return this.#attempt === attempt && this.#state === 'open'
-  }
-
   #flush(attempt: Attempt): void {
-    this.#outbox.flush(attempt.id, attempt.acks, (data) => this.#transport.send(attempt.id, data))
+    this.#outbox.flush(attempt.id, attempt.acks, (data) => this.#transport.send(attempt.id, data), attempt.acks || attempt.resume ? this.#session.frame(attempt.resume) : undefined)
   }
 
   #renew(): void {
     const attempt = this.#attempt
     const expiresAt = this.#refresher.expiresAt
-    if (!attempt || !this.#isOpen(attempt) || expiresAt === undefined) return
+    if (!attempt || this.#state !== 'open' || expiresAt === undefined) return
     const inBand = attempt.reauth && this.#o.provider.reauthenticate !== undefined
     this.#events.emit('refresh', { inBand, expiresAt })
-    if (!this.#isOpen(attempt)) return
+    if (this.#attempt !== attempt || this.#state !== 'open') return
     if (!inBand) return this.#restart('expiring', 'refreshing credential')
     this.#setState('authenticating')
     void reauthenticate(attempt, this.#o.provider.kind, () => this.#ask(attempt, 'expiring', (ctx) => this.#o.provider.reauthenticate!(ctx)), {
@@ -264,7 +264,7 @@ export class Connection<In, Out> {
       kept: (error) => {
         this.#setState('open')
         this.#events.emit('error', error)
-        if (!this.#isOpen(attempt)) return
+        if (this.#attempt !== attempt || this.#state !== 'open') return
         this.#refresher.failed()
         this.#flush(attempt)
       },

@@ -28,6 +28,11 @@ export type AuthSocketEvents<In> = {
   close: { code: number; reason: string; willRetry: boolean; wasAuthenticated: boolean }
   /** The credential is being refreshed before it expires. */
   refresh: { inBand: boolean; expiresAt: number }
+  /**
+   * The server could not replay the messages this client missed (it restarted, or they left its
+   * buffer): reload the application's state from the server. Resume extension only.
+   */
+  resync: { epoch: string | undefined }
   /** Something went wrong; the client is still alive unless its state says otherwise. */
   error: AuthSocketError
 }

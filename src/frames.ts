@@ -21,6 +21,8 @@ export interface AuthVerdict {
   reauth?: boolean
   /** The server acknowledges messages (PROTOCOL.md section 7). */
   ack?: boolean
+  /** The server numbers its messages and replays what a client missed (PROTOCOL.md section 7), in the stream `epoch`. */
+  resume?: { epoch?: string }
   /** The server answers heartbeat pings (PROTOCOL.md section 7), with the timing it suggests, if any. */
   heartbeat?: { interval?: number; timeout?: number }
 }
@@ -64,6 +66,7 @@ export const chanxStatus: StatusParser = (frame) => {
     serverTime: num(data.server_time) ?? num(data.serverTime),
     reauth: data.reauth === true,
     ack: data.ack === true || undefined,
+    resume: data.resume === true ? {} : isDict(data.resume) ? { epoch: str(data.resume.epoch) } : undefined,
     heartbeat: data.heartbeat === true ? {} : isDict(data.heartbeat) ? { interval: positive(data.heartbeat.interval), timeout: positive(data.heartbeat.timeout) } : undefined,
   }
 }
@@ -75,11 +78,12 @@ export const chanxStatus: StatusParser = (frame) => {
  */
 /**
  * What the client does with a frame that is neither a status frame nor an application message
- * (a protocol's keep-alive, say): `{ reply }` sends `reply` back, `{}` only consumes the frame;
+ * (a protocol's keep-alive, say): `{ reply }` sends `reply` back, `{ deliver }` hands `deliver` to
+ * the application instead of the frame (an envelope's content), `{}` only consumes the frame;
  * `undefined` leaves the frame to the status parser and the application. Must not throw; a thrown
  * error drops the frame as `BAD_FRAME`.
  */
-export type ControlFrames = (frame: unknown) => { reply?: unknown } | undefined
+export type ControlFrames = (frame: unknown) => { reply?: unknown; deliver?: unknown } | undefined
 
 /** graphql-ws's `ping` is answered with `pong` (its payload echoed); a `pong` is consumed. Neither reaches `message`. */
 export const graphqlWsControl: ControlFrames = (frame) => {

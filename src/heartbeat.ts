@@ -5,7 +5,6 @@
  * was due, so a timer that fires late (a throttled background tab) probes first.
  * @module
  */
-import type { ControlFrames } from './frames.js'
 
 export interface HeartbeatSettings {
   /** Ms of silence before a ping. */
@@ -28,27 +27,6 @@ export function startHeartbeat(option: false | HeartbeatSettings | undefined, an
   if (option === false || (option === undefined && announced === undefined)) return undefined
   const settings = option ?? { interval: announced!.interval ?? HEARTBEAT_DEFAULTS.interval, timeout: announced!.timeout ?? HEARTBEAT_DEFAULTS.timeout }
   return new Heartbeat(settings, ping, () => dead(settings.timeout))
-}
-
-/**
- * The extensions' frames are the client's own: while a heartbeat runs a ping is answered and a
- * pong consumed; while acks are on `{"action":"ack","seq":N}` goes to `ack`. Other frames go on
- * to the `control` option.
- */
-export function extensionFrames(on: () => { heartbeat: boolean; acks: boolean }, ack: (seq: number) => void, control: ControlFrames | undefined): ControlFrames {
-  return (frame) => {
-    const { action, seq } = typeof frame === 'object' && frame !== null ? (frame as { action?: unknown; seq?: unknown }) : {}
-    if (action === 'ping' || action === 'pong' || action === 'ack') {
-      const active = on()
-      if (action === 'ping' && active.heartbeat) return { reply: { action: 'pong' } }
-      if (action === 'pong' && active.heartbeat) return {}
-      if (action === 'ack' && active.acks && typeof seq === 'number') {
-        ack(seq)
-        return {}
-      }
-    }
-    return control?.(frame)
-  }
 }
 
 export class Heartbeat {

@@ -52,6 +52,7 @@ export function readFrame<In>(data: unknown, rules: FrameRules<In>): Inbound<In>
   try {
     const message = rules.parse(data)
     const control = rules.control?.(message)
+    if (control && 'deliver' in control) return { kind: 'message', message: control.deliver as In }
     if (control) return { kind: 'control', reply: control.reply === undefined ? undefined : rules.stringify(control.reply) }
     const verdict = rules.statusParser(message)
     return verdict ? { kind: 'verdict', verdict } : { kind: 'message', message }

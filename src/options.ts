@@ -10,7 +10,7 @@ import { HEARTBEAT_DEFAULTS, type HeartbeatSettings } from './heartbeat.js'
 import type { RetryDelay } from './retry.js'
 import { jsonSerializer } from './serializer.js'
 import type { WebSocketConstructor } from './transport.js'
-import { invalid, isBrowser, positive } from './validate.js'
+import { checkNames, invalid, isBrowser, positive } from './validate.js'
 
 /**
  * Turns messages into text frames and back. Binary frames bypass it in both directions:
@@ -60,6 +60,13 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    * @default on when the server's 200 frame announces `ack: true`, off otherwise
    */
   acks?: boolean
+  /**
+   * Resume: the server numbers its messages and, after a reconnect, replays what this client
+   * missed, so each is delivered once and in order; when it cannot, the client emits `resync`.
+   * `true` forces it on, `false` off.
+   * @default on when the server's 200 frame announces `resume`, off otherwise
+   */
+  resume?: boolean
   /**
    * Ms a `send()` receipt's `acked` waits before it rejects with `ACK_TIMEOUT` (the message itself stays in the outbox).
    * @default 30000
@@ -180,6 +187,7 @@ export interface ResolvedOptions<In, Out> {
   readonly control: ControlFrames | undefined
   readonly protocols: readonly string[]
   readonly acks: boolean | undefined
+  readonly resume: boolean | undefined
   readonly ackTimeout: number
   /** `false` off, a full setting forced on, `undefined` follow the server. */
   readonly heartbeat: false | HeartbeatSettings | undefined
@@ -201,33 +209,13 @@ export interface ResolvedOptions<In, Out> {
 
 /** Every option's name: an option not in here is a typo, reported rather than ignored. */
 const NAMES = [
-  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'ackTimeout', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
+  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'resume', 'ackTimeout', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
   'maxHandshakeFailures', 'retryDelay', 'connectTimeout', 'refreshMargin', 'maxQueueSize', 'maxMessageSize', 'serializer', 'WebSocket', 'origin',
   'autoConnect', 'redactParams', 'debug',
 ] as const satisfies readonly (keyof AuthSocketOptions)[]
 // Compile-time: NAMES lists every option (an option added to the interface but not here fails the build).
 const everyName: Exclude<keyof AuthSocketOptions, (typeof NAMES)[number]> extends never ? true : never = true
 void everyName
-
-/** Edit distance, to name the option a typo meant. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1))
-    row = next
-  }
-  return row[b.length]!
-}
-
-function checkNames(options: object): void {
-  for (const name of Object.keys(options)) {
-    if ((NAMES as readonly string[]).includes(name)) continue
-    const closest = NAMES.reduce((best, known) => (distance(name, known) < distance(name, best) ? known : best))
-    const hint = distance(name, closest) <= Math.max(2, closest.length / 3) ? ` Did you mean \`${closest}\`?` : ''
-    throw invalid(`Unknown option \`${name.slice(0, 40)}\`.${hint} The options are listed in the README and in AuthSocketOptions.`)
-  }
-}
 
 function resolveHeartbeat(option: AuthSocketOptions['heartbeat']): false | HeartbeatSettings | undefined {
   if (option === undefined || option === false) return option
@@ -239,7 +227,7 @@ function resolveHeartbeat(option: AuthSocketOptions['heartbeat']): false | Heart
 /** Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`). */
 export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): ResolvedOptions<In, Out> {
   if (!options || typeof options !== 'object') throw invalid('AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket" }) }.')
-  checkNames(options)
+  checkNames(options, NAMES)
   const provider = options.credentials
   if (!provider || typeof provider.prepare !== 'function') {
     throw invalid('Option `credentials` must be a credential provider: cookie(), queryToken(), ticket(), firstMessage(), subprotocol() or header().')
@@ -272,6 +260,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     protocols,
     heartbeat: resolveHeartbeat(options.heartbeat),
     acks: options.acks,
+    resume: options.resume,
     ackTimeout: positive('ackTimeout', options.ackTimeout, 30_000),
     classify: options.classify,
     authTimeout: positive('authTimeout', options.authTimeout, 10_000),

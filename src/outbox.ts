@@ -21,13 +21,9 @@ interface Entry {
   readonly receipt: PendingReceipt | undefined
 }
 
-/** A random session id, so the server can tell this client's messages from another's across reconnects. */
-const sessionId = () => Array.from({ length: 16 }, () => Math.floor(Math.random() * 36).toString(36)).join('')
-
 export class Outbox {
   private readonly items: Entry[] = []
   private seq = 0
-  private readonly session = sessionId()
   /** The attempt the session frame was last sent on. */
   private sessionOn: number | undefined
 
@@ -54,11 +50,12 @@ export class Outbox {
    * Writes, oldest first, every message not yet written on attempt `id`, until `send` returns
    * `false` (the socket is no longer writable). Without `acks` a written message leaves the
    * outbox; with them it stays until acknowledged, wrapped as
-   * `{"action":"message","seq":N,"data":<message>}` after a `{"action":"session","id":...}` frame.
+   * `{"action":"message","seq":N,"data":<message>}`. `session`, the frame that opens the delivery
+   * session (acks or resume), goes first, once per socket.
    */
-  flush(id: number, acks: boolean, send: (data: WireData) => boolean): void {
-    if (acks && this.sessionOn !== id) {
-      if (!send(`{"action":"session","id":"${this.session}"}`)) return
+  flush(id: number, acks: boolean, send: (data: WireData) => boolean, session?: string): void {
+    if (session !== undefined && this.sessionOn !== id) {
+      if (!send(session)) return
       this.sessionOn = id
     }
     let written = 0

@@ -37,3 +37,24 @@ export function socketUrl(url: string): string {
   }
   return parsed.toString()
 }
+
+/** Edit distance, to name the option a typo meant. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1))
+    row = next
+  }
+  return row[b.length]!
+}
+
+/** Throws `INVALID_OPTIONS` for a key of `options` not in `names`, naming the closest known one. */
+export function checkNames(options: object, names: readonly string[]): void {
+  for (const name of Object.keys(options)) {
+    if (names.includes(name)) continue
+    const closest = names.reduce((best, known) => (distance(name, known) < distance(name, best) ? known : best))
+    const hint = distance(name, closest) <= Math.max(2, closest.length / 3) ? ` Did you mean \`${closest}\`?` : ''
+    throw invalid(`Unknown option \`${name.slice(0, 40)}\`.${hint} The options are listed in the README and in AuthSocketOptions.`)
+  }
+}

@@ -143,6 +143,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         case 'POST /test/drop':
           endpoint.dropAll()
           return json(res, 200, { ok: true })
+        case 'POST /test/stream':
+          endpoint.stream(Math.min(10_000, Number(body.count) || 100), Math.max(1, Number(body.every) || 10))
+          return json(res, 200, { ok: true })
         case 'POST /test/freeze':
           endpoint.freeze(Math.min(60_000, Number(body.ms) || 5000))
           return json(res, 200, { ok: true })

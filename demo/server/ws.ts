@@ -20,17 +20,36 @@ export interface Stats {
   /** Frames that arrived before authentication other than an authenticate frame (must stay 0). */
   preAuthFrames: number
   inBandReauths: number
+  /** Sessions told `resync`: the messages they missed could not be replayed. */
+  resyncs: number
   /** Numbered messages that arrived again after a reconnect: acknowledged, not delivered twice. */
   duplicates: number
   /** Numbered message streams: `{ stream, n }` must arrive 1, 2, 3, ... with no gap or repeat. */
   streams: Record<string, { last: number; received: number; errors: string[] }>
 }
 
+/**
+ * A client's delivery session (PROTOCOL.md section 7): the last `seq` its application was given
+ * (acknowledged sends), and the numbered messages sent to it, the newest RESUME_BUFFER of them
+ * kept for a replay, with the socket they go to while it is connected.
+ */
+interface Delivery {
+  delivered: number
+  sent: number
+  buffer: { offset: number; text: string }[]
+  /** The client asked for numbered messages (resume), not only for acknowledged sends. */
+  resume: boolean
+  client?: Client
+}
+
+/** Messages kept per session for a replay. */
+export const RESUME_BUFFER = 1000
+
 /** The most rooms and streams the stats keep apart; past it new ones are not tracked (the totals still count). */
 export const MAX_TRACKED = 1000
 
 // Keyed by names clients choose: no prototype, so a stream or room called __proto__ is just a name.
-export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, duplicates: 0, streams: Object.create(null) })
+export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, resyncs: 0, duplicates: 0, streams: Object.create(null) })
 
 interface Client {
   ws: WebSocket
@@ -39,8 +58,8 @@ interface Client {
   /** The cookie session behind the socket, if any. */
   sid?: string
   expiryTimer?: ReturnType<typeof setTimeout>
-  /** Acknowledged sends: the client's delivery session (it outlives the socket), and the ack not yet sent. */
-  delivery?: { delivered: number }
+  /** The client's delivery session (it outlives the socket), and the ack not yet sent. */
+  delivery?: Delivery
   ackDue?: number
 }
 
@@ -52,6 +71,8 @@ export interface Endpoint {
   dropAll(): void
   /** Stops reading every socket for `ms` (TCP stays up): a frozen server, which only a heartbeat notices. */
   freeze(ms: number): void
+  /** Sends `count` numbered `{"type":"tick","n"}` messages to every session, one each `every` ms, connected or not. */
+  stream(count: number, every: number): void
   clients(): number
   close(): void
 }
@@ -139,7 +160,9 @@ export function createEndpoint(options: {
   })
   const clients = new Set<Client>()
   /** Delivery sessions for acknowledged sends, by the client's session id: the newest MAX_TRACKED (a number each). */
-  const deliveries = new Map<string, { delivered: number }>()
+  const deliveries = new Map<string, Delivery>()
+  /** This server's stream: offsets from another epoch (before a restart) cannot be replayed. */
+  const epoch = Math.random().toString(36).slice(2, 10)
 
   function refuse(client: Client, code: 401 | 403, detail: string): void {
     options.stats().refused++
@@ -184,6 +207,7 @@ export function createEndpoint(options: {
         // It answers {"action":"ping"} with {"action":"pong"} and acknowledges numbered messages (PROTOCOL.md section 7).
         heartbeat: { interval: 25_000, timeout: 10_000 },
         ack: true,
+        resume: { epoch },
       }),
     )
   }
@@ -216,14 +240,38 @@ export function createEndpoint(options: {
     acknowledge(client, seq)
   }
 
-  function onSession(client: Client, id: unknown): void {
+  /** `{"action":"session","id","epoch"?,"offset"?}`: binds the socket to its session and replays what the client missed, or says it cannot. */
+  function onSession(client: Client, id: unknown, from: { epoch?: unknown; offset?: unknown; resume?: unknown }): void {
     if (typeof id !== 'string' || id.length > 64) return
     let delivery = deliveries.get(id)
     if (!delivery) {
       if (deliveries.size >= MAX_TRACKED) deliveries.delete(deliveries.keys().next().value!)
-      deliveries.set(id, (delivery = { delivered: 0 }))
+      deliveries.set(id, (delivery = { delivered: 0, sent: 0, buffer: [], resume: false }))
     }
     client.delivery = delivery
+    delivery.client = client
+    delivery.resume = from.resume === true
+    if (!delivery.resume || typeof from.offset !== 'number') return // acks only, or a new client: nothing to resume
+    const oldest = delivery.buffer[0]?.offset ?? delivery.sent + 1
+    if (from.epoch !== epoch || from.offset < oldest - 1 || from.offset > delivery.sent) {
+      options.stats().resyncs++
+      return void client.ws.send(`{"action":"resync","epoch":"${epoch}"}`)
+    }
+    for (const entry of delivery.buffer) if (entry.offset > from.offset) client.ws.send(entry.text)
+  }
+
+  /** Sends an application message: numbered and kept for a replay when the client has a session, as is otherwise. */
+  function deliver(delivery: Delivery | undefined, client: Client | undefined, message: unknown): void {
+    if (!delivery?.resume) {
+      if (client && client.ws.readyState === client.ws.OPEN) client.ws.send(JSON.stringify(message))
+      return
+    }
+    const offset = ++delivery.sent
+    const text = `{"action":"message","epoch":"${epoch}","offset":${offset},"data":${JSON.stringify(message)}}`
+    delivery.buffer.push({ offset, text })
+    if (delivery.buffer.length > RESUME_BUFFER) delivery.buffer.shift()
+    const live = delivery.client
+    if (live?.delivery === delivery && live.ws.readyState === live.ws.OPEN) live.ws.send(text)
   }
 
   function onMessage(client: Client, text: string): void {
@@ -243,7 +291,7 @@ export function createEndpoint(options: {
       options.stats().preAuthFrames++
       return
     }
-    if (frame.action === 'session') return onSession(client, frame.id)
+    if (frame.action === 'session') return onSession(client, frame.id, frame as { epoch?: unknown; offset?: unknown; resume?: unknown })
     if (frame.action === 'message') return onNumbered(client, frame.seq, frame.data)
     onApplication(client, frame)
   }
@@ -261,10 +309,10 @@ export function createEndpoint(options: {
         stream.received++
       }
     }
-    client.ws.send(JSON.stringify({ type: 'echo', data: frame }))
+    deliver(client.delivery, client, { type: 'echo', data: frame })
     if (frame.type === 'chat' && typeof frame.text === 'string') {
-      const out = JSON.stringify({ type: 'chat', room: client.room, user: client.identity.user.name, text: frame.text.slice(0, 2000) })
-      for (const other of clients) if (other !== client && other.room === client.room && other.identity) other.ws.send(out)
+      const out = { type: 'chat', room: client.room, user: client.identity.user.name, text: frame.text.slice(0, 2000) }
+      for (const other of clients) if (other !== client && other.room === client.room && other.identity) deliver(other.delivery, other, out)
     }
   }
 
@@ -349,6 +397,14 @@ export function createEndpoint(options: {
     },
     dropAll() {
       for (const client of clients) client.ws.terminate()
+    },
+    stream(count, every) {
+      let n = 0
+      const timer = setInterval(() => {
+        n++
+        for (const delivery of deliveries.values()) deliver(delivery, delivery.client, { type: 'tick', n })
+        if (n >= count) clearInterval(timer)
+      }, every)
     },
     freeze(ms) {
       for (const client of clients) {

@@ -1,0 +1,46 @@
+/**
+ * The frames of the optional extensions of PROTOCOL.md section 7 (heartbeat, acknowledged sends,
+ * resume), read before the status parser and the application: they are the client's own.
+ * @module
+ */
+import type { ControlFrames } from './frames.js'
+
+/** What the extensions' frames do to the client: acknowledge sends, deliver a numbered message once, start the stream again. */
+export interface ExtensionHooks {
+  on(): { heartbeat: boolean; acks: boolean; resume: boolean }
+  ack(seq: number): void
+  /** `true` if the numbered message is new. */
+  accept(epoch: string | undefined, offset: number): boolean
+  resync(epoch: string | undefined): void
+}
+
+/**
+ * The extensions' frames are the client's own: while a heartbeat runs a ping is answered and a
+ * pong consumed; with acks `{"action":"ack","seq":N}` goes to `ack`; with resume a numbered
+ * `{"action":"message","offset":N,"data":...}` delivers its data once, and `{"action":"resync"}`
+ * starts the stream again. Other frames go on to the `control` option.
+ */
+export function extensionFrames(hooks: ExtensionHooks, control: ControlFrames | undefined): ControlFrames {
+  return (frame) => {
+    const { action, seq, offset, epoch, data } = typeof frame === 'object' && frame !== null ? (frame as { action?: unknown; seq?: unknown; offset?: unknown; epoch?: unknown; data?: unknown }) : {}
+    if (action === 'message' || action === 'resync') {
+      const stream = typeof epoch === 'string' ? epoch : undefined
+      if (!hooks.on().resume) return control?.(frame)
+      if (action === 'resync') {
+        hooks.resync(stream)
+        return {}
+      }
+      if (typeof offset === 'number') return hooks.accept(stream, offset) ? { deliver: data } : {}
+    }
+    if (action === 'ping' || action === 'pong' || action === 'ack') {
+      const active = hooks.on()
+      if (action === 'ping' && active.heartbeat) return { reply: { action: 'pong' } }
+      if (action === 'pong' && active.heartbeat) return {}
+      if (action === 'ack' && active.acks && typeof seq === 'number') {
+        hooks.ack(seq)
+        return {}
+      }
+    }
+    return control?.(frame)
+  }
+}
