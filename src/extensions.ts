@@ -22,7 +22,10 @@ export interface ExtensionHooks {
  */
 export function extensionFrames(hooks: ExtensionHooks, control: ControlFrames | undefined): ControlFrames {
   return (frame) => {
-    const { action, seq, offset, epoch, data } = typeof frame === 'object' && frame !== null ? (frame as { action?: unknown; seq?: unknown; offset?: unknown; epoch?: unknown; data?: unknown }) : {}
+    // Every incoming frame passes here: an application message costs one property read.
+    const action = typeof frame === 'object' && frame !== null ? (frame as { action?: unknown }).action : undefined
+    if (action !== 'message' && action !== 'resync' && action !== 'ping' && action !== 'pong' && action !== 'ack') return control?.(frame)
+    const { seq, offset, epoch, data } = frame as { seq?: unknown; offset?: unknown; epoch?: unknown; data?: unknown }
     if (action === 'message' || action === 'resync') {
       const stream = typeof epoch === 'string' ? epoch : undefined
       if (!hooks.on().resume) return control?.(frame)
@@ -32,14 +35,12 @@ export function extensionFrames(hooks: ExtensionHooks, control: ControlFrames | 
       }
       if (typeof offset === 'number') return hooks.accept(stream, offset) ? { deliver: data } : {}
     }
-    if (action === 'ping' || action === 'pong' || action === 'ack') {
-      const active = hooks.on()
-      if (action === 'ping' && active.heartbeat) return { reply: { action: 'pong' } }
-      if (action === 'pong' && active.heartbeat) return {}
-      if (action === 'ack' && active.acks && typeof seq === 'number') {
-        hooks.ack(seq)
-        return {}
-      }
+    const active = hooks.on()
+    if (action === 'ping' && active.heartbeat) return { reply: { action: 'pong' } }
+    if (action === 'pong' && active.heartbeat) return {}
+    if (action === 'ack' && active.acks && typeof seq === 'number') {
+      hooks.ack(seq)
+      return {}
     }
     return control?.(frame)
   }
