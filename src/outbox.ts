@@ -22,7 +22,7 @@ interface Entry {
 }
 
 export class Outbox {
-  private readonly items: Entry[] = []
+  private items: Entry[] = []
   private seq = 0
   /** The attempt the session frame was last sent on. */
   private sessionOn: number | undefined
@@ -59,16 +59,19 @@ export class Outbox {
       this.sessionOn = id
     }
     let written = 0
+    let binary = false
     for (const entry of this.items) {
       if (entry.on === id) continue
       const wire = acks && entry.seq !== undefined ? `{"action":"message","seq":${entry.seq},"data":${entry.data as string}}` : entry.data
       if (!send(wire)) break
       entry.on = id
       written++
+      binary ||= entry.seq === undefined
       if (!acks || entry.seq === undefined) entry.receipt?.done() // nothing more will confirm it than the write
     }
-    if (acks || written === 0) return
-    this.items.splice(0, written)
+    if (written === 0 || (acks && !binary)) return
+    // Without acks a written message is done; with them so is a written binary one (it is never acknowledged, and must not be written twice).
+    this.items = acks ? this.items.filter((entry) => entry.on !== id || entry.seq !== undefined) : this.items.slice(written)
     this.onChange(this.items.length)
   }
 

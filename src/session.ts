@@ -17,7 +17,7 @@ export class DeliverySession {
    * messages from where the last one left off; a client that has none yet starts at offset 0 of
    * the stream the server announced, so what it misses from there on can be replayed too.
    */
-  frame(resume: { epoch?: string } | undefined): string {
+  openingFrame(resume: { epoch?: string } | undefined): string {
     if (!resume) return `{"action":"session","id":"${this.id}"}`
     this.#epoch ??= resume.epoch
     const at = this.#epoch === undefined ? '' : `,"epoch":${JSON.stringify(this.#epoch)},"offset":${this.#offset}`

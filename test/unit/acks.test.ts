@@ -48,6 +48,21 @@ describe('acknowledged sends', () => {
     expect(socket.queued).toBe(0) // nothing kept to write again
   })
 
+  it('a binary message with acks on is written once and leaves the outbox: it is never acknowledged, so it must not wait for an ack', async () => {
+    const { socket } = await setup()
+    const binary: ArrayBuffer[] = []
+    socket.on('binary', (data) => binary.push(data))
+    await socket.ready
+    socket.send(new Uint8Array([1, 2, 3]))
+    expect(socket.queued).toBe(0)
+    socket.send({ type: 'chat', text: 'after it' })
+    await until(() => socket.queued === 0 && binary.length === 1, 2000, 'the echo and the ack')
+    socket.reconnect()
+    await socket.ready
+    await delay(100)
+    expect(binary).toHaveLength(1) // not written again on the new socket
+  })
+
   it('a message leaves the outbox only when acknowledged; acks never reach message listeners', async () => {
     const { socket } = await setup()
     const messages: unknown[] = []
