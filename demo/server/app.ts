@@ -31,6 +31,8 @@ export interface DemoServer {
   port: number
   auth: AuthStore
   stats(): Stats
+  /** Delivery sessions kept, and the characters their replay buffers hold. */
+  buffered(): { sessions: number; chars: number }
   close(): Promise<void>
 }
 
@@ -203,6 +205,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     port,
     auth,
     stats: () => stats,
+    buffered: () => endpoint.buffered(),
     close: () =>
       new Promise<void>((done) => {
         endpoint.close()

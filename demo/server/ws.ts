@@ -37,13 +37,16 @@ interface Delivery {
   delivered: number
   sent: number
   buffer: { offset: number; text: string }[]
+  /** Characters held in `buffer`. */
+  bytes: number
   /** The client asked for numbered messages (resume), not only for acknowledged sends. */
   resume: boolean
   client?: Client
 }
 
-/** Messages kept per session for a replay. */
+/** Messages kept per session for a replay, and the most characters they may hold (frames can be 64 KiB each). */
 export const RESUME_BUFFER = 1000
+export const RESUME_CHARS = 256 * 1024
 
 /** The most rooms and streams the stats keep apart; past it new ones are not tracked (the totals still count). */
 export const MAX_TRACKED = 1000
@@ -74,6 +77,8 @@ export interface Endpoint {
   /** Sends `count` numbered `{"type":"tick","n"}` messages to every session, one each `every` ms, connected or not. */
   stream(count: number, every: number): void
   clients(): number
+  /** Delivery sessions kept, and the characters their replay buffers hold. */
+  buffered(): { sessions: number; chars: number }
   close(): void
 }
 
@@ -246,7 +251,7 @@ export function createEndpoint(options: {
     let delivery = deliveries.get(id)
     if (!delivery) {
       if (deliveries.size >= MAX_TRACKED) deliveries.delete(deliveries.keys().next().value!)
-      deliveries.set(id, (delivery = { delivered: 0, sent: 0, buffer: [], resume: false }))
+      deliveries.set(id, (delivery = { delivered: 0, sent: 0, buffer: [], bytes: 0, resume: false }))
     }
     client.delivery = delivery
     delivery.client = client
@@ -269,7 +274,8 @@ export function createEndpoint(options: {
     const offset = ++delivery.sent
     const text = `{"action":"message","epoch":"${epoch}","offset":${offset},"data":${JSON.stringify(message)}}`
     delivery.buffer.push({ offset, text })
-    if (delivery.buffer.length > RESUME_BUFFER) delivery.buffer.shift()
+    delivery.bytes += text.length
+    while (delivery.buffer.length > RESUME_BUFFER || delivery.bytes > RESUME_CHARS) delivery.bytes -= delivery.buffer.shift()!.text.length
     const live = delivery.client
     if (live?.delivery === delivery && live.ws.readyState === live.ws.OPEN) live.ws.send(text)
   }
@@ -414,6 +420,7 @@ export function createEndpoint(options: {
       }
     },
     clients: () => clients.size,
+    buffered: () => ({ sessions: deliveries.size, chars: [...deliveries.values()].reduce((sum, d) => sum + d.bytes, 0) }),
     close() {
       for (const client of clients) client.ws.terminate()
       wss.close()
