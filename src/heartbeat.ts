@@ -64,6 +64,13 @@ export class Heartbeat {
 
   #check(): void {
     const now = Date.now()
+    // A clock set back (NTP, a user) would put the last frame or the probe in the future, and
+    // postpone a death for as long as the jump: shift both back with it, keeping their order.
+    const ahead = Math.max(this.#heard, this.#probed ?? -Infinity) - now
+    if (ahead > 0) {
+      this.#heard -= ahead
+      if (this.#probed !== undefined) this.#probed -= ahead
+    }
     if (this.#probed !== undefined) {
       if (this.#heard >= this.#probed) this.#probed = undefined // answered (or something else came): alive
       else if (now - this.#probed >= this.#settings.timeout) return this.#dead()

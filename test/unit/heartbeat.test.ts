@@ -119,4 +119,19 @@ describe('Heartbeat on its own (a clock under the test\'s control)', () => {
       vi.useRealTimers()
     }
   })
+
+  it('a clock set back an hour does not postpone the death of a silent connection by an hour', () => {
+    vi.useFakeTimers()
+    try {
+      let dead = 0
+      const beat = new Heartbeat({ interval: 1000, timeout: 1000 }, () => true, () => dead++)
+      vi.advanceTimersByTime(1000) // silent for the interval: a probe
+      vi.setSystemTime(Date.now() - 3_600_000) // then the clock goes back an hour
+      vi.advanceTimersByTime(2000)
+      expect(dead).toBe(1)
+      beat.stop()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })
