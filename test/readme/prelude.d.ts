@@ -4,3 +4,4 @@ type ServerMsg = { type: 'chat'; user: string; text: string } | { type: 'presenc
 type ClientMsg = { type: 'chat'; text: string }
 declare function render(message: ServerMsg): void
 declare function showBanner(text: string): void
+declare function reloadFromTheServer(): void

@@ -21,8 +21,9 @@ export interface Daphne {
   stop(): Promise<void>
 }
 
-export async function startDaphne(): Promise<Daphne> {
-  const port = await freePort()
+/** On `port` when given (a restart on the same address), else on a free one. */
+export async function startDaphne(port?: number): Promise<Daphne> {
+  port ??= await freePort()
   const child: ChildProcess = spawn('bash', [join(here, 'serve.sh'), String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk) => (stderr += chunk))

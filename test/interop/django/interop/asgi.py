@@ -29,6 +29,8 @@ websocket_urlpatterns = [
     path("ws/jwt/", JwtQueryMiddleware(consumers.JwtConsumer.as_asgi())),
     path("ws/rooms/<str:room>/", JwtQueryMiddleware(consumers.JwtConsumer.as_asgi())),
     path("ws/first/", consumers.FirstMessageConsumer.as_asgi()),
+    path("ws/delivery/", JwtQueryMiddleware(consumers.DeliveryConsumer.as_asgi())),
+    path("ws/delivery-reconnect/", JwtQueryMiddleware(consumers.ReconnectDeliveryConsumer.as_asgi())),
     path("ws/ticket/", TicketMiddleware(consumers.TicketConsumer.as_asgi())),
 ]
 

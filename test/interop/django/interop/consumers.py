@@ -4,6 +4,7 @@ import time
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from .delivery import DeliveryMixin
 from .middleware import user_for_drf_token, user_for_jwt
 
 TEXT = {200: "OK", 401: "Unauthorized", 403: "Forbidden"}
@@ -50,10 +51,17 @@ class ChanxConsumer(AsyncJsonWebsocketConsumer):
         data = {"user": {"name": self.user.username}, "server_time": int(time.time() * 1000), "reauth": self.reauth}
         if exp:
             data["expires_at"] = exp
-        await self.send_json(status_frame(200, "OK", self.camel, **data))
+        await self.send_json(status_frame(200, "OK", self.camel, **data, **self.announcements()))
+
+    def announcements(self):
+        """The extensions this consumer serves (docs/PROTOCOL.md section 7): none."""
+        return {}
+
+    async def send_message(self, content):
+        await self.send_json(content)
 
     async def receive_json(self, content, **kwargs):
-        await self.send_json({"type": "echo", "data": content})
+        await self.send_message({"type": "echo", "data": content})
 
 
 class SessionConsumer(ChanxConsumer):
@@ -96,7 +104,7 @@ class JwtConsumer(ChanxConsumer):
         await self.close(code=4001)
 
     async def receive_json(self, content, **kwargs):
-        if content.get("action") == "authenticate":
+        if isinstance(content, dict) and content.get("action") == "authenticate":
             raw = (content.get("payload") or {}).get("token")
             user, exp = await user_for_jwt(raw) if isinstance(raw, str) else (None, None)
             if user is not None and user.is_authenticated and user.id == self.user.id:
@@ -153,3 +161,36 @@ class PlainConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         await self.send_json({"type": "echo", "data": content})
+
+
+class DeliveryConsumer(DeliveryMixin, JwtConsumer):
+    """The JWT consumer with heartbeat, acknowledged sends and resume; `reauth` as the route says.
+
+    Test hooks, as application messages: `{"type": "freeze", "ms": N}` stops reading for N ms
+    (frames wait, pings too); `{"type": "stream", "count": N, "every": ms}` sends N numbered
+    `{"type": "tick", "n"}` to this client's session, connected or not.
+    """
+
+    def announcements(self):
+        return self.delivery_announcement(self.user)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "freeze":
+            await asyncio.sleep(min(float(content.get("ms", 0)), 30000) / 1000)
+        elif kind == "stream" and self.delivery is not None:
+            asyncio.ensure_future(stream(self.delivery, min(int(content.get("count", 0)), 10000), float(content.get("every", 10)) / 1000))
+        else:
+            await super().receive_json(content, **kwargs)
+
+
+class ReconnectDeliveryConsumer(DeliveryConsumer):
+    """No in-band re-authentication: the client refreshes by reconnecting, and resume covers the gap."""
+
+    reauth = False
+
+
+async def stream(session, count, every):
+    for n in range(1, count + 1):
+        await asyncio.sleep(every)
+        await session.push({"type": "tick", "n": n})
