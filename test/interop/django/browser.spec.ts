@@ -121,3 +121,26 @@ test("plain Channels refusing at the handshake (the browser sees close 1006) doe
     return [reply.type, await outcome(bad), closes]`)
   expect(result).toEqual(['echo', 'HANDSHAKE_REFUSED', [1006, 1006, 1006, 1006, 1006]])
 })
+
+test('the delivery mixin: a consumer frozen 3 s while the page sends 10/s is found by the heartbeat, and 150 streamed messages survive 5 reconnects, each once, in order', async ({ page }) => {
+  const result = await inPage(page, `
+    const token = async () => (await post('/api/jwt/', { username: 'alice', password: 'alice' })).access
+    const socket = new AuthSocket('/ws/delivery/', { retryDelay: () => 50, heartbeat: { interval: 400, timeout: 400 }, credentials: AuthSocket.queryToken({ token }) })
+    const echoes = [], ticks = [], errors = []
+    socket.on('message', (m) => (m.type === 'echo' ? echoes.push(m.data.n) : m.type === 'tick' && ticks.push(m.n)))
+    socket.on('error', (e) => errors.push(e.code))
+    const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+    const until = async (check) => { for (let i = 0; i < 200 && !check(); i++) await wait(50) }
+    await socket.ready
+    socket.send({ type: 'freeze', ms: 3000 })
+    for (let n = 1; n <= 40; n++) { socket.send({ n }); await wait(100) }
+    await until(() => echoes.length >= 40)
+    socket.send({ type: 'stream', count: 150, every: 10 })
+    for (let i = 0; i < 5; i++) { await wait(150); socket.reconnect() }
+    await until(() => ticks.length >= 150)
+    await wait(200)
+    socket.close()
+    return { echoes: echoes.join(','), ticks: ticks.join(','), errors }`)
+  const upTo = (count: number) => Array.from({ length: count }, (_, i) => i + 1).join(',')
+  expect(result).toEqual({ echoes: upTo(40), ticks: upTo(150), errors: ['HEARTBEAT_TIMEOUT'] })
+})
