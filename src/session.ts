@@ -7,7 +7,8 @@
  */
 
 export class DeliverySession {
-  readonly id = Array.from({ length: 16 }, () => Math.floor(Math.random() * 36).toString(36)).join('')
+  /** 16 base-36 characters, from the platform's CSPRNG where there is one (Node 18 has none global). */
+  readonly id = randomId()
   /** The server stream the offsets belong to; a new one (a restarted server) starts again at 0. */
   #epoch: string | undefined
   #offset = 0
@@ -40,4 +41,11 @@ export class DeliverySession {
     this.#epoch = epoch
     this.#offset = 0
   }
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(16)
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(bytes)
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256)
+  return Array.from(bytes, (b) => (b % 36).toString(36)).join('')
 }

@@ -5,9 +5,12 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocketServer } from 'ws'
 import { redactUrl } from '../../src/redact.js'
 import type { AuthStore, Identity } from './auth.js'
+import { createDeliveries, type DeliveryClient } from './delivery.js'
+
+export { MAX_SESSIONS, RESUME_BUFFER, RESUME_CHARS } from './delivery.js'
 
 export interface Stats {
   /** Upgrade requests, accepted or not. */
@@ -24,46 +27,24 @@ export interface Stats {
   resyncs: number
   /** Numbered messages that arrived again after a reconnect: acknowledged, not delivered twice. */
   duplicates: number
+  /** Messages sent again after a reconnect, from a session's buffer (resume). */
+  replayed: number
   /** Numbered message streams: `{ stream, n }` must arrive 1, 2, 3, ... with no gap or repeat. */
   streams: Record<string, { last: number; received: number; errors: string[] }>
 }
-
-/**
- * A client's delivery session (PROTOCOL.md section 7): the last `seq` its application was given
- * (acknowledged sends), and the numbered messages sent to it, the newest RESUME_BUFFER of them
- * kept for a replay, with the socket they go to while it is connected.
- */
-interface Delivery {
-  delivered: number
-  sent: number
-  buffer: { offset: number; text: string }[]
-  /** Characters held in `buffer`. */
-  bytes: number
-  /** The client asked for numbered messages (resume), not only for acknowledged sends. */
-  resume: boolean
-  client?: Client
-}
-
-/** Messages kept per session for a replay, and the most characters they may hold (frames can be 64 KiB each). */
-export const RESUME_BUFFER = 1000
-export const RESUME_CHARS = 256 * 1024
 
 /** The most rooms and streams the stats keep apart; past it new ones are not tracked (the totals still count). */
 export const MAX_TRACKED = 1000
 
 // Keyed by names clients choose: no prototype, so a stream or room called __proto__ is just a name.
-export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, resyncs: 0, duplicates: 0, streams: Object.create(null) })
+export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, resyncs: 0, duplicates: 0, replayed: 0, streams: Object.create(null) })
 
-interface Client {
-  ws: WebSocket
+interface Client extends DeliveryClient {
   room: string
   identity?: Identity
   /** The cookie session behind the socket, if any. */
   sid?: string
   expiryTimer?: ReturnType<typeof setTimeout>
-  /** The client's delivery session (it outlives the socket), and the ack not yet sent. */
-  delivery?: Delivery
-  ackDue?: number
 }
 
 
@@ -164,10 +145,8 @@ export function createEndpoint(options: {
     handleProtocols: (protocols) => (protocols.has('authsocket.v1') ? 'authsocket.v1' : false),
   })
   const clients = new Set<Client>()
-  /** Delivery sessions for acknowledged sends, by the client's session id: the newest MAX_TRACKED (a number each). */
-  const deliveries = new Map<string, Delivery>()
-  /** This server's stream: offsets from another epoch (before a restart) cannot be replayed. */
-  const epoch = Math.random().toString(36).slice(2, 10)
+  const deliveries = createDeliveries(options.stats)
+  const deliver = deliveries.deliver
 
   function refuse(client: Client, code: 401 | 403, detail: string): void {
     options.stats().refused++
@@ -209,10 +188,8 @@ export function createEndpoint(options: {
         server_time: Date.now(),
         // Cookies cannot be re-sent in band: a cookie socket refreshes by reconnecting.
         reauth: identity.via !== 'cookie',
-        // It answers {"action":"ping"} with {"action":"pong"} and acknowledges numbered messages (PROTOCOL.md section 7).
-        heartbeat: { interval: 25_000, timeout: 10_000 },
-        ack: true,
-        resume: { epoch },
+        // It answers {"action":"ping"} with {"action":"pong"}, acknowledges and numbers messages (PROTOCOL.md section 7).
+        ...deliveries.announcement(),
       }),
     )
   }
@@ -224,60 +201,11 @@ export function createEndpoint(options: {
     admit(client, typeof token === 'string' ? await auth.verifyToken(token, 'token') : undefined, inBand)
   }
 
-  /** Acknowledges up to `seq`, once per burst: one cumulative ack for what arrived in the same turn. */
-  function acknowledge(client: Client, seq: number): void {
-    const due = client.ackDue
-    client.ackDue = seq
-    if (due === undefined) setImmediate(() => {
-      if (client.ackDue !== undefined && client.ws.readyState === client.ws.OPEN) client.ws.send(`{"action":"ack","seq":${client.ackDue}}`)
-      client.ackDue = undefined
-    })
-  }
-
   /** `{"action":"message","seq":N,"data":...}`: delivered to the application once, duplicates only acknowledged. */
   function onNumbered(client: Client, seq: unknown, data: unknown): void {
-    const delivery = client.delivery
-    if (!delivery || typeof seq !== 'number') return void client.ws.send(JSON.stringify({ type: 'error', detail: 'A numbered message needs a session and a seq' }))
-    if (seq > delivery.delivered) {
-      delivery.delivered = seq
-      if (typeof data === 'object' && data !== null && !Array.isArray(data)) onApplication(client, data as AppFrame)
-    } else options.stats().duplicates++
-    acknowledge(client, seq)
-  }
-
-  /** `{"action":"session","id","epoch"?,"offset"?}`: binds the socket to its session and replays what the client missed, or says it cannot. */
-  function onSession(client: Client, id: unknown, from: { epoch?: unknown; offset?: unknown; resume?: unknown }): void {
-    if (typeof id !== 'string' || id.length > 64) return
-    let delivery = deliveries.get(id)
-    if (!delivery) {
-      if (deliveries.size >= MAX_TRACKED) deliveries.delete(deliveries.keys().next().value!)
-      deliveries.set(id, (delivery = { delivered: 0, sent: 0, buffer: [], bytes: 0, resume: false }))
-    }
-    client.delivery = delivery
-    delivery.client = client
-    delivery.resume = from.resume === true
-    if (!delivery.resume || typeof from.offset !== 'number') return // acks only, or a new client: nothing to resume
-    const oldest = delivery.buffer[0]?.offset ?? delivery.sent + 1
-    if (from.epoch !== epoch || from.offset < oldest - 1 || from.offset > delivery.sent) {
-      options.stats().resyncs++
-      return void client.ws.send(`{"action":"resync","epoch":"${epoch}"}`)
-    }
-    for (const entry of delivery.buffer) if (entry.offset > from.offset) client.ws.send(entry.text)
-  }
-
-  /** Sends an application message: numbered and kept for a replay when the client has a session, as is otherwise. */
-  function deliver(delivery: Delivery | undefined, client: Client | undefined, message: unknown): void {
-    if (!delivery?.resume) {
-      if (client && client.ws.readyState === client.ws.OPEN) client.ws.send(JSON.stringify(message))
-      return
-    }
-    const offset = ++delivery.sent
-    const text = `{"action":"message","epoch":"${epoch}","offset":${offset},"data":${JSON.stringify(message)}}`
-    delivery.buffer.push({ offset, text })
-    delivery.bytes += text.length
-    while (delivery.buffer.length > RESUME_BUFFER || delivery.bytes > RESUME_CHARS) delivery.bytes -= delivery.buffer.shift()!.text.length
-    const live = delivery.client
-    if (live?.delivery === delivery && live.ws.readyState === live.ws.OPEN) live.ws.send(text)
+    if (!client.delivery || typeof seq !== 'number') return void client.ws.send(JSON.stringify({ type: 'error', detail: 'A numbered message needs a session and a seq' }))
+    const fresh = deliveries.numbered(client, seq, data)
+    if (fresh && typeof fresh.data === 'object' && fresh.data !== null && !Array.isArray(fresh.data)) onApplication(client, fresh.data as AppFrame)
   }
 
   function onMessage(client: Client, text: string): void {
@@ -297,7 +225,7 @@ export function createEndpoint(options: {
       options.stats().preAuthFrames++
       return
     }
-    if (frame.action === 'session') return onSession(client, frame.id, frame as { epoch?: unknown; offset?: unknown; resume?: unknown })
+    if (frame.action === 'session') return deliveries.open(client, client.identity.user.name, frame.id, frame as { epoch?: unknown; offset?: unknown; resume?: unknown })
     if (frame.action === 'message') return onNumbered(client, frame.seq, frame.data)
     onApplication(client, frame)
   }
@@ -404,14 +332,7 @@ export function createEndpoint(options: {
     dropAll() {
       for (const client of clients) client.ws.terminate()
     },
-    stream(count, every) {
-      let n = 0
-      const timer = setInterval(() => {
-        n++
-        for (const delivery of deliveries.values()) deliver(delivery, delivery.client, { type: 'tick', n })
-        if (n >= count) clearInterval(timer)
-      }, every)
-    },
+    stream: deliveries.stream,
     freeze(ms) {
       for (const client of clients) {
         // ws's own pause: a bare socket.pause() can be undone by ws when its parser drains.
@@ -420,7 +341,7 @@ export function createEndpoint(options: {
       }
     },
     clients: () => clients.size,
-    buffered: () => ({ sessions: deliveries.size, chars: [...deliveries.values()].reduce((sum, d) => sum + d.bytes, 0) }),
+    buffered: deliveries.buffered,
     close() {
       for (const client of clients) client.ws.terminate()
       wss.close()

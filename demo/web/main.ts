@@ -1,6 +1,6 @@
 import { AuthSocket, cookie, firstMessage, fullJitter, queryToken, subprotocol, ticket, type ConnectionState, type CredentialProvider, type TokenContext } from 'authsocket'
 
-type ServerMsg = { type: 'echo'; data: unknown } | { type: 'chat'; room: string; user: string; text: string } | { type: 'error'; detail: string }
+type ServerMsg = { type: 'echo'; data: unknown } | { type: 'chat'; room: string; user: string; text: string } | { type: 'error'; detail: string } | { type: 'tick'; n: number }
 type ClientMsg = { type: 'chat'; text: string }
 type Provider = 'ticket' | 'query' | 'firstMessage' | 'subprotocol' | 'cookie'
 
@@ -18,7 +18,7 @@ const ttl = Number(new URLSearchParams(location.search).get('ttl')) || undefined
 let socket: AuthSocket<ServerMsg, ClientMsg> | undefined
 let expiresAt: number | undefined
 let lifetime = 0
-const counts = { refreshes: 0, reconnects: 0, messages: 0 }
+const counts = { refreshes: 0, reconnects: 0, messages: 0, sent: 0, acknowledged: 0, resumed: 0 }
 
 async function post<T>(path: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<T> {
   const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), credentials: 'same-origin' })
@@ -86,6 +86,7 @@ function showState(state: ConnectionState): void {
   $<HTMLButtonElement>('disconnect-btn').disabled = !live
   $<HTMLButtonElement>('expire-btn').disabled = state !== 'open'
   $<HTMLButtonElement>('drop-btn').disabled = state !== 'open'
+  $<HTMLButtonElement>('freeze-btn').disabled = state !== 'open'
 }
 
 function render(): void {
@@ -100,13 +101,17 @@ function render(): void {
 function connect(): void {
   socket?.close()
   // The counters are per connection: a new socket starts them again.
-  Object.assign(counts, { refreshes: 0, reconnects: 0, messages: 0 })
+  Object.assign(counts, { refreshes: 0, reconnects: 0, messages: 0, sent: 0, acknowledged: 0, resumed: 0 })
   const room = $<HTMLInputElement>('room').value || 'lobby'
   const kind = $<HTMLSelectElement>('provider').value as Provider
   $('room-name').textContent = `#${room}`
   // The browser sends the sid cookie on every upgrade: ?auth=first-message tells the server to authenticate by the frame instead.
   const path = `/ws/rooms/${room}${kind === 'firstMessage' ? '?auth=first-message' : ''}`
-  const next = new AuthSocket<ServerMsg, ClientMsg>(path, { credentials: provider(kind), refreshMargin: 10_000, retryDelay: fullJitter({ base: 500, cap: 10_000 }) })
+  const next = new AuthSocket<ServerMsg, ClientMsg>(path, { credentials: provider(kind), refreshMargin: 10_000,
+    retryDelay: fullJitter({ base: 500, cap: 10_000 }),
+    // Shorter than the server's 25 s + 10 s, so that "Freeze server" shows the heartbeat at work.
+    heartbeat: { interval: 5_000, timeout: 3_000 },
+  })
   socket = next
   ;(window as unknown as { demoSocket: unknown }).demoSocket = next
   next.on('state', ({ state, previous }) => {
@@ -123,7 +128,10 @@ function connect(): void {
     expiresAt = e.expiresAt
     lifetime = e.expiresAt ? e.expiresAt - Date.now() : 0
     log('authenticated', `${JSON.stringify(e.user)}${e.inBand ? ' in band' : ''}`)
+    // The server replays what this socket missed right after authentication; its test hooks count it.
+    if (!e.inBand) setTimeout(() => void fetch('/test/stats').then((r) => r.json()).then((stats: { replayed: number }) => (counts.resumed = stats.replayed), () => undefined), 300)
   })
+  next.on('resync', () => log('resync', 'the server could not replay what was missed: reload'))
   next.on('unauthenticated', ({ status, detail, willRetry }) => log('unauthenticated', `${status} ${detail ?? ''}${willRetry ? ' (retrying)' : ''}`))
   next.on('refresh', ({ inBand }) => {
     counts.refreshes++
@@ -135,7 +143,8 @@ function connect(): void {
     counts.messages++
     if (msg.type === 'chat') chat(`${msg.user}: ${msg.text}`, 'them')
     else if (msg.type === 'echo') chat(`me: ${(msg.data as ClientMsg).text}`, 'me')
-    else chat(msg.detail, 'system')
+    else if (msg.type === 'error') chat(msg.detail, 'system')
+    // ticks (the test hook /test/stream) are only counted
   })
   showState(next.state)
 }
@@ -161,12 +170,15 @@ $('connect-btn').addEventListener('click', connect)
 $('disconnect-btn').addEventListener('click', () => socket?.close())
 $('expire-btn').addEventListener('click', () => void post('/test/expire', { username: session?.user }).then(() => log('server', 'token expired now')))
 $('drop-btn').addEventListener('click', () => void post('/test/drop').then(() => log('server', 'dropped every socket')))
+$('freeze-btn').addEventListener('click', () => void post('/test/freeze', { ms: 20_000 }).then(() => log('server', 'stopped reading every socket for 20 s')))
 $('chat-form').addEventListener('submit', (event) => {
   event.preventDefault()
   const input = $<HTMLInputElement>('chat-input')
   if (!input.value || !socket) return
   try {
-    socket.send({ type: 'chat', text: input.value })
+    const receipt = socket.send({ type: 'chat', text: input.value })
+    counts.sent++
+    receipt.acked.then(() => counts.acknowledged++, (error: Error) => log('not acknowledged', error.message))
     input.value = ''
   } catch (error) {
     log('error', (error as Error).message)

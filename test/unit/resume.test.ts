@@ -67,4 +67,29 @@ describe('resume', () => {
     await nextEvent(socket, 'resync', () => true, 5000)
     expect(server.stats().resyncs).toBe(1)
   })
+
+  it("a session id is the user's own: bob presenting alice's id gets a new session, none of her messages", async () => {
+    const { server, post } = await setup()
+    const raw = async (user: string) => {
+      const login = (await (await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: user, password: user }) })).json()) as { token: string }
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?token=${track(login.token)}`, 'authsocket.v1', { origin: server.url })
+      const frames: string[] = []
+      ws.on('message', (data) => frames.push(String(data)))
+      await until(() => frames.length === 1) // the 200 frame
+      const epoch = (JSON.parse(frames[0]!) as { payload: { data: { resume: { epoch: string } } } }).payload.data.resume.epoch
+      ws.send(JSON.stringify({ action: 'session', id: 'shared-id', resume: true, epoch, offset: 0 }))
+      return { ws, frames }
+    }
+    const alice = await raw('alice')
+    await delay(20)
+    await post('/test/stream', { count: 5, every: 5 })
+    await until(() => alice.frames.length === 6)
+    alice.ws.terminate()
+    const before = server.buffered().sessions
+    const bob = await raw('bob')
+    await delay(200)
+    bob.ws.close()
+    expect(bob.frames.slice(1)).toEqual([])
+    expect(server.buffered().sessions).toBe(before + 1)
+  })
 })

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startDemoServer, type DemoServer } from '../../demo/server/app.js'
 import { AuthStore, LIMITS } from '../../demo/server/auth.js'
-import { MAX_TRACKED, RESUME_CHARS } from '../../demo/server/ws.js'
+import { MAX_SESSIONS, MAX_TRACKED, RESUME_CHARS } from '../../demo/server/ws.js'
 import { AuthSocket, firstMessage, type AuthSocketErrorCode } from '../../src/index.js'
 import { delay, until } from '../helpers/events.js'
 import { closeAfterTest } from '../helpers/fixture.js'
@@ -132,15 +132,15 @@ describe('its memory is bounded', () => {
     expect(Object.keys(server.stats().attemptsByRoom).length).toBeLessThanOrEqual(MAX_TRACKED)
   })
 
-  it('delivery sessions: at most MAX_TRACKED, and each replay buffer at most RESUME_CHARS, however big the messages', async () => {
+  it('delivery sessions: at most MAX_SESSIONS, and each replay buffer at most RESUME_CHARS, however big the messages', async () => {
     const server = await start()
     const ws = closeAfterTest(await signedInSocket(server))
-    for (let i = 0; i < MAX_TRACKED + 50; i++) ws.send(JSON.stringify({ action: 'session', id: `s${i}`, resume: true }))
+    for (let i = 0; i < MAX_SESSIONS + 50; i++) ws.send(JSON.stringify({ action: 'session', id: `s${i}`, resume: true }))
     const big = 'x'.repeat(30_000)
     for (let i = 0; i < 20; i++) ws.send(JSON.stringify({ action: 'message', seq: i + 1, data: { type: 'chat', text: big } })) // echoes kept for a replay
     await until(() => server.buffered().chars > 0, 3000, 'the echoes')
     await delay(100)
-    expect(server.buffered().sessions).toBe(MAX_TRACKED)
+    expect(server.buffered().sessions).toBe(MAX_SESSIONS)
     expect(server.buffered().chars).toBeLessThanOrEqual(RESUME_CHARS)
     expect(server.buffered().chars).toBeGreaterThan(RESUME_CHARS / 2)
   })
