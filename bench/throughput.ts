@@ -68,7 +68,48 @@ export const contenders: Contender[] = [
       return { send: (m) => socket.send(m), onMessage: (handler) => void socket.on('message', handler), close: () => socket.close() }
     },
   },
+  {
+    // Every message numbered, kept until the server's (cumulative) ack; the heartbeat armed.
+    name: 'AuthSocket (acks + heartbeat)',
+    connect: async (url) => {
+      // The outbox holds every unacknowledged message: 1,000 in flight plus those whose ack is on its way exceed the default bound of 1,000.
+      const socket = new AuthSocket(`${url}?auth=ack`, { WebSocket, maxQueueSize: 10_000, credentials: queryToken({ token: 'bench-token' }) })
+      await socket.ready
+      return { send: (m) => void socket.send(m), onMessage: (handler) => void socket.on('message', handler), close: () => socket.close() }
+    },
+  },
 ]
+
+/** Payload bytes per message each way (WebSocket framing not counted), through a `ws` that counts. */
+export async function bytesPerMessage(total: number): Promise<{ name: string; up: number; down: number }[]> {
+  const server = await startChild(process.execPath, ['--import', 'tsx', 'bench/echo-server.ts'])
+  const counted = { up: 0, down: 0 }
+  class CountingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      this.on('message', (data: Buffer) => (counted.down += data.length))
+    }
+    override send(data: any, ...rest: any[]): void {
+      counted.up += Buffer.byteLength(data as string)
+      ;(super.send as (...a: unknown[]) => void)(data, ...rest)
+    }
+  }
+  const rows = []
+  try {
+    for (const [name, query] of [['AuthSocket', 'auth=1'], ['AuthSocket (acks + heartbeat)', 'auth=ack']] as const) {
+      const socket = new AuthSocket(`ws://127.0.0.1:${server.port}/?${query}`, { WebSocket: CountingWebSocket as unknown as typeof WebSocket, maxQueueSize: 10_000, credentials: queryToken({ token: 'bench-token' }) })
+      await socket.ready
+      Object.assign(counted, { up: 0, down: 0 })
+      await pump({ send: (m) => void socket.send(m), onMessage: (handler) => void socket.on('message', handler), close: () => socket.close() }, total, 1000)
+      await new Promise((resolve) => setTimeout(resolve, 50)) // the last ack
+      socket.close()
+      rows.push({ name, up: round(counted.up / total, 1), down: round(counted.down / total, 1) })
+    }
+  } finally {
+    await server.stop()
+  }
+  return rows
+}
 
 /** Sends `total` messages keeping `window` in flight; resolves when every echo is back. */
 function pump(pipe: Pipe, total: number, window: number): Promise<void> {

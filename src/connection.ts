@@ -243,7 +243,7 @@ export class Connection<In, Out> {
   }
 
   #flush(attempt: Attempt): void {
-    this.#outbox.flush(attempt.id, attempt.acks, (data) => this.#transport.send(attempt.id, data), attempt.acks || attempt.resume ? this.#session.openingFrame(attempt.resume) : undefined)
+    this.#outbox.flush(attempt.id, attempt.acks, (data) => this.#transport.send(attempt.id, data), attempt.acks || attempt.resume ? () => this.#session.openingFrame(attempt.resume) : undefined)
   }
 
   #renew(): void {

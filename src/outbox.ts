@@ -22,7 +22,12 @@ interface Entry {
 }
 
 export class Outbox {
+  /** `items[head]` is the oldest message; those before it left and are dropped in batches. */
   private items: Entry[] = []
+  private head = 0
+  /** `items[head]` up to `items[written]` were written on attempt `writtenOn`: a flush starts there, not at the head. */
+  private written = 0
+  private writtenOn: number | undefined
   private seq = 0
   /** The attempt the session frame was last sent on. */
   private sessionOn: number | undefined
@@ -35,14 +40,14 @@ export class Outbox {
 
   /** Messages waiting: queued, and written but unacknowledged. */
   get size(): number {
-    return this.items.length
+    return this.items.length - this.head
   }
 
   /** Returns `false` (and keeps nothing) when the outbox is full. */
   push(data: WireData, receipt?: PendingReceipt): boolean {
-    if (this.items.length >= this.limit) return false
+    if (this.size >= this.limit) return false
     this.items.push({ data, seq: typeof data === 'string' ? ++this.seq : undefined, on: undefined, receipt })
-    this.onChange(this.items.length)
+    this.onChange(this.size)
     return true
   }
 
@@ -50,42 +55,57 @@ export class Outbox {
    * Writes, oldest first, every message not yet written on attempt `id`, until `send` returns
    * `false` (the socket is no longer writable). Without `acks` a written message leaves the
    * outbox; with them it stays until acknowledged, wrapped as
-   * `{"action":"message","seq":N,"data":<message>}`. `session`, the frame that opens the delivery
-   * session (acks or resume), goes first, once per socket.
+   * `{"action":"message","seq":N,"data":<message>}`. `session` makes the frame that opens the
+   * delivery session (acks or resume): it goes first, once per socket.
    */
-  flush(id: number, acks: boolean, send: (data: WireData) => boolean, session?: string): void {
+  flush(id: number, acks: boolean, send: (data: WireData) => boolean, session?: () => string): void {
     if (session !== undefined && this.sessionOn !== id) {
-      if (!send(session)) return
+      if (!send(session())) return
       this.sessionOn = id
     }
-    let written = 0
+    if (this.writtenOn !== id) {
+      this.writtenOn = id
+      this.written = this.head
+    }
+    const from = this.written
     let binary = false
-    for (const entry of this.items) {
-      if (entry.on === id) continue
+    for (; this.written < this.items.length; this.written++) {
+      const entry = this.items[this.written]!
       const wire = acks && entry.seq !== undefined ? `{"action":"message","seq":${entry.seq},"data":${entry.data as string}}` : entry.data
       if (!send(wire)) break
       entry.on = id
-      written++
       binary ||= entry.seq === undefined
       if (!acks || entry.seq === undefined) entry.receipt?.done() // nothing more will confirm it than the write
     }
-    if (written === 0 || (acks && !binary)) return
+    if (this.written === from || (acks && !binary)) return
     // Without acks a written message is done; with them so is a written binary one (it is never acknowledged, and must not be written twice).
-    this.items = acks ? this.items.filter((entry) => entry.on !== id || entry.seq !== undefined) : this.items.slice(written)
-    this.onChange(this.items.length)
+    if (acks) {
+      const kept = this.items.slice(this.head, this.written).filter((entry) => entry.seq !== undefined)
+      this.items = kept.concat(this.items.slice(this.written))
+      this.written = kept.length
+    } else this.items = this.items.slice(this.written)
+    if (!acks) this.written = 0
+    this.head = 0
+    this.onChange(this.size)
   }
 
   /** The client closed or failed: every receipt still waiting rejects with `error`. The messages stay, for a later `reconnect()`. */
   reject(error: AuthSocketError): void {
-    for (const entry of this.items) entry.receipt?.fail(error)
+    for (let i = this.head; i < this.items.length; i++) this.items[i]!.receipt?.fail(error)
   }
 
   /** The server acknowledged every message up to `seq`: they leave the outbox. Binary ones written before them go too. */
   ack(seq: number): void {
-    let done = 0
-    while (done < this.items.length && this.items[done]!.on !== undefined && (this.items[done]!.seq ?? -Infinity) <= seq) done++
-    if (done === 0) return
-    for (const entry of this.items.splice(0, done)) entry.receipt?.done()
-    this.onChange(this.items.length)
+    const start = this.head
+    while (this.head < this.items.length && this.items[this.head]!.on !== undefined && (this.items[this.head]!.seq ?? -Infinity) <= seq) this.items[this.head++]!.receipt?.done()
+    if (this.head === start) return
+    this.written = Math.max(this.written, this.head)
+    // Drop what left once it is most of the array: each message is copied O(1) times overall.
+    if (this.head > 64 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.written -= this.head
+      this.head = 0
+    }
+    this.onChange(this.size)
   }
 }

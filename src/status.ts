@@ -48,13 +48,49 @@ export class Status implements StatusStore {
     return () => void this.#listeners.delete(listener)
   }
 
-  readonly getSnapshot = (): SocketStatus => this.#snapshot
+  readonly getSnapshot = (): SocketStatus => {
+    // A read sees the outbox as it is; subscribers still hear of it at the end of the task.
+    if (this.#takeQueued()) this.#unheard = true
+    return this.#snapshot
+  }
+
+  /** The outbox's size, and whether it changed since the snapshot took it; a snapshot taken but not yet notified. */
+  #queued: () => number = () => 0
+  #queuedDue = false
+  #unheard = false
+
+  /**
+   * The outbox changed size. It does with every send and every ack, so the snapshot takes the
+   * new size when read, and subscribers hear it once, when the current task ends.
+   */
+  queuedChanged(size: () => number): void {
+    this.#queued = size
+    if (this.#queuedDue) return
+    this.#queuedDue = true
+    queueMicrotask(() => {
+      if (this.#takeQueued() || this.#unheard) this.#publish()
+    })
+  }
+
+  #takeQueued(): boolean {
+    if (!this.#queuedDue) return false
+    this.#queuedDue = false
+    const queued = this.#queued()
+    if (queued === this.#snapshot.queued) return false
+    this.#snapshot = Object.freeze({ ...this.#snapshot, queued })
+    return true
+  }
 
   /** Applies `change`; listeners run only if a field really changed. */
   update(change: Partial<SocketStatus>): void {
     const current = this.#snapshot as unknown as Record<string, unknown>
     if (Object.entries(change).every(([key, value]) => Object.is(current[key], value))) return
     this.#snapshot = Object.freeze({ ...this.#snapshot, ...change })
+    this.#publish()
+  }
+
+  #publish(): void {
+    this.#unheard = false
     if (this.#notifying) return
     this.#notifying = true
     try {

@@ -24,6 +24,8 @@ export interface DemoServerOptions {
   /** `[urlPrefix, folder]` pairs served as static files, first match wins. */
   staticDirs?: [string, string][]
   log?: (line: string) => void
+  /** Sees every application message, as the application gets it (once, in order, with acks on): for benches. */
+  observe?: (user: string, frame: object) => void
 }
 
 export interface DemoServer {
@@ -82,6 +84,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     maxPayload: 64 * 1024,
     authTimeoutMs: 5000,
     accepting: () => accepting,
+    observe: options.observe,
   })
 
   async function tokens(user: User, ttl?: number) {

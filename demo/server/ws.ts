@@ -137,6 +137,7 @@ export function createEndpoint(options: {
   maxPayload: number
   authTimeoutMs: number
   accepting: () => boolean
+  observe?: (user: string, frame: object) => void
 }): Endpoint {
   const { auth, log } = options
   const wss = new WebSocketServer({
@@ -233,6 +234,7 @@ export function createEndpoint(options: {
   /** What the application does with a message: count numbered streams, echo, broadcast chat to the room. */
   function onApplication(client: Client, frame: AppFrame): void {
     if (!client.identity) return
+    options.observe?.(client.identity.user.name, frame)
     if (typeof frame.stream === 'string' && typeof frame.n === 'number') {
       const streams = options.stats().streams
       let stream = streams[frame.stream]

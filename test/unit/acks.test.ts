@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startDemoServer, type DemoServer } from '../../demo/server/app.js'
+import { ACK_EVERY } from '../../demo/server/delivery.js'
 import { AuthSocket, queryToken, type AuthSocketOptions } from '../../src/index.js'
 import { delay, fastRetry, until } from '../helpers/events.js'
 import { closeAfterTest } from '../helpers/fixture.js'
@@ -23,6 +24,27 @@ async function setup(options: Partial<AuthSocketOptions> = {}) {
 }
 
 describe('acknowledged sends', () => {
+  it('the reference server acknowledges at least every ACK_EVERY messages of one long burst, not only at its end', async () => {
+    const { server } = await setup()
+    const login = (await (await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })).json()) as { token: string }
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?token=${track(login.token)}`, 'authsocket.v1', { origin: server.url })
+    const acks: number[] = []
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { action?: string; seq?: number }
+      if (frame.action === 'ack') acks.push(frame.seq!)
+    })
+    await new Promise((resolve) => ws.once('message', resolve)) // the 200 frame
+    // One write of 2,000 frames: the server reads them in very few turns.
+    const frames = [JSON.stringify({ action: 'session', id: 'burst' })]
+    for (let seq = 1; seq <= 2000; seq++) frames.push(JSON.stringify({ action: 'message', seq, data: { n: seq } }))
+    ws.send(frames.shift()!)
+    for (const frame of frames) ws.send(frame)
+    await until(() => acks.at(-1) === 2000, 5000, 'the last ack')
+    ws.close()
+    const gaps = acks.map((seq, i) => seq - (acks[i - 1] ?? 0))
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(ACK_EVERY + 1)
+  })
+
   it('1000 messages written to a server that stopped reading, then dropped every socket: the client writes them again, the application gets each once, in order', async () => {
     const { server, socket, post } = await setup()
     await socket.ready

@@ -23,11 +23,24 @@ describe('socket.store', () => {
     expect(last).toMatchObject({ state: 'open', user: { name: 'alice' }, error: undefined, queued: 0 })
     expect(last.expiresAt).toBeGreaterThan(Date.now() + 3_500_000)
     expect(Object.isFrozen(last)).toBe(true)
-    // open, then the user and expiry (the authenticated event), then the flushed queue
-    expect(seen.map((s) => s.state)).toEqual(['idle', 'idle', 'connecting', 'authenticating', 'open', 'open', 'open'])
+    // connecting (with the queued message: read already, not yet heard), open, then the user and expiry (the authenticated event), then the flushed queue
+    expect(seen.map((s) => s.state)).toEqual(['idle', 'connecting', 'authenticating', 'open', 'open', 'open'])
+    expect(seen[1]!.queued).toBe(1)
     off()
     socket.close()
     expect(seen.at(-1)).toBe(last) // unsubscribed: no more calls
+  })
+
+  it('the outbox size: a read sees every send at once; subscribers hear a burst of sends once, when the task ends', async () => {
+    const socket = openSocket('ws://127.0.0.1:9/', { autoConnect: false })
+    const heard: number[] = []
+    socket.store.subscribe((status) => heard.push(status.queued))
+    for (let n = 1; n <= 100; n++) socket.send({ n })
+    expect(socket.store.getSnapshot().queued).toBe(100)
+    expect(heard).toEqual([0])
+    await Promise.resolve()
+    expect(heard).toEqual([0, 100])
+    socket.close()
   })
 
   it('keeps the last error until the next authentication', async () => {
