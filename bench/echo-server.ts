@@ -24,8 +24,10 @@ wss.on('connection', (socket, request) => {
     const text = data.toString()
     if (text === '{"action":"ping"}') return socket.send('{"action":"pong"}')
     if (!text.startsWith(NUMBERED)) return socket.send(text)
-    const frame = JSON.parse(text) as { seq: number; data: unknown }
-    socket.send(JSON.stringify(frame.data))
+    // {"action":"message","seq":N,"data":<message>}: the message is sent back as it came, unparsed, as raw echoes are.
+    const comma = text.indexOf(',', NUMBERED.length)
+    const frame = { seq: Number(text.slice(NUMBERED.length, comma)) }
+    socket.send(text.slice(comma + 8, -1))
     // As the reference server does (demo/server/delivery.ts): an ack when the burst ends, and every 100 within it.
     if (due === undefined) {
       from = frame.seq

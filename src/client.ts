@@ -53,7 +53,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
     })
     events.on('error', (error) => status.update({ error }))
     events.on('authenticated', ({ user, expiresAt }) => status.update({ user, expiresAt, error: undefined }))
-    this.#outbox = new Outbox(o.maxQueueSize, () => status.queuedChanged(() => this.#outbox.size))
+    const size = () => this.#outbox.size
+    this.#outbox = new Outbox(o.maxQueueSize, () => status.queuedChanged(size))
     this.#serialize = (message) => serialize(o.serializer, message)
     this.#ackTimeout = o.ackTimeout
     this.#connection = new Connection<In, Out>(o, baseUrl, { events: this.#events, outbox: this.#outbox, session: new DeliverySession(), settled: (error) => this.#settleReady(error) })

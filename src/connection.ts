@@ -243,7 +243,9 @@ export class Connection<In, Out> {
   }
 
   #flush(attempt: Attempt): void {
-    this.#outbox.flush(attempt.id, attempt.acks, (data) => this.#transport.send(attempt.id, data), attempt.acks || attempt.resume ? () => this.#session.openingFrame(attempt.resume) : undefined)
+    // Made once per attempt, not on every send: with acks on, every send flushes.
+    const w = (attempt.writer ??= { send: (data) => this.#transport.send(attempt.id, data), session: () => this.#session.openingFrame(attempt.resume) })
+    this.#outbox.flush(attempt.id, attempt.acks, w.send, attempt.acks || attempt.resume ? w.session : undefined)
   }
 
   #renew(): void {
