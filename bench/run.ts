@@ -136,7 +136,7 @@ deliverySections.push(
       'all drained': chaotic.drained ? 'yes' : '**no**',
       'client → server application: lost / duplicated / reordered': `${c2s.lost} / ${c2s.duplicated} / ${c2s.reordered}`,
       'server → client application: lost / duplicated / reordered': `${s2c.lost} / ${s2c.duplicated} / ${s2c.reordered}`,
-      'resync events (one per client per crash)': chaotic.resyncs,
+      'resync events (at most one per client per crash: a client away through two crashes hears one)': chaotic.resyncs,
     },
   ]),
 )
