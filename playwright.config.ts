@@ -5,6 +5,11 @@ import { findChromium } from './scripts/chromium.mjs'
 const demoPort = Number(process.env.E2E_PORT ?? 8181)
 const djangoPort = Number(process.env.DJANGO_PORT ?? 8301)
 
+const launchOptions = {
+  executablePath: (findChromium as () => string | undefined)(),
+  args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--disable-gpu'],
+}
+
 export default defineConfig({
   timeout: 60_000,
   // One worker: the tests read the reference server's counters.
@@ -12,14 +17,13 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    launchOptions: {
-      executablePath: (findChromium as () => string | undefined)(),
-      args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--disable-gpu'],
-    },
+    launchOptions,
     viewport: { width: 1280, height: 900 },
   },
   projects: [
-    { name: 'demo', testDir: 'test/e2e', use: { baseURL: `http://127.0.0.1:${demoPort}` } },
+    { name: 'demo', testDir: 'test/e2e', testIgnore: /page-lifecycle/, use: { baseURL: `http://127.0.0.1:${demoPort}` } },
+    // The back/forward cache live: Playwright launches Chromium with it off unless told not to.
+    { name: 'lifecycle', testDir: 'test/e2e', testMatch: /page-lifecycle\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${demoPort}`, launchOptions: { ...launchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] } } },
     { name: 'django', testDir: 'test/interop/django', testMatch: /\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${djangoPort}` } },
   ],
   webServer: [

@@ -64,8 +64,8 @@ export function takePrepared(attempt: Attempt, prepared: PreparedAttempt, o: { o
   return o.origin ? { ...opened, headers: { ...opened.headers, Origin: o.origin } } : opened
 }
 
-/** Waits `ms` for the attempt's backoff; the attempt ending or `wake()` cut it short. */
-export function backoff(attempt: Attempt, ms: number): Promise<void> {
+/** Waits `ms` for the attempt's backoff (with none, until woken); the attempt ending or `wake()` cut it short. */
+export function backoff(attempt: Attempt, ms?: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(attempt.timer)
@@ -73,7 +73,7 @@ export function backoff(attempt: Attempt, ms: number): Promise<void> {
       resolve()
     }
     attempt.wake = done
-    attempt.timer = setTimeout(done, ms)
+    if (ms !== undefined) attempt.timer = setTimeout(done, ms)
     attempt.ended.signal.addEventListener('abort', done, { once: true })
   })
 }

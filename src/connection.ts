@@ -19,7 +19,8 @@ import { readFrame, unasked, type FrameRules } from './inbound.js'
 import { decide, isStopped, NO_FAILURES, transition, type ConnectionState, type Counters, type StateChange } from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
-import { Refresher, watchWake } from './refresh.js'
+import { Page } from './page.js'
+import { Refresher } from './refresh.js'
 import type { DeliverySession } from './session.js'
 import { Transport, type SocketClosed } from './transport.js'
 
@@ -36,7 +37,8 @@ export class Connection<In, Out> {
   #attempt: Attempt | undefined
   #ids = 0
   #counters: Counters = NO_FAILURES
-  #unwatchWake: (() => void) | undefined
+  readonly #page = new Page()
+  #unwatchPage: (() => void) | undefined
   lastError: AuthSocketError | undefined // why the client is `failed`
 
   /** `settled` is called when the client authenticates (no error) or stops (the reason). */
@@ -71,10 +73,7 @@ export class Connection<In, Out> {
     if (!isStopped(this.#state)) return
     this.#counters = NO_FAILURES
     this.lastError = undefined
-    this.#unwatchWake = watchWake((cause) => {
-      if (cause === 'online') this.#attempt?.wake?.() // a backoff wait ends early
-      this.#refresher.recheck()
-    })
+    this.#unwatchPage = this.#page.watch({ wake: () => this.#wake(), hide: () => this.#restart('reconnect', 'page hidden'), show: () => this.#wake() }, this.#o.bfcache)
     if (this.#setState('connecting')) this.#begin(this.#ids === 0 ? 'initial' : 'reconnect', 0)
   }
 
@@ -105,6 +104,8 @@ export class Connection<In, Out> {
       await backoff(attempt, wait)
       if (signal.aborted) return
     }
+    await this.#page.hold(attempt, (until) => this.#events.emit('waiting', { until }))
+    if (signal.aborted) return
     let prepared
     try {
       prepared = await this.#ask(attempt, attempt.reason, (ctx) => this.#o.provider.prepare(ctx))
@@ -116,6 +117,16 @@ export class Connection<In, Out> {
     prepared = takePrepared(attempt, prepared, this.#o)
     this.#events.emit('connecting', { attempt: attempt.id, url: attempt.url, reason: attempt.reason, provider: this.#o.provider.kind })
     if (this.#attempt === attempt) this.#transport.open(attempt.id, prepared)
+  }
+
+  /** The page is back (visible, thawed, online, out of the cache): a waiting attempt goes at once with fresh counters; an open socket is probed. */
+  #wake(): void {
+    this.#refresher.recheck()
+    const attempt = this.#attempt
+    if (!attempt || this.#page.away) return
+    if (!attempt.wake) return attempt.heartbeat?.probe()
+    this.#counters = NO_FAILURES
+    attempt.wake()
   }
 
   #ask<T>(attempt: Attempt, reason: CredentialReason, call: Parameters<typeof ask<T>>[4]): Promise<T> {
@@ -275,8 +286,8 @@ export class Connection<In, Out> {
 
   #stopRun(): void {
     if (this.#attempt) this.#finish(this.#attempt, 'closed by client')
-    this.#unwatchWake?.()
-    this.#unwatchWake = undefined
+    this.#unwatchPage?.()
+    this.#unwatchPage = undefined
     this.#transport.stop()
   }
 

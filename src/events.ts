@@ -33,6 +33,11 @@ export type AuthSocketEvents<In> = {
    * buffer): reload the application's state from the server. Resume extension only.
    */
   resync: { epoch: string | undefined }
+  /**
+   * An attempt is due, but none is made until the browser is `online` again, or until the page
+   * comes back from the back/forward cache (`pageshow`). Browsers only.
+   */
+  waiting: { until: 'online' | 'pageshow' }
   /** Something went wrong; the client is still alive unless its state says otherwise. */
   error: AuthSocketError
 }

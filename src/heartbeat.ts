@@ -36,8 +36,9 @@ export class Heartbeat {
   #timer: ReturnType<typeof setTimeout> | undefined
   /** When a frame last arrived (local clock). Reading frames only stamps this: no timer work per frame. */
   #heard = Date.now()
-  /** When the outstanding ping was sent, if one is. */
+  /** When the outstanding ping was sent, if one is; and whether any frame came after it (timestamps can tie within a millisecond). */
   #probed: number | undefined
+  #answered = false
 
   /** `ping` sends a ping and says whether it could; `dead` is called once, when the connection is. */
   constructor(settings: HeartbeatSettings, ping: () => boolean, dead: () => void) {
@@ -50,6 +51,20 @@ export class Heartbeat {
   /** A frame arrived: the connection is alive. */
   heard(): void {
     this.#heard = Date.now()
+    this.#answered = true
+  }
+
+  /** The page woke (it was hidden, asleep or offline): ask now rather than trust the last frame. */
+  probe(): void {
+    if (this.#probed === undefined) this.#send(Date.now())
+  }
+
+  /** Pings, and counts the timeout from now. */
+  #send(now: number): void {
+    if (!this.#ping()) return // the socket is going; its close decides
+    this.#probed = now
+    this.#answered = false
+    this.#arm(this.#settings.timeout)
   }
 
   stop(): void {
@@ -72,15 +87,13 @@ export class Heartbeat {
       if (this.#probed !== undefined) this.#probed -= ahead
     }
     if (this.#probed !== undefined) {
-      if (this.#heard >= this.#probed) this.#probed = undefined // answered (or something else came): alive
+      if (this.#answered) this.#probed = undefined // answered (or something else came): alive
       else if (now - this.#probed >= this.#settings.timeout) return this.#dead()
       else return this.#arm(this.#probed + this.#settings.timeout - now)
     }
     const quiet = now - this.#heard
     if (quiet < this.#settings.interval) return this.#arm(this.#settings.interval - quiet)
     // Silent for the interval (or the timer is late): probe now, and count the timeout from now.
-    if (!this.#ping()) return // the socket is going; its close decides
-    this.#probed = now
-    this.#arm(this.#settings.timeout)
+    this.#send(now)
   }
 }

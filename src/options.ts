@@ -68,6 +68,14 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    */
   resume?: boolean
   /**
+   * The back/forward cache: on `pagehide` into it the client closes its socket cleanly (1000)
+   * and keeps its outbox; on `pageshow` out of it, it reconnects at once with a fresh credential.
+   * `false` leaves the page's lifecycle alone (the browser then cuts the socket and the client
+   * finds out on return, as from a network failure).
+   * @default true
+   */
+  bfcache?: boolean
+  /**
    * Ms a `send()` receipt's `acked` waits before it rejects with `ACK_TIMEOUT` (the message itself stays in the outbox).
    * @default 30000
    */
@@ -189,6 +197,7 @@ export interface ResolvedOptions<In, Out> {
   readonly acks: boolean | undefined
   readonly resume: boolean | undefined
   readonly ackTimeout: number
+  readonly bfcache: boolean
   /** `false` off, a full setting forced on, `undefined` follow the server. */
   readonly heartbeat: false | HeartbeatSettings | undefined
   readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
@@ -209,7 +218,7 @@ export interface ResolvedOptions<In, Out> {
 
 /** Every option's name: an option not in here is a typo, reported rather than ignored. */
 const NAMES = [
-  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'resume', 'ackTimeout', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
+  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'resume', 'ackTimeout', 'bfcache', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
   'maxHandshakeFailures', 'retryDelay', 'connectTimeout', 'refreshMargin', 'maxQueueSize', 'maxMessageSize', 'serializer', 'WebSocket', 'origin',
   'autoConnect', 'redactParams', 'debug',
 ] as const satisfies readonly (keyof AuthSocketOptions)[]
@@ -262,6 +271,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     acks: options.acks,
     resume: options.resume,
     ackTimeout: positive('ackTimeout', options.ackTimeout, 30_000),
+    bfcache: options.bfcache !== false,
     classify: options.classify,
     authTimeout: positive('authTimeout', options.authTimeout, 10_000),
     credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),

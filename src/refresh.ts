@@ -90,22 +90,3 @@ export class Refresher {
     this.#timer = undefined
   }
 }
-
-/**
- * Calls `onWake` when the tab becomes visible again or the network comes back: timers in
- * background tabs are throttled, so a scheduled refresh may be late. Returns an unsubscribe.
- */
-export function watchWake(onWake: (cause: 'visible' | 'online') => void): () => void {
-  const doc = (globalThis as { document?: EventTarget & { visibilityState?: string } }).document
-  const win = globalThis as unknown as Partial<EventTarget>
-  const onVisibility = () => {
-    if (doc?.visibilityState === 'visible') onWake('visible')
-  }
-  const onOnline = () => onWake('online')
-  doc?.addEventListener('visibilitychange', onVisibility)
-  win.addEventListener?.('online', onOnline)
-  return () => {
-    doc?.removeEventListener('visibilitychange', onVisibility)
-    win.removeEventListener?.('online', onOnline)
-  }
-}

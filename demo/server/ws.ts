@@ -29,6 +29,8 @@ export interface Stats {
   duplicates: number
   /** Messages sent again after a reconnect, from a session's buffer (resume). */
   replayed: number
+  /** Close codes of authenticated sockets, as the server saw them (1000: a clean close; 1001: the page went away; 1006: none). */
+  closeCodes: Record<string, number>
   /** Numbered message streams: `{ stream, n }` must arrive 1, 2, 3, ... with no gap or repeat. */
   streams: Record<string, { last: number; received: number; errors: string[] }>
 }
@@ -37,7 +39,7 @@ export interface Stats {
 export const MAX_TRACKED = 1000
 
 // Keyed by names clients choose: no prototype, so a stream or room called __proto__ is just a name.
-export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, resyncs: 0, duplicates: 0, replayed: 0, streams: Object.create(null) })
+export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, resyncs: 0, duplicates: 0, replayed: 0, closeCodes: Object.create(null), streams: Object.create(null) })
 
 interface Client extends DeliveryClient {
   room: string
@@ -314,7 +316,9 @@ export function createEndpoint(options: {
           return
         }
         clients.add(client)
-        ws.on('close', () => {
+        ws.on('close', (code) => {
+          // Codes are 1000-4999 (or 1005/1006 for none): a bounded set of keys.
+          if (client.identity) stats.closeCodes[code] = (stats.closeCodes[code] ?? 0) + 1
           clients.delete(client)
           clearTimeout(client.expiryTimer)
         })

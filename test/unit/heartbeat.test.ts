@@ -120,6 +120,27 @@ describe('Heartbeat on its own (a clock under the test\'s control)', () => {
     }
   })
 
+  it('a frame heard in the same millisecond as the probe is not its answer: only a frame after the probe is', () => {
+    vi.useFakeTimers()
+    try {
+      let dead = 0
+      const beat = new Heartbeat({ interval: 60_000, timeout: 300 }, () => true, () => dead++)
+      beat.heard() // the 200 frame, say
+      beat.probe() // the page woke in the same millisecond
+      vi.advanceTimersByTime(300)
+      expect(dead).toBe(1)
+      const alive = new Heartbeat({ interval: 60_000, timeout: 300 }, () => true, () => dead++)
+      alive.probe()
+      alive.heard() // the pong, in the same millisecond on a fast link
+      vi.advanceTimersByTime(300)
+      expect(dead).toBe(1)
+      beat.stop()
+      alive.stop()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('a clock set back an hour does not postpone the death of a silent connection by an hour', () => {
     vi.useFakeTimers()
     try {

@@ -1,0 +1,63 @@
+/**
+ * The page lifecycle in Chromium (issue 15): the back/forward cache, live (Playwright's default
+ * `--disable-back-forward-cache` is dropped), against the reference server.
+ */
+import { expect, test, type Page } from '@playwright/test'
+import { bundlePage, resetServer, serverStats } from './helpers.js'
+
+test.beforeEach(async ({ request }) => resetServer(request))
+
+/** Away to another page of the origin and back: `commit`, since a page restored from the cache fires no `load`. */
+async function awayAndBack(page: Page): Promise<void> {
+  await page.goto('/health')
+  await page.goBack({ waitUntil: 'commit' })
+}
+
+test('the control: the cache is live (a restored page fires pageshow with persisted)', async ({ page }) => {
+  await page.goto('/cdn.html?manual')
+  await page.evaluate(() => addEventListener('pageshow', (e) => ((window as any).restored = e.persisted)))
+  await awayAndBack(page)
+  await expect.poll(() => page.evaluate(() => (window as any).restored)).toBe(true)
+})
+
+test('back/forward 10 times while the server streams and the page sends: 10 reconnects at once, 0 lost, 0 duplicated, 0 errors, the server sees clean closes', async ({ page, request }) => {
+  await bundlePage(page)
+  await page.evaluate(async () => {
+    const { AuthSocket } = window as unknown as { AuthSocket: any }
+    const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json())
+    const w = window as any
+    // A long backoff: a reconnect that waited for it would show.
+    const socket = new AuthSocket('/ws', { credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }), retryDelay: () => 5000 })
+    Object.assign(w, { socket, ticks: [], errors: [], authenticated: 0, shownAt: [], openAt: [], sent: 0 })
+    socket.on('message', (m: { type: string; n: number }) => m.type === 'tick' && w.ticks.push(m.n))
+    socket.on('error', (e: { code: string }) => w.errors.push(e.code))
+    socket.on('authenticated', () => (w.authenticated++, w.openAt.push(performance.now())))
+    addEventListener('pageshow', (e) => e.persisted && w.shownAt.push(performance.now()))
+    await socket.ready
+    await new Promise((resolve) => setTimeout(resolve, 50)) // the session frame is in
+    w.sender = setInterval(() => socket.send({ stream: 'bfcache', n: ++w.sent }), 20)
+  })
+  expect((await request.post('/test/stream', { data: { count: 400, every: 20 } })).ok()).toBe(true)
+  for (let i = 0; i < 10; i++) {
+    await page.waitForTimeout(200)
+    await awayAndBack(page)
+    await expect.poll(() => page.evaluate(() => (window as any).authenticated), { timeout: 5000 }).toBe(i + 2)
+  }
+  await expect.poll(() => page.evaluate(() => (window as any).ticks.length), { timeout: 15_000 }).toBe(400)
+  const seen = await page.evaluate(() => {
+    const w = window as any
+    clearInterval(w.sender)
+    return { ticks: w.ticks, errors: w.errors, authenticated: w.authenticated, sent: w.sent, gaps: w.shownAt.map((t: number, i: number) => w.openAt[i + 1] - t) }
+  })
+  await expect.poll(async () => (await serverStats(request)).streams.bfcache?.received, { timeout: 5000 }).toBeGreaterThanOrEqual(seen.sent)
+  const stats = await serverStats(request)
+  expect(seen.ticks).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
+  expect(stats.streams.bfcache!.errors).toEqual([])
+  expect(stats.streams.bfcache!.received).toBe(stats.streams.bfcache!.last)
+  expect(seen.errors).toEqual([])
+  expect(seen.authenticated).toBe(11)
+  expect(stats.closeCodes).toEqual({ 1000: 10 }) // each pagehide closed cleanly: no 1001 (going away), no 1006 (a dead peer)
+  // pageshow to authenticated again: a ticket fetch and a handshake on 127.0.0.1, no backoff (it would be 0-5 s).
+  for (const gap of seen.gaps) expect(gap).toBeLessThan(500)
+  console.log(`pageshow → authenticated (ms): ${seen.gaps.map((g: number) => g.toFixed(0)).join(', ')}`)
+})

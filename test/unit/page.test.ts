@@ -1,0 +1,151 @@
+/**
+ * The page lifecycle (issue 15), driven directly: the test gives Node a `document`, a window
+ * and a `navigator` whose events it fires itself, against a real `ws` server. The browser's own
+ * back/forward cache is tested in Chromium (test/e2e/page-lifecycle.spec.ts).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { delay, until } from '../helpers/events.js'
+import { openSocket } from '../helpers/fixture.js'
+import { startServer, statusFrame } from '../helpers/server.js'
+
+/** A counting EventTarget: what is listened to now. */
+class Target extends EventTarget {
+  readonly listening = new Map<string, number>()
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+    this.listening.set(type, (this.listening.get(type) ?? 0) + 1)
+    super.addEventListener(type, listener, options)
+  }
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void {
+    this.listening.set(type, (this.listening.get(type) ?? 0) - 1)
+    super.removeEventListener(type, listener, options)
+  }
+  get count(): number {
+    return [...this.listening.values()].reduce((a, b) => a + b, 0)
+  }
+}
+
+const globals = globalThis as unknown as Record<string, unknown>
+const saved = ['document', 'navigator', 'addEventListener', 'removeEventListener', 'dispatchEvent'].map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const)
+
+/** Makes this process look like a page: `document`, window events on globalThis, `navigator.onLine`. */
+function page() {
+  const doc = Object.assign(new Target(), { visibilityState: 'visible' })
+  const win = new Target()
+  const navigator = { onLine: true }
+  Object.defineProperty(globalThis, 'document', { value: doc, configurable: true, writable: true })
+  Object.defineProperty(globalThis, 'navigator', { value: navigator, configurable: true, writable: true })
+  globals.addEventListener = win.addEventListener.bind(win)
+  globals.removeEventListener = win.removeEventListener.bind(win)
+  globals.dispatchEvent = win.dispatchEvent.bind(win)
+  const fire = (target: EventTarget, type: string, extra: object = {}) => target.dispatchEvent(Object.assign(new Event(type), extra))
+  return { doc, win, navigator, fire }
+}
+
+afterEach(() => {
+  for (const [name, descriptor] of saved) {
+    if (descriptor) Object.defineProperty(globalThis, name, descriptor)
+    else delete globals[name]
+  }
+})
+
+const accepting = () => startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+
+describe('the page lifecycle', () => {
+  it('back/forward cache: pagehide closes cleanly (1000, no error) and holds the outbox; pageshow reconnects at once with a fresh credential', async () => {
+    const { win, fire } = page()
+    const server = await accepting()
+    const tokens: string[] = []
+    const socket = openSocket(server.url, { retryDelay: () => 5000, credentials: { kind: 'counted', prepare: async (ctx) => (tokens.push(ctx.reason), { url: `${ctx.url}?token=t${tokens.length}`, secretParams: ['token'] }) } })
+    const seen: string[] = []
+    socket.on('error', (e) => seen.push(`error ${e.code}`))
+    socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
+    await socket.ready
+    const first = await server.connection(1)
+    const closedAtServer = new Promise<number>((resolve) => first.socket.once('close', (code) => resolve(code)))
+    fire(win, 'pagehide', { persisted: true })
+    expect(await closedAtServer).toBe(1000)
+    socket.send({ n: 1 }) // in the gap: held, never written to the old socket
+    await delay(300)
+    expect(server.connections).toHaveLength(1) // no attempt while cached
+    expect(socket.state).toBe('reconnecting')
+    const shownAt = Date.now()
+    fire(win, 'pageshow', { persisted: true })
+    const second = await server.connection(2)
+    expect(Date.now() - shownAt).toBeLessThan(200) // at once: the 5 s backoff is not waited
+    expect(JSON.parse(await second.next())).toEqual({ n: 1 })
+    expect(second.url.searchParams.get('token')).toBe('t2')
+    expect(first.received).toEqual([])
+    expect(seen).toEqual(['waiting pageshow'])
+  })
+
+  it('bfcache: false leaves pagehide alone', async () => {
+    const { win, fire } = page()
+    const server = await accepting()
+    const socket = openSocket(server.url, { bfcache: false })
+    await socket.ready
+    fire(win, 'pagehide', { persisted: true })
+    await delay(200)
+    expect(socket.state).toBe('open')
+    expect(win.listening.get('pagehide') ?? 0).toBe(0)
+  })
+
+  it('offline: no attempt while the browser says so, one at once on online', async () => {
+    const { navigator, win, fire } = page()
+    const server = await accepting()
+    const socket = openSocket(server.url, { retryDelay: () => 50 })
+    const waiting: string[] = []
+    socket.on('waiting', ({ until }) => waiting.push(until))
+    await socket.ready
+    navigator.onLine = false
+    for (const conn of server.connections) conn.socket.terminate() // the network went with it
+    await delay(1000)
+    expect(server.connections).toHaveLength(1) // attempts made while offline: 0 (a retry every 50 ms would have made ~20)
+    expect(waiting).toEqual(['online'])
+    navigator.onLine = true
+    const onlineAt = Date.now()
+    fire(win, 'online')
+    await server.connection(2)
+    await until(() => socket.state === 'open')
+    expect(Date.now() - onlineAt).toBeLessThan(200)
+  })
+
+  it('a wake (visible, resume, online) while open probes at once: a dead connection is found within the timeout, not after the interval', async () => {
+    const { doc, fire } = page()
+    const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) }) // answers no ping: dead once asked
+    const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 300 } })
+    await socket.ready
+    const died: number[] = []
+    socket.on('error', (e) => e.code === 'HEARTBEAT_TIMEOUT' && died.push(Date.now()))
+    const wokeAt = Date.now()
+    fire(doc, 'resume')
+    await until(() => died.length > 0, 2000, 'the probe to go unanswered')
+    expect(died[0]! - wokeAt).toBeLessThan(300 + 300)
+    expect(JSON.parse(server.connections[0]!.received[0]!)).toEqual({ action: 'ping' })
+  })
+
+  it('a wake while reconnecting ends the backoff at once', async () => {
+    const { doc, fire } = page()
+    let refuse = true
+    const server = await startServer({ onConnection: (conn) => (refuse ? conn.socket.terminate() : conn.socket.send(statusFrame(200))) })
+    const socket = openSocket(server.url, { retryDelay: () => 30_000 })
+    await server.connection(1)
+    await until(() => socket.state === 'reconnecting')
+    refuse = false
+    doc.visibilityState = 'visible'
+    const wokeAt = Date.now()
+    fire(doc, 'visibilitychange')
+    await socket.ready
+    expect(Date.now() - wokeAt).toBeLessThan(300)
+  })
+
+  it('every listener it adds is removed on close(); with no document (Node, a worker) none is added to the page', async () => {
+    const { doc, win } = page()
+    const server = await accepting()
+    const socket = openSocket(server.url)
+    await socket.ready
+    expect(doc.count + win.count).toBeGreaterThan(0)
+    socket.close()
+    expect(doc.count).toBe(0)
+    expect(win.count).toBe(0)
+  })
+})
