@@ -61,3 +61,33 @@ test('back/forward 10 times while the server streams and the page sends: 10 reco
   for (const gap of seen.gaps) expect(gap).toBeLessThan(500)
   console.log(`pageshow → authenticated (ms): ${seen.gaps.map((g: number) => g.toFixed(0)).join(', ')}`)
 })
+
+test('offline for 30 s (context.setOffline): no attempt while offline, open again at once on online', async ({ page, context }) => {
+  test.setTimeout(90_000)
+  await bundlePage(page)
+  await page.evaluate(async () => {
+    const { AuthSocket } = window as unknown as { AuthSocket: any }
+    const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json())
+    const w = window as any
+    const socket = new AuthSocket('/ws', { credentials: AuthSocket.queryToken({ token: () => login.token }), heartbeat: { interval: 2000, timeout: 2000 } })
+    Object.assign(w, { socket, attempts: [], waiting: [], errors: [], openAt: [] })
+    socket.on('connecting', () => w.attempts.push(navigator.onLine))
+    socket.on('waiting', ({ until }: { until: string }) => w.waiting.push(until))
+    socket.on('error', (e: { code: string }) => w.errors.push(e.code))
+    socket.on('authenticated', () => w.openAt.push(performance.now()))
+    await socket.ready
+  })
+  await context.setOffline(true)
+  // The socket dies with the network (the heartbeat finds it within 4 s); then the client waits.
+  await expect.poll(() => page.evaluate(() => (window as any).socket.state), { timeout: 10_000 }).not.toBe('open')
+  await page.waitForTimeout(30_000)
+  const onlineAt = await page.evaluate(() => performance.now())
+  await context.setOffline(false)
+  await expect.poll(() => page.evaluate(() => (window as any).openAt.length), { timeout: 5000 }).toBe(2)
+  const seen = await page.evaluate(() => ({ attempts: (window as any).attempts, waiting: (window as any).waiting, openAt: (window as any).openAt }))
+  expect(seen.attempts.filter((online: boolean) => !online)).toEqual([]) // attempts made while offline: 0 (the previous build made 6 in these 30 s)
+  expect(seen.waiting).toEqual(['online'])
+  const toOpen = seen.openAt[1] - onlineAt
+  console.log(`online → authenticated: ${toOpen.toFixed(0)} ms`)
+  expect(toOpen).toBeLessThan(1000)
+})
