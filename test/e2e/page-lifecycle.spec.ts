@@ -57,6 +57,7 @@ test('back/forward 10 times while the server streams and the page sends: 10 reco
   expect(seen.errors).toEqual([])
   expect(seen.authenticated).toBe(11)
   expect(stats.closeCodes).toEqual({ 1000: 10 }) // each pagehide closed cleanly: no 1001 (going away), no 1006 (a dead peer)
+  expect(seen.gaps).toHaveLength(10) // every return was a restore from the cache: the page stayed eligible
   // pageshow to authenticated again: a ticket fetch and a handshake on 127.0.0.1, no backoff (it would be 0-5 s).
   for (const gap of seen.gaps) expect(gap).toBeLessThan(500)
   console.log(`pageshow → authenticated (ms): ${seen.gaps.map((g: number) => g.toFixed(0)).join(', ')}`)
