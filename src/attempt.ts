@@ -64,13 +64,21 @@ export function takePrepared(attempt: Attempt, prepared: PreparedAttempt, o: { o
   return o.origin ? { ...opened, headers: { ...opened.headers, Origin: o.origin } } : opened
 }
 
-/** Waits `ms` for the attempt's backoff (with none, until woken); the attempt ending or `wake()` cut it short. */
-export function backoff(attempt: Attempt, ms?: number): Promise<void> {
-  return new Promise<void>((resolve) => {
+/** A backoff timer this much past its time was held up by a sleeping machine or a frozen page, not by a busy one. */
+const LATE = 5000
+
+/**
+ * Waits `ms` for the attempt's backoff (with none, until woken); the attempt ending or `wake()`
+ * cut it short. Resolves `true` when the timer fired over 5 s late: the machine slept or the
+ * page was frozen, so the failures that grew the backoff are old news.
+ */
+export function backoff(attempt: Attempt, ms?: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const due = ms === undefined ? Infinity : Date.now() + ms
     const done = () => {
       clearTimeout(attempt.timer)
       attempt.wake = undefined
-      resolve()
+      resolve(Date.now() - due > LATE)
     }
     attempt.wake = done
     if (ms !== undefined) attempt.timer = setTimeout(done, ms)

@@ -101,7 +101,7 @@ export class Connection<In, Out> {
     if (retry > 0) {
       const wait = delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error))
       this.#events.line(`retry ${retry} in ${Math.round(wait)} ms`)
-      await backoff(attempt, wait)
+      if (await backoff(attempt, wait)) this.#counters = NO_FAILURES // woke from sleep: start the backoff again
       if (signal.aborted) return
     }
     await this.#page.hold(attempt, (until) => this.#events.emit('waiting', { until }))

@@ -3,7 +3,7 @@
  * and a `navigator` whose events it fires itself, against a real `ws` server. The browser's own
  * back/forward cache is tested in Chromium (test/e2e/page-lifecycle.spec.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { delay, until } from '../helpers/events.js'
 import { openSocket } from '../helpers/fixture.js'
 import { startServer, statusFrame } from '../helpers/server.js'
@@ -136,6 +136,19 @@ describe('the page lifecycle', () => {
     fire(doc, 'visibilitychange')
     await socket.ready
     expect(Date.now() - wokeAt).toBeLessThan(300)
+  })
+
+  it('a backoff timer that fires over 5 s late (the machine slept) starts the backoff again: the next retry is retry 1', async () => {
+    const server = await startServer({ onConnection: (conn) => conn.socket.terminate() }) // down: every attempt fails
+    const retries: number[] = []
+    const socket = openSocket(server.url, { retryDelay: (n) => (retries.push(n), n === 4 ? 300 : 5) })
+    await until(() => retries.length === 4, 3000, 'four failures')
+    const now = Date.now
+    vi.spyOn(Date, 'now').mockImplementation(() => now() + 3_600_000) // an hour passes during the 300 ms wait
+    for (const end = performance.now() + 3000; retries.length < 5 && performance.now() < end; ) await delay(10)
+    vi.restoreAllMocks()
+    socket.close()
+    expect(retries.slice(0, 5)).toEqual([1, 2, 3, 4, 1])
   })
 
   it('every listener it adds is removed on close(); with no document (Node, a worker) none is added to the page', async () => {
