@@ -10,6 +10,7 @@ import { findChromium } from '../scripts/chromium.mjs'
 import { authLatency, openLatency } from './connect.js'
 import { round, table, verdict } from './lib.js'
 import { chaos, halfOpen, refreshByReconnect } from './delivery.js'
+import { pageLifecycle } from './lifecycle.js'
 import { bundleSizes } from './size.js'
 import { refreshLoad, restartStorm } from './storm.js'
 import { browserThroughput, bytesPerMessage, nodeThroughput } from './throughput.js'
@@ -150,6 +151,24 @@ deliverySections.push(
 )
 targets.push({ target: 'refresh by reconnect: 0 server messages lost over 20 refreshes', measured: `${refreshed.resume.lost} lost over ${refreshed.resume.refreshes} refreshes (control: ${refreshed.control.lost} lost)`, result: verdict(refreshed.resume.lost === 0 && refreshed.resume.duplicated === 0 && refreshed.resume.refreshes >= 20) })
 log(`## Delivery under faults (acks, heartbeat, resume)\n\n${deliverySections.join('\n\n')}`)
+
+if (chromiumPath) {
+  console.log('page lifecycle (Chromium)...')
+  const life = await pageLifecycle(chromiumPath)
+  log(
+    `## Background tabs, sleep and the back button (Chromium)\n\n` +
+      table('Back/forward cache live: 10 round trips to another page and back; the control is the same client with `bfcache: false`, in the same page (ticket provider, default backoff)', [
+        { client: 'AuthSocket', 'restores from the cache': life.bfcache.restores, 'pageshow → authenticated, median': `${life.bfcache.medianMs} ms`, max: `${life.bfcache.maxMs} ms` },
+        { client: 'AuthSocket, bfcache: false (the control)', 'restores from the cache': life.bfcache.restores, 'pageshow → authenticated, median': `${life.bfcache.controlMedianMs} ms`, max: `${life.bfcache.controlMaxMs} ms` },
+      ]) +
+      '\n\n' +
+      table(`Offline (\`context.setOffline\`) for ${life.offline.seconds} s, and a wake (\`resume\` dispatched on \`document\`) during a 30 s backoff after the server dropped the socket`, [
+        { 'attempts while offline': life.offline.attemptsWhileOffline, 'online → authenticated': `${life.offline.onlineToOpenMs} ms`, 'wake → authenticated': `${life.wakeToOpenMs} ms` },
+      ]),
+  )
+  targets.push({ target: 'bfcache: open again within 50 ms of pageshow plus the handshake', measured: `median ${life.bfcache.medianMs} ms, max ${life.bfcache.maxMs} ms (control median ${life.bfcache.controlMedianMs} ms)`, result: verdict(life.bfcache.restores === 10 && life.bfcache.maxMs <= 100) })
+  targets.push({ target: 'offline: 0 attempts while offline', measured: `${life.offline.attemptsWhileOffline} in ${life.offline.seconds} s; authenticated ${life.offline.onlineToOpenMs} ms after online`, result: verdict(life.offline.attemptsWhileOffline === 0) })
+}
 
 const targetTable = table('Targets', targets.map((t) => ({ target: t.target, measured: t.measured, result: t.result })))
 console.log(`\n${targetTable}`)
