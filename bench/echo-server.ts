@@ -26,20 +26,20 @@ wss.on('connection', (socket, request) => {
     if (!text.startsWith(NUMBERED)) return socket.send(text)
     // {"action":"message","seq":N,"data":<message>}: the message is sent back as it came, unparsed, as raw echoes are.
     const comma = text.indexOf(',', NUMBERED.length)
-    const frame = { seq: Number(text.slice(NUMBERED.length, comma)) }
-    socket.send(text.slice(comma + 8, -1))
+    const seq = Number(text.slice(NUMBERED.length, comma))
+    socket.send(text.slice(comma + ',"data":'.length, -1))
     // As the reference server does (demo/server/delivery.ts): an ack when the burst ends, and every 100 within it.
     if (due === undefined) {
-      from = frame.seq
+      from = seq
       setImmediate(() => {
         if (due !== undefined) socket.send(`{"action":"ack","seq":${due}}`)
         due = undefined
       })
-    } else if (frame.seq - from >= 100) {
-      socket.send(`{"action":"ack","seq":${frame.seq}}`)
-      from = frame.seq
+    } else if (seq - from >= 100) {
+      socket.send(`{"action":"ack","seq":${seq}}`)
+      from = seq
     }
-    due = frame.seq
+    due = seq
   })
 })
 wss.on('listening', () => console.log(`listening ${(wss.address() as { port: number }).port}`))

@@ -5,8 +5,8 @@
  * It decides nothing itself.
  * @module
  */
-import { ask, authTimedOut, backoff, credentialFailure, heartbeatDead, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
-import { extensionFrames, type ExtensionHooks } from './extensions.js'
+import { ask, authTimedOut, credentialFailure, heartbeatDead, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
+import { socketRules } from './extensions.js'
 import { PING, startHeartbeat } from './heartbeat.js'
 import { reauthenticate } from './reauth.js'
 import { classifyWith, delayWith } from './callbacks.js'
@@ -98,13 +98,9 @@ export class Connection<In, Out> {
 
   async #prepare(attempt: Attempt, retry: number): Promise<void> {
     const { signal } = attempt.ended
-    if (retry > 0) {
-      const wait = delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error))
-      this.#events.line(`retry ${retry} in ${Math.round(wait)} ms`)
-      if (await backoff(attempt, wait)) this.#counters = NO_FAILURES // woke from sleep: start the backoff again
-      if (signal.aborted) return
-    }
-    await this.#page.hold(attempt, (until) => this.#events.emit('waiting', { until }))
+    const wait = retry > 0 ? delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error)) : undefined
+    if (wait !== undefined) this.#events.line(`retry ${retry} in ${Math.round(wait)} ms`)
+    if (await this.#page.turn(attempt, wait, (until) => this.#events.emit('waiting', { until }))) this.#counters = NO_FAILURES // woke from sleep: start the backoff again
     if (signal.aborted) return
     let prepared
     try {
@@ -137,9 +133,7 @@ export class Connection<In, Out> {
     const attempt = this.#attempt
     if (attempt?.id !== id) return
     attempt.opened = true
-    const { serializer } = this.#o
-    const hooks: ExtensionHooks = { on: () => ({ heartbeat: attempt.heartbeat !== undefined, acks: attempt.acks, resume: attempt.resume !== undefined }), ack: (seq) => this.#outbox.ack(seq), accept: (epoch, offset) => this.#session.accept(epoch, offset), resync: (epoch) => (this.#session.resync(epoch), this.#events.emit('resync', { epoch })) }
-    attempt.rules = { ...this.#o, control: extensionFrames(hooks, this.#o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => this.#events.has('binary'), url: attempt.url }
+    attempt.rules = socketRules(attempt, this.#o, { outbox: this.#outbox, session: this.#session, events: this.#events })
     this.#counters = { ...this.#counters, handshakeFailures: 0 }
     this.#setState('authenticating')
     this.#events.emit('open', { url: attempt.url })
@@ -158,19 +152,12 @@ export class Connection<In, Out> {
     const attempt = this.#attempt
     if (attempt?.id !== id || !attempt.rules) return
     attempt.heartbeat?.heard()
-    const read = readFrame(data, attempt.rules as FrameRules<In>)
-    if (read.kind === 'message') this.#events.emit('message', read.message)
-    else if (read.kind === 'binary') this.#events.emit('binary', read.data)
-    else if (read.kind === 'dropped') this.#events.emit('error', read.error)
     // A control frame's answer (a keep-alive pong, say) goes on the socket it came from, ahead of any queue.
-    else if (read.kind === 'control') {
-      if (read.reply !== undefined) this.#transport.send(id, read.reply)
-    }
-    else if (attempt.awaiting) this.#onVerdict(attempt, read.verdict)
-    else {
-      const error = unasked(read.verdict, attempt.url)
-      if (error) this.#events.emit('error', error)
-    }
+    const verdict = this.#events.handOn(readFrame(data, attempt.rules as FrameRules<In>), (reply) => this.#transport.send(id, reply))
+    if (!verdict) return
+    if (attempt.awaiting) return this.#onVerdict(attempt, verdict)
+    const error = unasked(verdict, attempt.url)
+    if (error) this.#events.emit('error', error)
   }
 
   #onVerdict(attempt: Attempt, verdict: AuthVerdict): void {

@@ -6,6 +6,8 @@
 import mitt, { type Handler } from 'mitt'
 import type { CredentialReason } from './credentials/provider.js'
 import { AuthSocketError, describeCause, safeCause } from './errors.js'
+import type { AuthVerdict } from './frames.js'
+import type { Inbound } from './inbound.js'
 import type { StateChange } from './machine.js'
 
 /** Events and their payloads. No payload ever holds a credential; URLs are redacted. */
@@ -82,6 +84,16 @@ export class Events<In> {
 
   has(type: keyof AuthSocketEvents<In>): boolean {
     return (this.#mitt.all.get(type)?.length ?? 0) > 0
+  }
+
+  /** Hands a read frame on (a message or binary to the listeners, a dropped one's error, a control frame's `reply`); a status verdict goes back to the caller. */
+  handOn(read: Inbound<In>, reply: (text: string) => void): AuthVerdict | undefined {
+    if (read.kind === 'verdict') return read.verdict
+    if (read.kind === 'message') this.emit('message', read.message)
+    else if (read.kind === 'binary') this.emit('binary', read.data)
+    else if (read.kind === 'dropped') this.emit('error', read.error)
+    else if (read.reply !== undefined) reply(read.reply)
+    return undefined
   }
 
   /** A line for the `debug` option. A `debug` that throws is reported once per line, never through itself. */

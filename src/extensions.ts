@@ -3,7 +3,13 @@
  * resume), read before the status parser and the application: they are the client's own.
  * @module
  */
+import type { Attempt } from './attempt.js'
+import type { Events } from './events.js'
 import type { ControlFrames } from './frames.js'
+import type { FrameRules } from './inbound.js'
+import type { ResolvedOptions } from './options.js'
+import type { Outbox } from './outbox.js'
+import type { DeliverySession } from './session.js'
 
 /** What the extensions' frames do to the client: acknowledge sends, deliver a numbered message once, start the stream again. */
 export interface ExtensionHooks {
@@ -44,4 +50,17 @@ export function extensionFrames(hooks: ExtensionHooks, control: ControlFrames | 
     }
     return control?.(frame)
   }
+}
+
+/** How frames are read on `attempt`'s socket: the options' parser and control, with the extensions' frames routed first to the outbox and the session. */
+export function socketRules<In, Out>(attempt: Attempt, o: ResolvedOptions<In, Out>, parts: { outbox: Outbox; session: DeliverySession; events: Events<In> }): FrameRules<In> {
+  const { outbox, session, events } = parts
+  const hooks: ExtensionHooks = {
+    on: () => ({ heartbeat: attempt.heartbeat !== undefined, acks: attempt.acks, resume: attempt.resume !== undefined }),
+    ack: (seq) => outbox.ack(seq),
+    accept: (epoch, offset) => session.accept(epoch, offset),
+    resync: (epoch) => (session.resync(epoch), events.emit('resync', { epoch })),
+  }
+  const { serializer } = o
+  return { ...o, control: extensionFrames(hooks, o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => events.has('binary'), url: attempt.url }
 }

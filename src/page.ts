@@ -13,7 +13,7 @@ export type Away = 'offline' | 'cached'
 /** What the page tells the connection. */
 export interface PageHooks {
   /** The tab is visible again, thawed (`resume`), or the network is back. */
-  wake(cause: 'visible' | 'resume' | 'online'): void
+  wake(): void
   /** `pagehide` with `persisted`: the page goes into the back/forward cache. */
   hide(): void
   /** `pageshow` with `persisted`: it came back from it. */
@@ -33,14 +33,18 @@ export class Page {
   }
 
   /**
-   * Holds `attempt` while no attempt can succeed (offline, or in the cache, where pagehide
-   * closed the socket), telling `waiting` until what; the page's wake lets it go.
+   * Waits for `attempt`'s turn: its backoff of `ms` (none for a first try), then for as long as
+   * no attempt can succeed (offline, or in the cache, where pagehide closed the socket), telling
+   * `waiting` until what; the page's wake lets it go. `true` if the backoff timer fired over 5 s
+   * late: the machine slept, and the failures that grew the backoff are old news.
    */
-  async hold(attempt: Attempt, waiting: (until: 'online' | 'pageshow') => void): Promise<void> {
+  async turn(attempt: Attempt, ms: number | undefined, waiting: (until: 'online' | 'pageshow') => void): Promise<boolean> {
+    const slept = ms !== undefined && (await backoff(attempt, ms))
     for (let away = this.away; away && !attempt.ended.signal.aborted; away = this.away) {
       waiting(away === 'offline' ? 'online' : 'pageshow')
-      if (!attempt.ended.signal.aborted) await backoff(attempt)
+      if (!attempt.ended.signal.aborted) await backoff(attempt) // a listener of `waiting` may have closed the client
     }
+    return slept
   }
 
   /** Listens while the client runs; `bfcache: false` leaves `pagehide`/`pageshow` alone. Returns the unsubscribe. */
@@ -49,9 +53,9 @@ export class Page {
     const win = (doc ? globalThis : undefined) as Target | undefined
     const self = globalThis as Target
     const listeners: [Target | undefined, string, (event: Event) => void][] = [
-      [doc, 'visibilitychange', () => doc?.visibilityState === 'visible' && hooks.wake('visible')],
-      [doc, 'resume', () => hooks.wake('resume')],
-      [self, 'online', () => hooks.wake('online')],
+      [doc, 'visibilitychange', () => doc?.visibilityState === 'visible' && hooks.wake()],
+      [doc, 'resume', () => hooks.wake()],
+      [self, 'online', () => hooks.wake()],
     ]
     if (bfcache) {
       const persisted = (event: Event) => (event as PageTransitionEvent).persisted === true

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -50,6 +51,39 @@ export async function startDaphne(port?: number): Promise<Daphne> {
         child.once('exit', () => resolve())
         child.kill('SIGTERM')
       }),
+  }
+}
+
+/**
+ * Daphne for one test file: started before its tests, stopped after them. The object reads
+ * the running server; `restart()` stops it and starts it again on the same port.
+ */
+export function daphneForFile(): Daphne & { restart(): Promise<void> } {
+  let current: Daphne | undefined
+  const now = () => {
+    if (!current) throw new Error('daphne is not up yet: use it inside a test')
+    return current
+  }
+  beforeAll(async () => {
+    current = await startDaphne()
+  }, 90_000)
+  afterAll(() => current?.stop())
+  return {
+    get http() {
+      return now().http
+    },
+    get ws() {
+      return now().ws
+    },
+    get origin() {
+      return now().origin
+    },
+    stop: () => now().stop(),
+    async restart() {
+      const port = Number(new URL(now().http).port)
+      await now().stop()
+      current = await startDaphne(port)
+    },
   }
 }
 

@@ -9,32 +9,24 @@ import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { AuthSocket, queryToken, type AuthSocketOptions } from '../../../src/index.js'
 import { delay, nextEvent, until } from '../../helpers/events.js'
 import { track } from '../../helpers/tokens.js'
-import { post, startDaphne, type Daphne } from './daphne.js'
+import { closeAfterTest } from '../../helpers/fixture.js'
+import { daphneForFile, post } from './daphne.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
 type Frame = { type: 'echo'; data: { n: number } } | { type: 'tick'; n: number }
 
-let django: Daphne
-const sockets: AuthSocket<any, any>[] = []
-beforeAll(async () => {
-  django = await startDaphne()
-}, 90_000)
-afterAll(() => django?.stop())
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close()
-})
+const django = daphneForFile()
 
 const jwt = async (ttl?: number) => track((await post(`${django.http}/api/jwt/`, { username: 'alice', password: 'alice', ttl })).json.access as string)
 
 function open(path: string, options: Partial<AuthSocketOptions<Frame, any>> = {}) {
-  const socket = new AuthSocket<Frame, any>(`${django.ws}${path}`, { WebSocket, origin: django.origin, retryDelay: () => 50, credentials: queryToken({ token: () => jwt() }), ...options })
-  sockets.push(socket)
+  const socket = closeAfterTest(new AuthSocket<Frame, any>(`${django.ws}${path}`, { WebSocket, origin: django.origin, retryDelay: () => 50, credentials: queryToken({ token: () => jwt() }), ...options }))
   const echoes: number[] = []
   const ticks: number[] = []
   const errors: string[] = []
@@ -142,13 +134,11 @@ asyncio.run(main())
     await socket.ready
     await socket.send({ n: 1 }).acked
     await until(() => echoes.length === 1)
-    const port = Number(new URL(django.http).port)
     // Listening first: the client may be back (and told) before daphne answers the health check.
     const told = nextEvent(socket, 'resync', () => true, 40_000)
     let resyncs = 0
     socket.on('resync', () => resyncs++)
-    await django.stop()
-    django = await startDaphne(port)
+    await django.restart()
     const resync = await told
     expect(typeof resync.epoch).toBe('string')
     await socket.send({ n: 2 }).acked

@@ -3,7 +3,7 @@
  * every server pattern of the common Channels tutorials, success and failure paths, using only options the
  * README documents.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import {
   AuthSocket,
@@ -19,22 +19,13 @@ import {
 } from '../../../src/index.js'
 import { delay, nextEvent } from '../../helpers/events.js'
 import { track } from '../../helpers/tokens.js'
-import { post, startDaphne, type Daphne } from './daphne.js'
+import { closeAfterTest } from '../../helpers/fixture.js'
+import { daphneForFile, post } from './daphne.js'
 
-let django: Daphne
-const sockets: AuthSocket<any, any>[] = []
-beforeAll(async () => {
-  django = await startDaphne()
-}, 90_000)
-afterAll(() => django?.stop())
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close()
-})
+const django = daphneForFile()
 
 function open(path: string, options: Partial<AuthSocketOptions<any, any>> & { credentials: CredentialProvider }) {
-  const socket = new AuthSocket<any, any>(`${django.ws}${path}`, { WebSocket, origin: django.origin, retryDelay: () => 50, ...options })
-  sockets.push(socket)
-  return socket
+  return closeAfterTest(new AuthSocket<any, any>(`${django.ws}${path}`, { WebSocket, origin: django.origin, retryDelay: () => 50, ...options }))
 }
 
 async function echo(socket: AuthSocket<any, any>) {
@@ -184,7 +175,6 @@ describe('Django Channels, from Node', () => {
 
   it('AllowedHostsOriginValidator: a Node client without `origin` is refused at the handshake, a bounded number of times', async () => {
     const socket = new AuthSocket(`${django.ws}/ws/token/`, { WebSocket, retryDelay: () => 50, credentials: queryToken({ token: await drfToken() }) })
-    sockets.push(socket)
-    await expect(socket.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
+      await expect(socket.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
   })
 })
