@@ -65,7 +65,7 @@ export function takePrepared(attempt: Attempt, prepared: PreparedAttempt, o: { o
 }
 
 /** A backoff timer this much past its time was held up by a sleeping machine or a frozen page, not by a busy one. */
-const LATE = 5000
+export const LATE = 5000
 
 /**
  * Waits `ms` for the attempt's backoff (with none, until woken); the attempt ending or `wake()`

@@ -73,7 +73,7 @@ export class Connection<In, Out> {
     if (!isStopped(this.#state)) return
     this.#counters = NO_FAILURES
     this.lastError = undefined
-    this.#unwatchPage = this.#page.watch({ wake: () => this.#wake(), hide: () => this.#restart('reconnect', 'page hidden'), show: () => this.#wake() }, this.#o.bfcache)
+    this.#unwatchPage = this.#page.watch({ wake: () => this.#wake(), hide: (why) => this.#restart('reconnect', why), show: () => this.#wake() }, this.#o.bfcache)
     if (this.#setState('connecting')) this.#begin(this.#ids === 0 ? 'initial' : 'reconnect', 0)
   }
 
@@ -218,7 +218,7 @@ export class Connection<In, Out> {
     if (decision.error) this.#events.emit('error', decision.error)
     if (change) this.#events.emit('state', change)
     if (decision.state === 'failed') this.#settled(decision.error)
-    else if (this.#state === 'reconnecting' && !this.#attempt) this.#begin(decision.reason, decision.backoff)
+    else if (this.#state === 'reconnecting' && !this.#attempt) this.#begin(decision.reason, attempt.heartbeat?.woke ? 0 : decision.backoff) // failed in a sleep: go at once
   }
 
   /** Ends the current attempt on purpose (reconnect, refresh by reconnect) and begins the next at once. */

@@ -36,10 +36,11 @@ export type AuthSocketEvents<In> = {
    */
   resync: { epoch: string | undefined }
   /**
-   * An attempt is due, but none is made until the browser is `online` again, or until the page
-   * comes back from the back/forward cache (`pageshow`). Browsers only.
+   * An attempt is due, but none is made until the browser is `online` again (or for 60 s: it may
+   * be wrong), until the page comes back from the back/forward cache (`pageshow`), or until it
+   * is thawed (`resume`). Browsers only.
    */
-  waiting: { until: 'online' | 'pageshow' }
+  waiting: { until: 'online' | 'pageshow' | 'resume' }
   /** Something went wrong; the client is still alive unless its state says otherwise. */
   error: AuthSocketError
 }

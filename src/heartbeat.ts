@@ -6,6 +6,8 @@
  * @module
  */
 
+import { LATE } from './attempt.js'
+
 export interface HeartbeatSettings {
   /** Ms of silence before a ping. */
   readonly interval: number
@@ -39,6 +41,16 @@ export class Heartbeat {
   /** When the outstanding ping was sent, if one is; and whether any frame came after it (timestamps can tie within a millisecond). */
   #probed: number | undefined
   #answered = false
+  /**
+   * Whether the timer was armed from a timer callback. Chrome runs chained timers in a tab hidden
+   * for 5 minutes once a minute (intensive throttling); a timer armed from a network callback is
+   * not chained and keeps its time (seen in Chromium 156: test/e2e/page-frozen.spec.ts). So the
+   * first frame after a timer did the arming arms it again, from the socket's callback.
+   */
+  #chained = false
+  /** When the timer is due; and whether the outstanding probe was sent on a wake: by `probe()`, or by a timer that ran over `LATE` late. */
+  #due = 0
+  #woke = false
 
   /** `ping` sends a ping and says whether it could; `dead` is called once, when the connection is. */
   constructor(settings: HeartbeatSettings, ping: () => boolean, dead: () => void) {
@@ -52,18 +64,33 @@ export class Heartbeat {
   heard(): void {
     this.#heard = Date.now()
     this.#answered = true
+    if (!this.#chained) return
+    this.#chained = false
+    this.#probed = undefined
+    this.#arm(this.#settings.interval)
+  }
+
+  /**
+   * The outstanding probe was sent on a wake and is unanswered: if the socket fails now, it
+   * failed in the sleep, and the next attempt need not back off.
+   */
+  get woke(): boolean {
+    return this.#probed !== undefined && this.#woke && !this.#answered
   }
 
   /** The page woke (it was hidden, asleep or offline): ask now rather than trust the last frame. */
   probe(): void {
-    if (this.#probed === undefined) this.#send(Date.now())
+    if (this.#probed !== undefined) return
+    this.#chained = false // called from a page event, not a timer
+    this.#send(Date.now(), true)
   }
 
   /** Pings, and counts the timeout from now. */
-  #send(now: number): void {
+  #send(now: number, woke: boolean): void {
     if (!this.#ping()) return // the socket is going; its close decides
     this.#probed = now
     this.#answered = false
+    this.#woke = woke
     this.#arm(this.#settings.timeout)
   }
 
@@ -74,11 +101,14 @@ export class Heartbeat {
 
   #arm(ms: number): void {
     clearTimeout(this.#timer)
+    this.#due = Date.now() + ms
     this.#timer = setTimeout(() => this.#check(), Math.max(0, ms))
   }
 
   #check(): void {
+    this.#chained = true
     const now = Date.now()
+    const late = now - this.#due > LATE
     // A clock set back (NTP, a user) would put the last frame or the probe in the future, and
     // postpone a death for as long as the jump: shift both back with it, keeping their order.
     const ahead = Math.max(this.#heard, this.#probed ?? -Infinity) - now
@@ -94,6 +124,6 @@ export class Heartbeat {
     const quiet = now - this.#heard
     if (quiet < this.#settings.interval) return this.#arm(this.#settings.interval - quiet)
     // Silent for the interval (or the timer is late): probe now, and count the timeout from now.
-    this.#send(now)
+    this.#send(now, late)
   }
 }

@@ -1,21 +1,33 @@
 /**
  * The page's lifecycle, as the connection needs it: a tab that comes back (visible, thawed,
- * online), the back/forward cache, and whether the browser can reach the network at all. Only
- * what exists is listened to: in Node there is nothing, in a worker only `online`.
+ * online), the back/forward cache and freezing, and whether the browser can reach the network at
+ * all. Only what exists is listened to: in Node there is nothing, in a worker only `online`.
  * @module
  */
 
 import { backoff, type Attempt } from './attempt.js'
+import type { AuthSocketEvents } from './events.js'
 
-/** Why an attempt that is due waits: the browser is offline, or the page is in the back/forward cache. */
-export type Away = 'offline' | 'cached'
+/** Why an attempt that is due waits: the browser is offline, the page is in the back/forward cache, or it is frozen. */
+export type Away = 'offline' | 'cached' | 'frozen'
+
+/** What a waiting attempt waits for, by why it waits. */
+type Until = AuthSocketEvents<unknown>['waiting']['until']
+const UNTIL: Record<Away, Until> = { offline: 'online', cached: 'pageshow', frozen: 'resume' }
+
+/**
+ * How long `navigator.onLine` saying offline holds an attempt back. It can be wrong (a VPN or a
+ * virtual adapter it does not count, a localhost server): after this, try anyway, and again after
+ * each such wait, so a wrong `false` slows the client down but never wedges it.
+ */
+export const OFFLINE_RECHECK = 60_000
 
 /** What the page tells the connection. */
 export interface PageHooks {
   /** The tab is visible again, thawed (`resume`), or the network is back. */
   wake(): void
-  /** `pagehide` with `persisted`: the page goes into the back/forward cache. */
-  hide(): void
+  /** `pagehide` with `persisted` (the page goes into the back/forward cache) or `freeze`: close the socket, saying `why`. */
+  hide(why: string): void
   /** `pageshow` with `persisted`: it came back from it. */
   show(): void
 }
@@ -23,26 +35,30 @@ export interface PageHooks {
 type Target = Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>>
 
 export class Page {
-  /** In the back/forward cache: between `pagehide` and `pageshow`, both with `persisted`. */
-  cached = false
+  /** In the back/forward cache (between `pagehide` and `pageshow`, both with `persisted`), or frozen (between `freeze` and `resume`). */
+  parked: 'cached' | 'frozen' | undefined
 
   /** Why no attempt may be made now, if one may not. */
   get away(): Away | undefined {
-    if (this.cached) return 'cached'
+    if (this.parked) return this.parked
     return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false ? 'offline' : undefined
   }
 
   /**
    * Waits for `attempt`'s turn: its backoff of `ms` (none for a first try), then for as long as
-   * no attempt can succeed (offline, or in the cache, where pagehide closed the socket), telling
-   * `waiting` until what; the page's wake lets it go. `true` if the backoff timer fired over 5 s
-   * late: the machine slept, and the failures that grew the backoff are old news.
+   * no attempt can succeed (in the cache or frozen, where the socket was closed on the way in;
+   * offline, for at most {@link OFFLINE_RECHECK}), telling `waiting` until what; the page's wake
+   * lets it go. `true` if the backoff timer fired over 5 s late: the machine slept, and the
+   * failures that grew the backoff are old news.
    */
-  async turn(attempt: Attempt, ms: number | undefined, waiting: (until: 'online' | 'pageshow') => void): Promise<boolean> {
+  async turn(attempt: Attempt, ms: number | undefined, waiting: (until: Until) => void): Promise<boolean> {
     const slept = ms !== undefined && (await backoff(attempt, ms))
     for (let away = this.away; away && !attempt.ended.signal.aborted; away = this.away) {
-      waiting(away === 'offline' ? 'online' : 'pageshow')
-      if (!attempt.ended.signal.aborted) await backoff(attempt) // a listener of `waiting` may have closed the client
+      waiting(UNTIL[away])
+      if (attempt.ended.signal.aborted) break // a listener of `waiting` closed the client
+      await backoff(attempt, away === 'offline' ? OFFLINE_RECHECK : undefined)
+      // A wake while offline does not end the wait (see Connection's wake), so the wait timed out: try anyway.
+      if (away === 'offline' && this.away === 'offline') break
     }
     return slept
   }
@@ -54,14 +70,17 @@ export class Page {
     const self = globalThis as Target
     const listeners: [Target | undefined, string, (event: Event) => void][] = [
       [doc, 'visibilitychange', () => doc?.visibilityState === 'visible' && hooks.wake()],
-      [doc, 'resume', () => hooks.wake()],
+      // Chromium closes a frozen page's sockets (the server sees 1001, the page 1006 on resume):
+      // close first, cleanly, and go again on resume.
+      [doc, 'freeze', () => ((this.parked = 'frozen'), hooks.hide('page frozen'))],
+      [doc, 'resume', () => (this.parked === 'frozen' && (this.parked = undefined), hooks.wake())],
       [self, 'online', () => hooks.wake()],
     ]
     if (bfcache) {
       const persisted = (event: Event) => (event as PageTransitionEvent).persisted === true
       listeners.push(
-        [win, 'pagehide', (event) => persisted(event) && ((this.cached = true), hooks.hide())],
-        [win, 'pageshow', (event) => persisted(event) && ((this.cached = false), hooks.show())],
+        [win, 'pagehide', (event) => persisted(event) && ((this.parked = 'cached'), hooks.hide('page hidden'))],
+        [win, 'pageshow', (event) => persisted(event) && ((this.parked = undefined), hooks.show())],
       )
     }
     for (const [target, type, listener] of listeners) target?.addEventListener?.(type, listener)

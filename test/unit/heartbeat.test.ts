@@ -156,3 +156,98 @@ describe('Heartbeat on its own (a clock under the test\'s control)', () => {
     }
   })
 })
+
+/**
+ * Chrome's intensive throttling, at its worst: every timer the heartbeat arms runs at the next
+ * whole minute (so up to 60 s late), while the socket's frames arrive on time.
+ */
+describe('Heartbeat under intensive throttling (every timer it arms runs at the next whole minute)', () => {
+  const MINUTE = 60_000
+  const settings = { interval: 25_000, timeout: 10_000 }
+
+  /**
+   * `chained`: Chrome's own rule, where only a timer at the end of a chain of 5 (each armed from
+   * the previous one's callback) waits for the minute; otherwise every timer the code under test
+   * arms does.
+   */
+  function throttled(run: (at: (ms: number, fn: () => void) => void) => void, only: 'chained' | 'all' = 'all'): void {
+    vi.useFakeTimers({ now: 0 })
+    const unthrottled = globalThis.setTimeout
+    // On time: what the test schedules (the network). Late: what the heartbeat schedules.
+    const at = (ms: number, fn: () => void) => void unthrottled(fn, ms - Date.now())
+    let level = 0 // the chain the running callback belongs to (0: not a timer's)
+    const late = ((fn: () => void, ms = 0) => {
+      const mine = level + 1
+      const wait = only === 'all' || mine >= 5 ? Math.ceil((Date.now() + ms) / MINUTE) * MINUTE - Date.now() : ms
+      return unthrottled(() => {
+        level = mine
+        try {
+          fn()
+        } finally {
+          level = 0
+        }
+      }, wait)
+    }) as typeof setTimeout
+    globalThis.setTimeout = late
+    try {
+      run(at)
+    } finally {
+      globalThis.setTimeout = unthrottled
+      vi.useRealTimers()
+    }
+  }
+
+  it('a server that sends every 20 s is never declared dead in 30 minutes', () => {
+    throttled((at) => {
+      let dead = 0
+      const beat = new Heartbeat(settings, () => true, () => dead++)
+      for (let t = 20_000; t <= 30 * MINUTE; t += 20_000) at(t, () => beat.heard())
+      vi.advanceTimersByTime(30 * MINUTE)
+      expect(dead).toBe(0)
+      beat.stop()
+    })
+  })
+
+  it('a quiet server that answers each ping in 5 ms is never declared dead in 30 minutes, and is pinged', () => {
+    throttled((at) => {
+      let dead = 0
+      const pings: number[] = []
+      const beat = new Heartbeat(settings, () => (pings.push(Date.now()), at(Date.now() + 5, () => beat.heard()), true), () => dead++)
+      vi.advanceTimersByTime(30 * MINUTE)
+      expect(dead).toBe(0)
+      expect(pings.length).toBeGreaterThanOrEqual(29) // about one a minute: each ping went out when a late timer ran
+      beat.stop()
+    })
+  })
+
+  it('a server that goes silent is found at the first late timer after timeout of the unanswered probe', () => {
+    throttled((at) => {
+      let diedAt: number | undefined
+      const pings: number[] = []
+      let answering = true
+      const beat = new Heartbeat(settings, () => (pings.push(Date.now()), answering && at(Date.now() + 5, () => beat.heard()), true), () => (diedAt = Date.now()))
+      at(10 * MINUTE + 1, () => (answering = false)) // dies just after a minute's ping was answered
+      vi.advanceTimersByTime(20 * MINUTE)
+      const probe = pings.find((t) => t > 10 * MINUTE)!
+      expect(diedAt).toBeDefined()
+      // Death counts from the probe really sent: timeout, plus one timer's lateness (under a minute).
+      expect(diedAt! - probe).toBeGreaterThanOrEqual(settings.timeout)
+      expect(diedAt! - probe).toBeLessThanOrEqual(settings.timeout + MINUTE)
+      // From the last frame: interval and timeout, plus the lateness of the two timers they need.
+      expect(diedAt! - 10 * MINUTE).toBeLessThanOrEqual(settings.interval + settings.timeout + 2 * MINUTE)
+      beat.stop()
+    })
+  })
+
+  it("with Chrome's rule (a chain of 5 timers waits for the minute), a busy server that goes silent is found within interval + timeout of its last frame: the frames re-arm the timer", () => {
+    throttled((at) => {
+      let diedAt: number | undefined
+      const beat = new Heartbeat(settings, () => true, () => (diedAt = Date.now()))
+      for (let t = 5_000; t <= 30 * MINUTE; t += 5_000) at(t, () => beat.heard()) // busy for 30 minutes, then silent
+      vi.advanceTimersByTime(40 * MINUTE)
+      // The previous build armed each timer from the last one: found up to two minutes late.
+      expect(diedAt! - 30 * MINUTE).toBe(settings.interval + settings.timeout)
+      beat.stop()
+    }, 'chained')
+  })
+})

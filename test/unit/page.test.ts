@@ -109,10 +109,59 @@ describe('the page lifecycle', () => {
     expect(Date.now() - onlineAt).toBeLessThan(200)
   })
 
-  it('a wake (visible, resume, online) while open probes at once: a dead connection is found within the timeout, not after the interval', async () => {
+  it('freeze: closes cleanly (1000, no error), holds the outbox, makes no attempt until resume, then reconnects at once with a fresh credential; with bfcache: false too', async () => {
+    const { doc, fire } = page()
+    const server = await accepting()
+    const tokens: string[] = []
+    const socket = openSocket(server.url, { bfcache: false, retryDelay: () => 5000, credentials: { kind: 'counted', prepare: async (ctx) => (tokens.push(ctx.reason), { url: `${ctx.url}?token=t${tokens.length}`, secretParams: ['token'] }) } })
+    const seen: string[] = []
+    socket.on('error', (e) => seen.push(`error ${e.code}`))
+    socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
+    socket.on('close', ({ code, reason }) => seen.push(`close ${code} ${reason}`))
+    await socket.ready
+    const first = await server.connection(1)
+    const closedAtServer = new Promise<number>((resolve) => first.socket.once('close', (code) => resolve(code)))
+    fire(doc, 'freeze')
+    expect(await closedAtServer).toBe(1000) // Chromium would have cut it: the server would see 1001
+    socket.send({ n: 1 })
+    fire(doc, 'visibilitychange') // still hidden: not a wake
+    await delay(300)
+    expect(server.connections).toHaveLength(1)
+    const resumedAt = Date.now()
+    fire(doc, 'resume')
+    const second = await server.connection(2)
+    expect(Date.now() - resumedAt).toBeLessThan(200) // not the 5 s backoff
+    expect(JSON.parse(await second.next())).toEqual({ n: 1 })
+    expect(second.url.searchParams.get('token')).toBe('t2')
+    expect(seen).toEqual(['waiting resume', 'close 1000 page frozen']) // close comes when the socket has closed
+  })
+
+  it('navigator.onLine stuck at false (it can be wrong) holds an attempt back for 60 s at most, then tries anyway: no wedge', async () => {
+    const { navigator } = page()
+    const server = await accepting()
+    // The clock under the test's control: the 60 s wait is asked for, and made to pass in 100 ms.
+    const asked: number[] = []
+    const real = globalThis.setTimeout
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => (ms === 60_000 && asked.push(ms), real(fn, ms === 60_000 ? 100 : ms))) as typeof setTimeout)
+    const socket = openSocket(server.url, { retryDelay: () => 5 })
+    const waiting: string[] = []
+    socket.on('waiting', ({ until }) => waiting.push(until))
+    await socket.ready
+    navigator.onLine = false // and it stays false, while the server is reachable
+    const droppedAt = Date.now()
+    server.connections[0]!.socket.terminate()
+    await server.connection(2) // the previous build waited for an online event that never came
+    expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(100) // not at once: it waited the (shortened) 60 s
+    await until(() => socket.state === 'open')
+    vi.restoreAllMocks()
+    expect(waiting).toEqual(['online'])
+    expect(asked).toEqual([60_000])
+  })
+
+  it('a wake (visible, resume, online) while open probes at once: a dead connection is found within the timeout, not after the interval, and the next attempt does not back off', async () => {
     const { doc, fire } = page()
     const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) }) // answers no ping: dead once asked
-    const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 300 } })
+    const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 300 }, retryDelay: () => 5000 })
     await socket.ready
     const died: number[] = []
     socket.on('error', (e) => e.code === 'HEARTBEAT_TIMEOUT' && died.push(Date.now()))
@@ -121,6 +170,29 @@ describe('the page lifecycle', () => {
     await until(() => died.length > 0, 2000, 'the probe to go unanswered')
     expect(died[0]! - wokeAt).toBeLessThan(300 + 300)
     expect(JSON.parse(server.connections[0]!.received[0]!)).toEqual({ action: 'ping' })
+    await server.connection(2)
+    expect(Date.now() - died[0]!).toBeLessThan(300) // the previous build waited the 5 s backoff
+  })
+
+  it('a wake while open, against a server that closed the connection in the sleep (its answer to the probe is a reset): open again at once, no backoff', async () => {
+    const { doc, fire } = page()
+    let asleep = true
+    const server = await startServer({
+      onConnection: (conn) => {
+        conn.socket.send(statusFrame(200))
+        conn.socket.on('message', () => asleep && (conn.socket as unknown as { _socket: import('node:net').Socket })._socket.resetAndDestroy())
+      },
+    })
+    const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 5000 }, retryDelay: () => 5000 })
+    await socket.ready
+    const opened: number[] = []
+    socket.on('authenticated', () => opened.push(Date.now()))
+    const wokeAt = Date.now()
+    fire(doc, 'resume')
+    await server.connection(2)
+    asleep = false
+    await until(() => opened.length === 1, 2000, 'open again')
+    expect(opened[0]! - wokeAt).toBeLessThan(300) // the previous build: the reset, then a 5 s backoff
   })
 
   it('a wake while reconnecting ends the backoff at once', async () => {
