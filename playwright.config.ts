@@ -21,9 +21,10 @@ export default defineConfig({
     viewport: { width: 1280, height: 900 },
   },
   projects: [
-    { name: 'demo', testDir: 'test/e2e', testIgnore: /page-lifecycle/, use: { baseURL: `http://127.0.0.1:${demoPort}` } },
+    { name: 'demo', testDir: 'test/e2e', testIgnore: /page-(lifecycle|frozen)/, use: { baseURL: `http://127.0.0.1:${demoPort}` } },
     // The back/forward cache live: Playwright launches Chromium with it off unless told not to.
-    { name: 'lifecycle', testDir: 'test/e2e', testMatch: /page-lifecycle\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${demoPort}`, launchOptions: { ...launchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] } } },
+    // page-frozen starts its own Chromium (test/e2e/cdp.ts).
+    { name: 'lifecycle', testDir: 'test/e2e', testMatch: /page-(lifecycle|frozen)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${demoPort}`, launchOptions: { ...launchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] } } },
     { name: 'django', testDir: 'test/interop/django', testMatch: /\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${djangoPort}` } },
   ],
   webServer: [

@@ -2,9 +2,43 @@
  * The page lifecycle in Chromium (issue 15), against the reference server in this process: the
  * back/forward cache live, offline for 30 s (`context.setOffline`), and a wake (`resume` on
  * `document`, dispatched by the page: headless Chromium cannot freeze a page) while the client
- * waits out a 30 s backoff after the server dropped it.
+ * waits out a 30 s backoff after the server dropped it; and wakes of an open client whose
+ * connection died in a "sleep" (a TCP proxy between page and server cuts the server's side,
+ * and answers the client's next bytes with a reset, as a server's kernel does, or with nothing).
  */
+
+/** A TCP proxy to `port`. `sleep(answer)` kills every connection through it on the server's side; the client's side finds out only when it sends: a reset, or silence. */
+async function sleepingProxy(port: number) {
+  const pairs = new Set<[Socket, Socket]>()
+  const proxy = createServer((client) => {
+    const upstream = tcp(port, '127.0.0.1')
+    const pair: [Socket, Socket] = [client, upstream]
+    pairs.add(pair)
+    client.pipe(upstream).pipe(client)
+    const end = () => (pairs.delete(pair), client.destroy(), upstream.destroy())
+    client.on('error', end).on('close', end)
+    upstream.on('error', end)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (proxy.address() as { port: number }).port,
+    sleep(answer: 'reset' | 'silence') {
+      for (const pair of pairs) {
+        const [client, upstream] = pair
+        pairs.delete(pair)
+        client.unpipe(upstream)
+        upstream.unpipe(client)
+        upstream.destroy()
+        client.removeAllListeners('data')
+        client.on('data', () => (answer === 'reset' ? client.resetAndDestroy() : undefined))
+        client.resume()
+      }
+    },
+    close: () => new Promise<void>((resolve) => (proxy.close(() => resolve()), pairs.forEach(([a, b]) => (a.destroy(), b.destroy())))),
+  }
+}
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer, connect as tcp, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startDemoServer } from '../demo/server/app.js'
@@ -76,11 +110,28 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
     const wokeAt = await read<number>(`(document.dispatchEvent(new Event('resume')), performance.now())`)
     await waitFor(woken + 1)
     const wakeToOpen = (await read<number>('window.authenticatedAt.at(-1)')) - wokeAt
+    await read('window.socket.close()')
+
+    // Wakes of an open client whose connection died while it slept: 5 of each kind.
+    const proxy = await sleepingProxy(Number(new URL(server.url).port))
+    const wakeOpen = { reset: [] as number[], silence: [] as number[] }
+    await read(`window.socket = new AuthSocket('ws://127.0.0.1:${proxy.port}/ws', { heartbeat: { interval: 25000, timeout: 2000 }, retryDelay: () => 5000, credentials: AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json()).then((b) => b.token) }) }), window.socket.ready`)
+    await read(`window.socket.on('authenticated', () => window.authenticatedAt.push(performance.now()))`)
+    for (const answer of ['reset', 'silence', 'reset', 'silence', 'reset', 'silence', 'reset', 'silence', 'reset', 'silence'] as const) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      proxy.sleep(answer)
+      const count = await authentications()
+      const at = await read<number>(`(document.dispatchEvent(new Event('resume')), performance.now())`)
+      for (let i = 0; i < 600 && (await authentications()) === count; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      wakeOpen[answer].push((await read<number>('window.authenticatedAt.at(-1)')) - at)
+    }
+    await proxy.close()
 
     return {
       bfcache: { restores: bfcache.restores, medianMs: round(median(bfcache.gaps), 1), maxMs: round(Math.max(...bfcache.gaps), 1), controlMedianMs: round(median(bfcache.control), 1), controlMaxMs: round(Math.max(...bfcache.control), 1) },
       offline: { seconds: offlineSeconds, attemptsWhileOffline: offline.attempts.slice(before).filter((online) => !online).length, onlineToOpenMs: round(offline.at - onlineAt, 1) },
       wakeToOpenMs: round(wakeToOpen, 1),
+      wakeOpen: { resetMedianMs: round(median(wakeOpen.reset), 1), resetMaxMs: round(Math.max(...wakeOpen.reset), 1), silenceMedianMs: round(median(wakeOpen.silence), 1), silenceMaxMs: round(Math.max(...wakeOpen.silence), 1), timeoutMs: 2000 },
       errors: await read<string[]>('window.errors'),
     }
   } finally {

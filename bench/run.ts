@@ -164,9 +164,15 @@ if (chromiumPath) {
       '\n\n' +
       table(`Offline (\`context.setOffline\`) for ${life.offline.seconds} s, and a wake (\`resume\` dispatched on \`document\`) during a 30 s backoff after the server dropped the socket`, [
         { 'attempts while offline': life.offline.attemptsWhileOffline, 'online → authenticated': `${life.offline.onlineToOpenMs} ms`, 'wake → authenticated': `${life.wakeToOpenMs} ms` },
+      ]) +
+      '\n\n' +
+      table(`A wake (\`resume\`) of an open client whose connection died while it slept: a TCP proxy cut the server's side; the client's probe gets a reset, or nothing (heartbeat timeout ${life.wakeOpen.timeoutMs} ms, backoff 5 s); 5 of each`, [
+        { 'the probe gets': 'a reset (the server closed, its kernel answers)', 'wake → authenticated, median': `${life.wakeOpen.resetMedianMs} ms`, max: `${life.wakeOpen.resetMaxMs} ms` },
+        { 'the probe gets': 'nothing (a dead path)', 'wake → authenticated, median': `${life.wakeOpen.silenceMedianMs} ms`, max: `${life.wakeOpen.silenceMaxMs} ms` },
       ]),
   )
   targets.push({ target: 'bfcache: open again within 50 ms of pageshow plus the handshake', measured: `median ${life.bfcache.medianMs} ms, max ${life.bfcache.maxMs} ms (control median ${life.bfcache.controlMedianMs} ms)`, result: verdict(life.bfcache.restores === 10 && life.bfcache.maxMs <= 100) })
+  targets.push({ target: 'wake while open, connection dead: open again within timeout + the handshake, no backoff', measured: `reset: median ${life.wakeOpen.resetMedianMs} ms; silence: median ${life.wakeOpen.silenceMedianMs} ms (timeout ${life.wakeOpen.timeoutMs} ms)`, result: verdict(life.wakeOpen.resetMaxMs < 500 && life.wakeOpen.silenceMaxMs < life.wakeOpen.timeoutMs + 500) })
   targets.push({ target: 'offline: 0 attempts while offline', measured: `${life.offline.attemptsWhileOffline} in ${life.offline.seconds} s; authenticated ${life.offline.onlineToOpenMs} ms after online`, result: verdict(life.offline.attemptsWhileOffline === 0) })
 }
 

@@ -68,10 +68,11 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    */
   resume?: boolean
   /**
-   * The back/forward cache: on `pagehide` into it the client closes its socket cleanly (1000)
-   * and keeps its outbox; on `pageshow` out of it, it reconnects at once with a fresh credential.
-   * `false` leaves the page's lifecycle alone (the browser then cuts the socket and the client
-   * finds out on return, as from a network failure).
+   * The back/forward cache and frozen pages: on `pagehide` into the cache, or on `freeze`, the
+   * client closes its socket cleanly (1000) and keeps its outbox; on `pageshow` out of the
+   * cache, or on `resume`, it reconnects at once with a fresh credential. `false` leaves them
+   * alone (Chromium then cuts the socket, and the client finds out on return, as from a
+   * network failure).
    * @default true
    */
   bfcache?: boolean

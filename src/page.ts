@@ -11,6 +11,8 @@ import type { AuthSocketEvents } from './events.js'
 /** Why an attempt that is due waits: the browser is offline, the page is in the back/forward cache, or it is frozen. */
 export type Away = 'offline' | 'cached' | 'frozen'
 
+type Parked = 'cached' | 'frozen'
+
 /** What a waiting attempt waits for, by why it waits. */
 type Until = AuthSocketEvents<unknown>['waiting']['until']
 const UNTIL: Record<Away, Until> = { offline: 'online', cached: 'pageshow', frozen: 'resume' }
@@ -36,7 +38,7 @@ type Target = Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListene
 
 export class Page {
   /** In the back/forward cache (between `pagehide` and `pageshow`, both with `persisted`), or frozen (between `freeze` and `resume`). */
-  parked: 'cached' | 'frozen' | undefined
+  parked: Parked | undefined
 
   /** Why no attempt may be made now, if one may not. */
   get away(): Away | undefined {
@@ -63,24 +65,27 @@ export class Page {
     return slept
   }
 
-  /** Listens while the client runs; `bfcache: false` leaves `pagehide`/`pageshow` alone. Returns the unsubscribe. */
+  /** Listens while the client runs; `bfcache: false` leaves `pagehide`/`pageshow` and `freeze` alone. Returns the unsubscribe. */
   watch(hooks: PageHooks, bfcache: boolean): () => void {
     const doc = (globalThis as { document?: Target & { visibilityState?: string } }).document
     const win = (doc ? globalThis : undefined) as Target | undefined
     const self = globalThis as Target
+    // Chromium closes a frozen page's sockets (the server sees 1001, the page 1006 on resume):
+    // close first, cleanly, and go again on resume. A page going into the cache is frozen too
+    // (pagehide, then freeze; resume, then pageshow): the cache's pair decides then.
+    const park = (as: Parked, why: string) => bfcache && this.parked === undefined && ((this.parked = as), hooks.hide(why))
+    const unpark = (as: Parked) => this.parked === as && ((this.parked = undefined), true)
+    const persisted = (event: Event) => (event as PageTransitionEvent).persisted === true
     const listeners: [Target | undefined, string, (event: Event) => void][] = [
       [doc, 'visibilitychange', () => doc?.visibilityState === 'visible' && hooks.wake()],
-      // Chromium closes a frozen page's sockets (the server sees 1001, the page 1006 on resume):
-      // close first, cleanly, and go again on resume.
-      [doc, 'freeze', () => ((this.parked = 'frozen'), hooks.hide('page frozen'))],
-      [doc, 'resume', () => (this.parked === 'frozen' && (this.parked = undefined), hooks.wake())],
+      [doc, 'resume', () => (unpark('frozen'), hooks.wake())],
       [self, 'online', () => hooks.wake()],
     ]
     if (bfcache) {
-      const persisted = (event: Event) => (event as PageTransitionEvent).persisted === true
       listeners.push(
-        [win, 'pagehide', (event) => persisted(event) && ((this.parked = 'cached'), hooks.hide('page hidden'))],
-        [win, 'pageshow', (event) => persisted(event) && ((this.parked = undefined), hooks.show())],
+        [win, 'pagehide', (event) => persisted(event) && park('cached', 'page hidden')],
+        [win, 'pageshow', (event) => persisted(event) && unpark('cached') && hooks.show()],
+        [doc, 'freeze', () => park('frozen', 'page frozen')],
       )
     }
     for (const [target, type, listener] of listeners) target?.addEventListener?.(type, listener)

@@ -78,15 +78,38 @@ describe('the page lifecycle', () => {
     expect(seen).toEqual(['waiting pageshow'])
   })
 
-  it('bfcache: false leaves pagehide alone', async () => {
-    const { win, fire } = page()
+  it('bfcache: false leaves pagehide and freeze alone', async () => {
+    const { doc, win, fire } = page()
     const server = await accepting()
     const socket = openSocket(server.url, { bfcache: false })
     await socket.ready
     fire(win, 'pagehide', { persisted: true })
+    fire(doc, 'freeze')
     await delay(200)
     expect(socket.state).toBe('open')
     expect(win.listening.get('pagehide') ?? 0).toBe(0)
+    expect(doc.listening.get('freeze') ?? 0).toBe(0)
+  })
+
+  it("into the cache a page is hidden, then frozen; out of it, resumed, then shown (Chromium's order): one close, one wait, one reconnect", async () => {
+    const { doc, win, fire } = page()
+    const server = await accepting()
+    const socket = openSocket(server.url, { retryDelay: () => 5000 })
+    const seen: string[] = []
+    socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
+    socket.on('close', ({ reason }) => seen.push(`close ${reason}`))
+    socket.on('connecting', () => seen.push('connecting'))
+    await socket.ready
+    fire(win, 'pagehide', { persisted: true })
+    fire(doc, 'freeze')
+    await delay(100)
+    fire(doc, 'resume')
+    await delay(100)
+    expect(server.connections).toHaveLength(1) // resumed, not shown yet: still in the cache
+    fire(win, 'pageshow', { persisted: true })
+    await server.connection(2)
+    await until(() => socket.state === 'open')
+    expect(seen).toEqual(['connecting', 'waiting pageshow', 'close page hidden', 'connecting'])
   })
 
   it('offline: no attempt while the browser says so, one at once on online', async () => {
@@ -109,11 +132,11 @@ describe('the page lifecycle', () => {
     expect(Date.now() - onlineAt).toBeLessThan(200)
   })
 
-  it('freeze: closes cleanly (1000, no error), holds the outbox, makes no attempt until resume, then reconnects at once with a fresh credential; with bfcache: false too', async () => {
+  it('freeze: closes cleanly (1000, no error), holds the outbox, makes no attempt until resume, then reconnects at once with a fresh credential', async () => {
     const { doc, fire } = page()
     const server = await accepting()
     const tokens: string[] = []
-    const socket = openSocket(server.url, { bfcache: false, retryDelay: () => 5000, credentials: { kind: 'counted', prepare: async (ctx) => (tokens.push(ctx.reason), { url: `${ctx.url}?token=t${tokens.length}`, secretParams: ['token'] }) } })
+    const socket = openSocket(server.url, { retryDelay: () => 5000, credentials: { kind: 'counted', prepare: async (ctx) => (tokens.push(ctx.reason), { url: `${ctx.url}?token=t${tokens.length}`, secretParams: ['token'] }) } })
     const seen: string[] = []
     socket.on('error', (e) => seen.push(`error ${e.code}`))
     socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))

@@ -1,0 +1,71 @@
+/**
+ * Chromium driven over a raw DevTools connection, for what Playwright cannot do: Playwright
+ * makes every page act focused and visible, so a CDP freeze through it freezes nothing. Started
+ * by hand with `--headless=new --remote-debugging-port=0`, `Page.setWebLifecycleState` does
+ * freeze a page (and leaves it hidden after `active`), and a hidden page's timers get throttled.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+// @ts-expect-error -- a plain .mjs helper shared with the npm scripts
+import { findChromium } from '../../scripts/chromium.mjs'
+
+export interface RawPage {
+  /** Evaluates `expression` (a string: the page has no bundler helpers), awaiting a promise; fails on a thrown error. */
+  evaluate<T = unknown>(expression: string): Promise<T>
+  /** `frozen` or `active`, as the browser's own page freezing does it. */
+  lifecycle(state: 'frozen' | 'active'): Promise<void>
+  close(): Promise<void>
+}
+
+export async function rawChromium(url: string, features: string[] = []): Promise<RawPage> {
+  const profile = mkdtempSync(join(tmpdir(), 'authsocket-cdp-'))
+  const args = ['--headless=new', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-gpu']
+  if (process.getuid?.() === 0) args.push('--no-sandbox')
+  if (features.length) args.push(`--enable-features=${features.join(',')}`)
+  const chrome = spawn((findChromium as () => string | undefined)() ?? 'chromium', [...args, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let text = ''
+    chrome.stderr.on('data', (chunk) => {
+      text += String(chunk)
+      const found = /DevTools listening on (ws:\S+)/.exec(text)
+      if (found) resolve(found[1]!)
+    })
+    chrome.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before DevTools listened: ${text.slice(-500)}`)))
+  })
+  const cdp = new WebSocket(endpoint)
+  await new Promise((resolve, reject) => cdp.once('open', resolve).once('error', reject))
+  let ids = 0
+  const pending = new Map<number, (reply: { result?: Record<string, any>; error?: { message: string } }) => void>()
+  cdp.on('message', (data) => {
+    const reply = JSON.parse(String(data))
+    pending.get(reply.id)?.(reply)
+    pending.delete(reply.id)
+  })
+  const send = (method: string, params: object = {}, sessionId?: string) =>
+    new Promise<Record<string, any>>((resolve, reject) => {
+      const id = ++ids
+      pending.set(id, (reply) => (reply.error ? reject(new Error(`${method}: ${reply.error.message}`)) : resolve(reply.result ?? {})))
+      cdp.send(JSON.stringify({ id, method, params, sessionId }))
+    })
+  const { targetId } = await send('Target.createTarget', { url })
+  const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true })
+  const evaluate = async <T>(expression: string): Promise<T> => {
+    const { result, exceptionDetails } = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId)
+    if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
+    return result?.value as T
+  }
+  for (let i = 0; i < 100 && !(await evaluate<boolean>(`document.readyState === 'complete' && 'AuthSocket' in window`).catch(() => false)); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  return {
+    evaluate,
+    lifecycle: async (state) => void (await send('Page.setWebLifecycleState', { state }, sessionId)),
+    close: async () => {
+      cdp.close()
+      chrome.kill()
+      await new Promise((resolve) => (chrome.exitCode !== null ? resolve(undefined) : chrome.once('exit', resolve)))
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}
