@@ -106,12 +106,15 @@ describe('Heartbeat on its own (a clock under the test\'s control)', () => {
       vi.advanceTimersByTime(1000)
       expect(sent).toHaveLength(1) // it probed
       expect(dead).toBe(0) // and did not declare death for the minute it slept
+      expect(beat.woke).toBe(true) // a failure now was in the sleep: the next attempt goes at once
       vi.advanceTimersByTime(500)
       beat.heard() // the pong
+      expect(beat.woke).toBe(false)
       vi.advanceTimersByTime(600)
       expect(dead).toBe(0)
       vi.advanceTimersByTime(1000) // silent again: a new probe, not death
       expect(sent).toHaveLength(2)
+      expect(beat.woke).toBe(false) // that timer was on time
       vi.advanceTimersByTime(1000) // no answer within the timeout of the probe: dead
       expect(dead).toBe(1)
       beat.stop()
