@@ -87,6 +87,7 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
     const bfcache = await read<{ gaps: number[]; control: number[]; restores: number }>(
       '({ gaps: window.shownAt.map((t, i) => window.authenticatedAt[i + 1] - t), control: window.shownAt.map((t) => window.controlAt.find((at) => at > t) - t), restores: window.shownAt.length })',
     )
+    const closeCodes = ((await (await fetch(`${server.url}/test/stats`)).json()) as { closeCodes: Record<string, number> }).closeCodes
     await read('window.control.close()')
 
     const before = await read<number>('window.attempts.length')
@@ -128,7 +129,7 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
     await proxy.close()
 
     return {
-      bfcache: { restores: bfcache.restores, medianMs: round(median(bfcache.gaps), 1), maxMs: round(Math.max(...bfcache.gaps), 1), controlMedianMs: round(median(bfcache.control), 1), controlMaxMs: round(Math.max(...bfcache.control), 1) },
+      bfcache: { closeCodes, restores: bfcache.restores, medianMs: round(median(bfcache.gaps), 1), maxMs: round(Math.max(...bfcache.gaps), 1), controlMedianMs: round(median(bfcache.control), 1), controlMaxMs: round(Math.max(...bfcache.control), 1) },
       offline: { seconds: offlineSeconds, attemptsWhileOffline: offline.attempts.slice(before).filter((online) => !online).length, onlineToOpenMs: round(offline.at - onlineAt, 1) },
       wakeToOpenMs: round(wakeToOpen, 1),
       wakeOpen: { resetMedianMs: round(median(wakeOpen.reset), 1), resetMaxMs: round(Math.max(...wakeOpen.reset), 1), silenceMedianMs: round(median(wakeOpen.silence), 1), silenceMaxMs: round(Math.max(...wakeOpen.silence), 1), timeoutMs: 2000 },

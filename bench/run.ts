@@ -48,9 +48,9 @@ let chromiumVersion = 'not found'
 if (chromiumPath) {
   chromiumVersion = execFileSync(chromiumPath, ['--version'], { encoding: 'utf8' }).trim()
   console.log('throughput (Chromium)...')
-  const browser = await browserThroughput(TOTAL, WINDOW, 3, chromiumPath)
+  const browser = await browserThroughput(TOTAL, WINDOW, 5, chromiumPath)
   log(
-    table(`Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, 3 rounds alternating A B C / C B A; medians, ratios taken per round)`, browser.map((r) => ({
+    table(`Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, 5 rounds alternating A B C / C B A; medians, ratios taken per round)`, browser.map((r) => ({
       client: r.name,
       'msgs/s': r.msgsPerSec,
       'ratio to native': r.rateRatio,
@@ -157,7 +157,7 @@ if (chromiumPath) {
   const life = await pageLifecycle(chromiumPath)
   log(
     `## Background tabs, sleep and the back button (Chromium)\n\n` +
-      table('Back/forward cache live: 10 round trips to another page and back; the control is the same client with `bfcache: false`, in the same page (ticket provider, default backoff)', [
+      table(`Back/forward cache live: 10 round trips to another page and back; the control is the same client with \`bfcache: false\`, in the same page (ticket provider, default backoff). The browser cuts the control's socket; the restore's wake probes it, finds it dead and retries at once. Close codes the server saw, both clients: ${Object.entries(life.bfcache.closeCodes).map(([code, n]) => `${code} × ${n}`).join(', ')}`, [
         { client: 'AuthSocket', 'restores from the cache': life.bfcache.restores, 'pageshow → authenticated, median': `${life.bfcache.medianMs} ms`, max: `${life.bfcache.maxMs} ms` },
         { client: 'AuthSocket, bfcache: false (the control)', 'restores from the cache': life.bfcache.restores, 'pageshow → authenticated, median': `${life.bfcache.controlMedianMs} ms`, max: `${life.bfcache.controlMaxMs} ms` },
       ]) +
