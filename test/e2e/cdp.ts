@@ -25,7 +25,8 @@ export async function rawChromium(url: string, features: string[] = []): Promise
   const args = ['--headless=new', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-gpu']
   if (process.getuid?.() === 0) args.push('--no-sandbox')
   if (features.length) args.push(`--enable-features=${features.join(',')}`)
-  const chrome = spawn((findChromium as () => string | undefined)() ?? 'chromium', [...args, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // Its own process group: /usr/bin/chromium is a wrapper script, and the browser's processes are its children.
+  const chrome = spawn((findChromium as () => string | undefined)() ?? 'chromium', [...args, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
   const endpoint = await new Promise<string>((resolve, reject) => {
     let text = ''
     chrome.stderr.on('data', (chunk) => {
@@ -63,9 +64,11 @@ export async function rawChromium(url: string, features: string[] = []): Promise
     lifecycle: async (state) => void (await send('Page.setWebLifecycleState', { state }, sessionId)),
     close: async () => {
       cdp.close()
-      chrome.kill()
-      await new Promise((resolve) => (chrome.exitCode !== null ? resolve(undefined) : chrome.once('exit', resolve)))
-      rmSync(profile, { recursive: true, force: true })
+      const exited = new Promise((resolve) => (chrome.exitCode !== null ? resolve(undefined) : chrome.once('exit', resolve)))
+      process.kill(-chrome.pid!, 'SIGKILL')
+      await exited
+      // A renderer can still be writing the profile for a moment after the group is killed.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
     },
   }
 }
