@@ -1,18 +1,21 @@
 // Checks that Debian's Python (/usr/bin/python3) can import Django Channels and friends for the
-// interop tests. With --ensure, installs Debian's packages when missing (root only; PyPI is not
-// reachable on these machines), saying what it does.
+// interop tests, and that the scale-out tests' Redis and HAProxy are there. With --ensure,
+// installs Debian's packages when missing (root only; PyPI is not reachable on these machines),
+// saying what it does.
 import { execSync, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 
 export const PYTHON = '/usr/bin/python3'
-export const PACKAGES = ['python3-django', 'python3-django-channels', 'python3-daphne', 'python3-djangorestframework', 'python3-djangorestframework-simplejwt']
-const MODULES = 'django, channels, daphne, rest_framework, rest_framework_simplejwt'
+export const PACKAGES = ['python3-django', 'python3-django-channels', 'python3-daphne', 'python3-djangorestframework', 'python3-djangorestframework-simplejwt', 'python3-channels-redis', 'python3-django-redis', 'redis-server', 'haproxy']
+const MODULES = 'django, channels, daphne, rest_framework, rest_framework_simplejwt, channels_redis, django_redis'
+const PROGRAMS = ['/usr/bin/redis-server', '/usr/bin/redis-cli', '/usr/sbin/haproxy']
 
 export function djangoReady() {
-  return spawnSync(PYTHON, ['-c', `import ${MODULES}`], { stdio: 'ignore' }).status === 0
+  return spawnSync(PYTHON, ['-c', `import ${MODULES}`], { stdio: 'ignore' }).status === 0 && PROGRAMS.every((path) => existsSync(path))
 }
 
 if (process.argv.includes('--ensure') && !djangoReady()) {
-  console.log(`[django] ${PYTHON} cannot import ${MODULES}: installing Debian's packages.`)
+  console.log(`[django] ${PYTHON} cannot import ${MODULES}, or one of ${PROGRAMS.join(', ')} is missing: installing Debian's packages.`)
   if (process.getuid?.() !== 0) {
     console.error(`[django] Not root: run \`sudo apt-get install -y ${PACKAGES.join(' ')}\`, then retry.`)
     process.exit(1)

@@ -9,7 +9,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.urls import path  # noqa: E402
+from django.urls import path, re_path  # noqa: E402
 
 from . import consumers  # noqa: E402
 from .middleware import (  # noqa: E402
@@ -32,6 +32,8 @@ websocket_urlpatterns = [
     path("ws/delivery/", JwtQueryMiddleware(consumers.DeliveryConsumer.as_asgi())),
     path("ws/delivery-reconnect/", JwtQueryMiddleware(consumers.ReconnectDeliveryConsumer.as_asgi())),
     path("ws/ticket/", TicketMiddleware(consumers.TicketConsumer.as_asgi())),
+    # A channel-layer group name allows only ASCII letters, digits, hyphens and periods.
+    re_path(r"^ws/group/(?P<room>[a-z0-9-]{1,40})/$", JwtQueryMiddleware(consumers.GroupConsumer.as_asgi())),
 ]
 
 application = ProtocolTypeRouter(

@@ -1,5 +1,6 @@
 """Consumers for each server pattern authsocket meets in Django Channels apps."""
 import asyncio
+import os
 import time
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -8,6 +9,8 @@ from .delivery import DeliveryMixin
 from .middleware import user_for_drf_token, user_for_jwt
 
 TEXT = {200: "OK", 401: "Unauthorized", 403: "Forbidden"}
+# Which of several workers this is (test/interop/django/cluster.ts names them), for the tests.
+WORKER = os.environ.get("INTEROP_WORKER", str(os.getpid()))
 
 
 def status_frame(code, detail, camel=False, **data):
@@ -194,3 +197,26 @@ async def stream(session, count, every):
     for n in range(1, count + 1):
         await asyncio.sleep(every)
         await session.push({"type": "tick", "n": n})
+
+
+class GroupConsumer(JwtConsumer):
+    """A room as a channel-layer group: its members may sit on different workers, and what one
+    sends every member gets, each copy saying which worker it came through."""
+
+    async def confirm(self, exp):
+        self.group = f"room.{self.scope['url_route']['kwargs']['room']}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await super().confirm(exp)
+
+    def announcements(self):
+        return {"worker": WORKER}
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        await self.channel_layer.group_send(self.group, {"type": "room.message", "data": content, "worker": WORKER})
+
+    async def room_message(self, event):
+        await self.send_message({"type": "room", "data": event["data"], "worker": event["worker"], "at": WORKER})

@@ -3,10 +3,11 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
+
+from . import tickets
 
 
 @database_sync_to_async
@@ -98,11 +99,9 @@ class JwtCookieMiddleware(_Middleware):
 
 
 class TicketMiddleware(_Middleware):
-    """`?ticket=<t>`: single use, gone from the cache the moment it is presented."""
+    """`?ticket=<t>`: single use, gone from the cache the moment it is presented (tickets.py)."""
 
     async def resolve(self, scope):
         ticket = query(scope, "ticket")
-        user_id = cache.get(f"ws-ticket:{ticket}") if ticket else None
-        if ticket:
-            cache.delete(f"ws-ticket:{ticket}")
+        user_id = tickets.redeem(ticket) if ticket else None
         return (await user_by_id(user_id) if user_id else AnonymousUser()), None

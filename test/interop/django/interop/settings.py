@@ -24,8 +24,18 @@ MIDDLEWARE = [
 ROOT_URLCONF = "interop.urls"
 ASGI_APPLICATION = "interop.asgi.application"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("INTEROP_DB", str(BASE_DIR / "interop.sqlite3"))}}
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# One process: memory. Several workers (INTEROP_REDIS=redis://...): Redis for both, so a ticket
+# minted by one worker is redeemed by any, and a group spans them all. The pub/sub layer, not
+# RedisChannelLayer: after a Redis restart the latter closed sockets on every worker with 1011
+# and lost what clients sent meanwhile; the pub/sub layer's sockets lived through it (seen here
+# with channels_redis 4.0.0, docs/django.md "Running Django Channels at scale").
+REDIS = os.environ.get("INTEROP_REDIS")
+if REDIS:
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS]}}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 SESSION_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

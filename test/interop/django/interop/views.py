@@ -1,12 +1,10 @@
 import json
 import os
-import secrets
 import time
 from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth import authenticate, login
-from django.core.cache import cache
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authentication import TokenAuthentication
@@ -15,6 +13,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import AccessToken
+
+from . import tickets
 
 BUNDLE = Path(os.environ.get("SDK_BUNDLE", Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js"))
 
@@ -75,9 +75,7 @@ def jwt_cookie_login(request):
 @permission_classes([IsAuthenticated])
 def ws_ticket(request):
     """POST with `Authorization: Token <key>` or `Bearer <jwt>` -> a single-use ticket valid 30 s."""
-    ticket = secrets.token_urlsafe(24)
-    cache.set(f"ws-ticket:{ticket}", request.user.id, 30)
-    return Response({"ticket": ticket, "expires": int(time.time()) + 30})
+    return Response({"ticket": tickets.mint(request.user.id), "expires": int(time.time()) + tickets.TICKET_SECONDS})
 
 
 def page(request):
