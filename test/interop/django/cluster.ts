@@ -77,7 +77,9 @@ export async function startCluster(count = 3): Promise<Cluster> {
 
   const redisPort = await freePort()
   const redisUrl = `redis://127.0.0.1:${redisPort}/0`
-  const startRedis = async () => track(await launch('redis-server', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, () => redisPings(redisPort)))
+  // Every write on disk before it is answered (AOF, fsync always): a restarted Redis still has the tickets, sessions and room logs.
+  const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
+  const startRedis = async () => track(await launch('redis-server', 'redis-server', redisArgs, {}, () => redisPings(redisPort)))
   let redis = await startRedis()
 
   // One database for every worker, migrated and seeded once (alice/alice, bob/bob).

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { AuthSocket, queryToken } from '../../../src/index.js'
 import { startCluster, type Cluster, type Endpoint } from './cluster.js'
 import { post } from './daphne.js'
 import { track } from '../../helpers/tokens.js'
@@ -85,4 +86,47 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
     expect([...per.values()]).toEqual([3, 3, 3])
     expect((await cluster.balancer()).sessions - before).toBeGreaterThanOrEqual(9)
   })
+
+  it('a room of 20 clients through HAProxy, each sending 40 numbered messages while a worker is SIGKILLed and Redis restarts: every client gets every message once, in order', async () => {
+    const SENDERS = 20
+    const COUNT = 40
+    const token = await jwt()
+    const errors: string[] = []
+    const clients = Array.from({ length: SENDERS }, () => {
+      const socket = new AuthSocket<{ from: number; n: number }, { from: number; n: number }>(`${cluster.lb.ws}/ws/rooms-redis/chaos/`, { WebSocket, origin: cluster.lb.origin, credentials: queryToken({ token: () => token }) })
+      const got: { from: number; n: number }[] = []
+      const closes: number[] = []
+      socket.on('message', (m) => got.push(m))
+      socket.on('resync', () => errors.push('resync'))
+      socket.on('close', ({ code }) => closes.push(code))
+      return { socket, got, closes }
+    })
+    try {
+      await Promise.all(clients.map(({ socket }) => socket.ready))
+      await new Promise((resolve) => setTimeout(resolve, 200)) // every session frame is in
+      let n = 0
+      const sender = setInterval(() => {
+        if (++n > COUNT) return clearInterval(sender)
+        clients.forEach(({ socket }, from) => socket.send({ from, n }))
+      }, 75)
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      await cluster.workers[0]!.kill()
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      await cluster.redis.restart()
+      await cluster.workers[0]!.start()
+      const end = Date.now() + 30_000
+      while (clients.some(({ got }) => got.length < SENDERS * COUNT) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100))
+      const expected = Array.from({ length: COUNT }, (_, i) => i + 1)
+      for (const { got } of clients) {
+        expect(got).toHaveLength(SENDERS * COUNT)
+        for (let from = 0; from < SENDERS; from++) expect(got.filter((m) => m.from === from).map((m) => m.n)).toEqual(expected)
+      }
+      expect(errors).toEqual([])
+      const closes = clients.flatMap((c) => c.closes)
+      console.log(`closes seen by the clients: ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`)
+      expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(SENDERS / 3 - 1) // the killed worker's clients
+    } finally {
+      for (const { socket } of clients) socket.close()
+    }
+  }, 90_000)
 })

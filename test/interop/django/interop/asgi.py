@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
 from . import consumers  # noqa: E402
@@ -35,6 +36,11 @@ websocket_urlpatterns = [
     # A channel-layer group name allows only ASCII letters, digits, hyphens and periods.
     re_path(r"^ws/group/(?P<room>[a-z0-9-]{1,40})/$", JwtQueryMiddleware(consumers.GroupConsumer.as_asgi())),
 ]
+
+if settings.REDIS:  # several workers (test/interop/django/cluster.ts)
+    from . import rooms  # noqa: E402
+
+    websocket_urlpatterns.append(re_path(r"^ws/rooms-redis/(?P<room>[a-z0-9-]{1,40})/$", JwtQueryMiddleware(rooms.RoomConsumer.as_asgi())))
 
 application = ProtocolTypeRouter(
     {
