@@ -8,9 +8,12 @@ import { cpus, totalmem } from 'node:os'
 // @ts-expect-error -- a plain .mjs helper shared with the npm scripts
 import { findChromium } from '../scripts/chromium.mjs'
 import { authLatency, openLatency } from './connect.js'
-import { round, table, verdict } from './lib.js'
+import { median, round, table, verdict } from './lib.js'
 import { chaos, halfOpen, refreshByReconnect } from './delivery.js'
 import { pageLifecycle } from './lifecycle.js'
+import { decorrelatedJitter, scaleOut } from './scale.js'
+// @ts-expect-error -- a plain .mjs helper shared with the npm scripts
+import { djangoReady } from '../scripts/django.mjs'
 import { bundleSizes } from './size.js'
 import { refreshLoad, restartStorm } from './storm.js'
 import { browserThroughput, bytesPerMessage, nodeThroughput } from './throughput.js'
@@ -151,6 +154,32 @@ deliverySections.push(
 )
 targets.push({ target: 'refresh by reconnect: 0 server messages lost over 20 refreshes', measured: `${refreshed.resume.lost} lost over ${refreshed.resume.refreshes} refreshes (control: ${refreshed.control.lost} lost)`, result: verdict(refreshed.resume.lost === 0 && refreshed.resume.duplicated === 0 && refreshed.resume.refreshes >= 20) })
 log(`## Delivery under faults (acks, heartbeat, resume)\n\n${deliverySections.join('\n\n')}`)
+
+if ((djangoReady as () => boolean)()) {
+  console.log('scale-out (Django Channels, 3 workers, Redis, HAProxy)...')
+  // Two runs of each policy, alternating (A B B A), each on a fresh cluster; medians.
+  const policies = [{ name: 'full jitter, 0-1 s doubling (the default)' }, { name: 'decorrelated jitter, 1-3 s growing (AWS)', retryDelay: decorrelatedJitter() }]
+  const runs = []
+  for (const policy of [policies[0]!, policies[1]!, policies[1]!, policies[0]!]) runs.push(await scaleOut(policy))
+  const rows = policies.map(({ name }) => {
+    const mine = runs.filter((r) => r.policy === name)
+    const mid = (pick: (r: (typeof runs)[number]) => number) => median(mine.map(pick))
+    const faults = mine[0]!.recoveries.map((r) => r.fault)
+    return {
+      policy: name,
+      ...Object.fromEntries(faults.map((fault, i) => [`all open again after ${fault}`, `${round(mid((r) => r.recoveries[i]!.ms), 0)} ms`])),
+      'attempts per client': round(mid((r) => r.attemptsPerClient)),
+      'ticket fetches per ticket client': round(mid((r) => r.ticketFetchesPerTicketClient)),
+      'peak attempts/s (clients; balancer)': `${mid((r) => r.peakAttemptsPerSecClient)}; ${mid((r) => r.peakAttemptsPerSecBalancer)}`,
+      'lost, duplicated, reordered (server to clients; clients to server)': mine.map((r) => `${r.downstream.lost}/${r.downstream.duplicated}/${r.downstream.reordered}; ${r.upstream.lost}/${r.upstream.duplicated}/${r.upstream.reordered}`).join(' and '),
+    }
+  })
+  log(`## Django Channels past one process\n\n` + table(`${runs[0]!.clients} clients (ticket and query providers, half each) in rooms of 20 over 3 daphne workers on Redis behind HAProxy (round robin, no sticky sessions), each sending a numbered message a second (${runs[0]!.sent} each); a worker SIGKILLed, later another, then Redis restarted. Acks and resume on. Two runs per policy, medians`, rows))
+  const clean = runs.every((r) => [...Object.values(r.downstream), ...Object.values(r.upstream)].every((v) => v === 0))
+  targets.push({ target: 'scale-out: 0 lost, 0 duplicated, 0 reordered both ways, through 2 worker kills and a Redis restart', measured: clean ? `0/0/0 in ${runs.length} runs of ${runs[0]!.clients} clients` : JSON.stringify(runs.map((r) => [r.downstream, r.upstream])), result: verdict(clean) })
+} else {
+  console.log('scale-out: skipped (Django Channels, Redis or HAProxy missing: node scripts/django.mjs --ensure)')
+}
 
 if (chromiumPath) {
   console.log('page lifecycle (Chromium)...')

@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,8 +35,10 @@ export interface Cluster {
   lb: Endpoint
   workers: Worker[]
   redis: { url: string; restart(): Promise<void> }
-  /** HAProxy's counters for the workers' backend: sessions in all, and the peak rate per second. */
+  /** HAProxy's counters for the WebSocket upgrades (`/ws/`): attempts in all, their peak per second, the workers it holds UP. */
   balancer(): Promise<{ sessions: number; peakRate: number; up: string[] }>
+  /** Zeroes HAProxy's counters (the peak rate too). */
+  clearCounters(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -105,6 +108,7 @@ export async function startCluster(count = 3): Promise<Cluster> {
     config,
     `global
   maxconn 4000
+  stats socket ${join(dir, 'haproxy.sock')} level admin
 defaults
   mode http
   timeout connect 1s
@@ -117,13 +121,19 @@ defaults
   retries 3
 frontend clients
   bind 127.0.0.1:${lbPort}
-  default_backend workers
-backend workers
+  # Two backends on the same workers, so the upgrades are counted apart from the ticket fetches.
+  use_backend sockets if { path_beg /ws/ }
+  default_backend http
+${['sockets', 'http']
+  .map(
+    (name) => `backend ${name}
   balance roundrobin
   option httpchk
   http-check send meth GET uri /health ver HTTP/1.1 hdr Host 127.0.0.1
   default-server inter 500 fall 2 rise 2
-${workers.map((w) => `  server ${w.name} ${new URL(w.http).host} check`).join('\n')}
+${workers.map((w) => `  server ${w.name} ${new URL(w.http).host} check`).join('\n')}`,
+  )
+  .join('\n')}
 listen stats
   bind 127.0.0.1:${statsPort}
   stats enable
@@ -147,10 +157,15 @@ listen stats
       const [head, ...rows] = csv.trim().split('\n')
       const names = head!.replace(/^# /, '').split(',')
       const read = (row: string) => Object.fromEntries(row.split(',').map((value, i) => [names[i], value]))
-      const all = rows.map(read).filter((r) => r.pxname === 'workers')
+      const all = rows.map(read).filter((r) => r.pxname === 'sockets')
       const backend = all.find((r) => r.svname === 'BACKEND')!
       return { sessions: Number(backend.stot), peakRate: Number(backend.rate_max), up: all.filter((r) => r.svname !== 'BACKEND' && r.status === 'UP').map((r) => r.svname!) }
     },
+    clearCounters: () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect(join(dir, 'haproxy.sock'), () => socket.end('clear counters\n'))
+        socket.on('error', reject).on('close', () => resolve()).resume()
+      }),
     async stop() {
       await Promise.all([...children].map((child) => exited(child, 'SIGTERM')))
       rmSync(dir, { recursive: true, force: true })

@@ -40,7 +40,10 @@ websocket_urlpatterns = [
 if settings.REDIS:  # several workers (test/interop/django/cluster.ts)
     from . import rooms  # noqa: E402
 
-    websocket_urlpatterns.append(re_path(r"^ws/rooms-redis/(?P<room>[a-z0-9-]{1,40})/$", JwtQueryMiddleware(rooms.RoomConsumer.as_asgi())))
+    websocket_urlpatterns += [
+        re_path(r"^ws/rooms-redis/(?P<room>[a-z0-9-]{1,40})/$", JwtQueryMiddleware(rooms.RoomConsumer.as_asgi())),
+        re_path(r"^ws/rooms-redis-ticket/(?P<room>[a-z0-9-]{1,40})/$", TicketMiddleware(rooms.RoomConsumer.as_asgi())),
+    ]
 
 application = ProtocolTypeRouter(
     {
