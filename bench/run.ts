@@ -159,7 +159,7 @@ if ((djangoReady as () => boolean)()) {
   console.log('scale-out (Django Channels, 3 workers, Redis, HAProxy)...')
   // Two runs of each policy, alternating (A B B A), each on a fresh cluster; medians.
   const policies = [{ name: 'full jitter, 0-1 s doubling (the default)' }, { name: 'decorrelated jitter, 1-3 s growing (AWS)', retryDelay: decorrelatedJitter() }]
-  const runs = []
+  const runs: Awaited<ReturnType<typeof scaleOut>>[] = []
   for (const policy of [policies[0]!, policies[1]!, policies[1]!, policies[0]!]) runs.push(await scaleOut(policy))
   const rows = policies.map(({ name }) => {
     const mine = runs.filter((r) => r.policy === name)
