@@ -9,6 +9,7 @@ import WebSocket from 'ws'
 import { AuthSocket, queryToken } from '../../../src/index.js'
 import { startCluster, type Cluster, type Endpoint } from './cluster.js'
 import { post } from './daphne.js'
+import { until } from '../../helpers/events.js'
 import { track } from '../../helpers/tokens.js'
 
 let cluster: Cluster
@@ -129,4 +130,39 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
       for (const { socket } of clients) socket.close()
     }
   }, 90_000)
+
+  it("a room's log: a client that joins gets only what is sent after it joined, and one whose worker dies before its first message gets what it missed", async () => {
+    const token = await jwt()
+    const [w1, , w3] = cluster.workers
+    const open = (at: Endpoint) => {
+      const socket = new AuthSocket<{ n: number }, { n: number }>(`${at.ws}/ws/rooms-redis/history/`, { WebSocket, origin: at.origin, credentials: queryToken({ token: () => token }), retryDelay: () => 100 })
+      const got: number[] = []
+      socket.on('message', (m) => got.push(m.n))
+      return { socket, got }
+    }
+    const a = open(w1!)
+    try {
+      await a.socket.ready
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      for (let n = 1; n <= 5; n++) a.socket.send({ n }) // history before b joins
+      await until(() => a.got.length === 5)
+      const b = open(w3!) // b's only worker: it waits there while w3 is down
+      try {
+        await b.socket.ready
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        await w3!.kill()
+        for (let n = 6; n <= 10; n++) a.socket.send({ n }) // while b is away, before b got anything
+        await until(() => a.got.length === 10)
+        await w3!.start()
+        await until(() => b.got.length >= 5, 15_000)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        // The previous rooms.py: b got 1-10 (offset 0 read as the room's start), or nothing it missed.
+        expect(b.got).toEqual([6, 7, 8, 9, 10])
+      } finally {
+        b.socket.close()
+      }
+    } finally {
+      a.socket.close()
+    }
+  }, 60_000)
 })

@@ -50,6 +50,14 @@ table.insert(frames, 1, last)
 return frames
 """
 
+# KEYS: the session's start, the room's counter. ARGV: SESSION_SECONDS. Where the session joined
+# the room, set when it first opens: offset 0 means "nothing yet since I joined", not "since the
+# room began".
+START = """
+redis.call('SET', KEYS[1], redis.call('GET', KEYS[2]) or '0', 'NX', 'EX', ARGV[1])
+return tonumber(redis.call('GET', KEYS[1]))
+"""
+
 _redis = None
 
 
@@ -98,13 +106,15 @@ class RoomConsumer(JwtConsumer):
         if not isinstance(sid, str) or not 0 < len(sid) <= 64:
             return
         self.delivered_key = f"session:{self.user.pk}:{sid}:delivered"
+        start = await redis().eval(START, 2, f"session:{self.user.pk}:{sid}:start:{self.room}", self.keys["offset"], SESSION_SECONDS)
         offset = content.get("offset") if content.get("resume") is True else None
         if isinstance(offset, int) and content.get("epoch") == self.epoch:
-            reply = await redis().eval(AFTER, 2, self.keys["offset"], self.keys["log"], offset)
+            after = max(offset, start)
+            reply = await redis().eval(AFTER, 2, self.keys["offset"], self.keys["log"], after)
             if reply[0] != -1:
-                self.sent = offset
+                self.sent = after
                 return await self.relay(reply[1:])
-        if isinstance(offset, int):
+        if isinstance(offset, int) and offset > 0:
             await self.send_json({"action": "resync", "epoch": self.epoch})
         self.sent = int(await redis().get(self.keys["offset"]) or 0)  # live from here
 
