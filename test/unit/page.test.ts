@@ -50,15 +50,21 @@ afterEach(() => {
 
 const accepting = () => startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
 
+/** A client with a 5 s backoff whose credential is numbered (`?token=t1`, `t2`...), and what it reports: errors and waits. */
+async function watched() {
+  const server = await accepting()
+  let tokens = 0
+  const socket = openSocket(server.url, { retryDelay: () => 5000, credentials: { kind: 'counted', prepare: async (ctx) => ({ url: `${ctx.url}?token=t${++tokens}`, secretParams: ['token'] }) } })
+  const seen: string[] = []
+  socket.on('error', (e) => seen.push(`error ${e.code}`))
+  socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
+  return { server, socket, seen }
+}
+
 describe('the page lifecycle', () => {
   it('back/forward cache: pagehide closes cleanly (1000, no error) and holds the outbox; pageshow reconnects at once with a fresh credential', async () => {
     const { win, fire } = page()
-    const server = await accepting()
-    const tokens: string[] = []
-    const socket = openSocket(server.url, { retryDelay: () => 5000, credentials: { kind: 'counted', prepare: async (ctx) => (tokens.push(ctx.reason), { url: `${ctx.url}?token=t${tokens.length}`, secretParams: ['token'] }) } })
-    const seen: string[] = []
-    socket.on('error', (e) => seen.push(`error ${e.code}`))
-    socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
+    const { server, socket, seen } = await watched()
     await socket.ready
     const first = await server.connection(1)
     const closedAtServer = new Promise<number>((resolve) => first.socket.once('close', (code) => resolve(code)))
@@ -134,12 +140,7 @@ describe('the page lifecycle', () => {
 
   it('freeze: closes cleanly (1000, no error), holds the outbox, makes no attempt until resume, then reconnects at once with a fresh credential', async () => {
     const { doc, fire } = page()
-    const server = await accepting()
-    const tokens: string[] = []
-    const socket = openSocket(server.url, { retryDelay: () => 5000, credentials: { kind: 'counted', prepare: async (ctx) => (tokens.push(ctx.reason), { url: `${ctx.url}?token=t${tokens.length}`, secretParams: ['token'] }) } })
-    const seen: string[] = []
-    socket.on('error', (e) => seen.push(`error ${e.code}`))
-    socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
+    const { server, socket, seen } = await watched()
     socket.on('close', ({ code, reason }) => seen.push(`close ${code} ${reason}`))
     await socket.ready
     const first = await server.connection(1)
