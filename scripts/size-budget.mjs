@@ -7,13 +7,14 @@
 // acknowledged sends with their receipts and resume (issue 11) to 15.83 kB, then its session ids
 // from the CSPRNG, the outbox index and the coalesced store updates to 16.2 kB, and the page
 // lifecycle (issue 15: the back/forward cache, offline, wake probes) to 16.6 kB, and its end (frozen pages,
-// a bounded offline wait, a wake's failed probe retried at once, timers re-armed from the network) to 16.8 kB. The rebuild's target of
+// a bounded offline wait, a wake's failed probe retried at once, timers re-armed from the network) to 16.8 kB,
+// and one refresh for all tabs (issue 13: sharedAcrossTabs, Web Locks and BroadcastChannel) to 17.3 kB. The rebuild's target of
 // 11.17 kB is not met (with no error text at all the code alone is over it) and is tracked in
 // BENCHMARKS.md (npm run bench).
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 
-const BUDGET = 16_900 // bytes, gzip level 9
+const BUDGET = 17_400 // bytes, gzip level 9
 const code = readFileSync('dist/authsocket.iife.min.js', 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '')
 const size = gzipSync(code, { level: 9 }).length
 if (size > BUDGET) {

@@ -1,0 +1,61 @@
+/**
+ * Many tabs, one user (issue 13, first step): five pages of one browser context share their
+ * refreshes through `sharedAcrossTabs` (Web Locks and BroadcastChannel), against the reference
+ * server's single-use (rotating) refresh tokens kept in localStorage, as SPAs keep them. The
+ * control, in the same run: the same source unwrapped.
+ */
+import { expect, test, type Page } from '@playwright/test'
+import { bundlePage, resetServer } from './helpers.js'
+
+test.beforeEach(async ({ request }) => resetServer(request))
+
+/** In the page: `window.ask(shared)` asks the source as an expiring socket would, and counts the refresh calls and refusals. */
+async function app(page: Page): Promise<void> {
+  await bundlePage(page)
+  await page.evaluate(() => {
+    const w = window as any
+    const refresh = async () => {
+      w.refreshes++
+      const response = await fetch('/api/refresh', { method: 'POST', body: JSON.stringify({ refreshToken: localStorage.getItem('refresh'), ttl: 60 }) })
+      if (!response.ok) throw new Error(`signed out: ${response.status}`)
+      const body = await response.json()
+      localStorage.setItem('refresh', body.refreshToken)
+      return body.token as string
+    }
+    Object.assign(w, { refreshes: 0, signedOut: 0, held: undefined })
+    const wrapped = w.AuthSocket.sharedAcrossTabs(refresh, { key: 'tabs-test' })
+    w.ask = async (shared: boolean) => {
+      const expiresAt = w.held ? JSON.parse(atob(w.held.split('.')[1])).exp * 1000 : undefined
+      try {
+        w.held = await (shared ? wrapped : refresh)({ reason: 'expiring', expiresAt, signal: new AbortController().signal })
+      } catch {
+        w.signedOut++
+      }
+    }
+  })
+}
+
+test('five tabs at 20 expiries: one refresh call per expiry with sharedAcrossTabs and no sign-out; the unwrapped control signs tabs out', async ({ context }) => {
+  const pages = await Promise.all(Array.from({ length: 5 }, () => context.newPage()))
+  for (const page of pages) await app(page)
+  const login = await pages[0]!.evaluate(async () => {
+    const body = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice', ttl: 60 }) }).then((r) => r.json())
+    localStorage.setItem('refresh', body.refreshToken)
+    return body.token as string
+  })
+  expect(login).toBeTruthy()
+  const round = (shared: boolean) => Promise.all(pages.map((page) => page.evaluate((s) => (window as any).ask(s), shared)))
+  const totals = () => Promise.all(pages.map((page) => page.evaluate(() => ({ refreshes: (window as any).refreshes, signedOut: (window as any).signedOut }))))
+  const sum = (rows: { refreshes: number; signedOut: number }[]) => rows.reduce((a, b) => ({ refreshes: a.refreshes + b.refreshes, signedOut: a.signedOut + b.signedOut }), { refreshes: 0, signedOut: 0 })
+
+  for (let i = 0; i < 20; i++) await round(true)
+  const shared = sum(await totals())
+  // All five tabs hold the same, newest token.
+  expect(new Set(await Promise.all(pages.map((page) => page.evaluate(() => (window as any).held)))).size).toBe(1)
+
+  await round(false) // the control: each tab refreshes itself with the one refresh token
+  const control = sum(await totals())
+  console.log(`20 expiries in 5 tabs, shared: ${shared.refreshes} refresh calls, ${shared.signedOut} sign-outs; one expiry unwrapped: ${control.refreshes - shared.refreshes} calls, ${control.signedOut} sign-outs`)
+  expect(shared).toEqual({ refreshes: 20, signedOut: 0 })
+  expect(control.signedOut).toBe(4) // one tab's refresh wins; the other four present a spent token
+})
