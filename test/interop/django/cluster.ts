@@ -52,7 +52,10 @@ async function launch(what: string, command: string, args: string[], env: NodeJS
   const deadline = Date.now() + 60_000
   while (!(await ready().catch(() => false))) {
     if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}): ${stderr}`)
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within 60 s: ${stderr}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`${what} was not ready within 60 s: ${stderr}`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return child
@@ -78,35 +81,36 @@ export async function startCluster(count = 3): Promise<Cluster> {
   const children = new Set<ChildProcess>()
   const track = (child: ChildProcess) => (children.add(child), child.once('exit', () => children.delete(child)), child)
 
-  const redisPort = await freePort()
-  const redisUrl = `redis://127.0.0.1:${redisPort}/0`
-  // Every write on disk before it is answered (AOF, fsync always): a restarted Redis still has the tickets, sessions and room logs.
-  const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
-  const startRedis = async () => track(await launch('redis-server', 'redis-server', redisArgs, {}, () => redisPings(redisPort)))
-  let redis = await startRedis()
+  try {
+    const redisPort = await freePort()
+    const redisUrl = `redis://127.0.0.1:${redisPort}/0`
+    // Every write on disk before it is answered (AOF, fsync always): a restarted Redis still has the tickets, sessions and room logs.
+    const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
+    const startRedis = async () => track(await launch('redis-server', 'redis-server', redisArgs, {}, () => redisPings(redisPort)))
+    let redis = await startRedis()
 
-  // One database for every worker, migrated and seeded once (alice/alice, bob/bob).
-  const env = { INTEROP_DB: join(dir, 'interop.sqlite3'), INTEROP_REDIS: redisUrl }
-  for (const args of [['manage.py', 'migrate', '--noinput', '-v', '0'], ['manage.py', 'seed']]) execFileSync(PYTHON, args, { cwd: here, env: { ...process.env, ...env }, stdio: 'ignore' })
+    // One database for every worker, migrated and seeded once (alice/alice, bob/bob).
+    const env = { INTEROP_DB: join(dir, 'interop.sqlite3'), INTEROP_REDIS: redisUrl }
+    for (const args of [['manage.py', 'migrate', '--noinput', '-v', '0'], ['manage.py', 'seed']]) execFileSync(PYTHON, args, { cwd: here, env: { ...process.env, ...env }, stdio: 'ignore' })
 
-  const workers: Worker[] = []
-  for (let i = 1; i <= count; i++) {
-    const name = `w${i}`
-    const port = await freePort()
-    let child: ChildProcess | undefined
-    const start = async () => {
-      child = track(await launch(`daphne ${name}`, PYTHON, ['-m', 'daphne', '-b', '127.0.0.1', '-p', String(port), 'interop.asgi:application'], { ...env, INTEROP_WORKER: name }, () => answers(`http://127.0.0.1:${port}/health`)))
+    const workers: Worker[] = []
+    for (let i = 1; i <= count; i++) {
+      const name = `w${i}`
+      const port = await freePort()
+      let child: ChildProcess | undefined
+      const start = async () => {
+        child = track(await launch(`daphne ${name}`, PYTHON, ['-m', 'daphne', '-b', '127.0.0.1', '-p', String(port), 'interop.asgi:application'], { ...env, INTEROP_WORKER: name }, () => answers(`http://127.0.0.1:${port}/health`)))
+      }
+      await start()
+      workers.push({ name, ...endpoint(port), start, kill: () => exited(child, 'SIGKILL') })
     }
-    await start()
-    workers.push({ name, ...endpoint(port), start, kill: () => exited(child, 'SIGKILL') })
-  }
 
-  const lbPort = await freePort()
-  const statsPort = await freePort()
-  const config = join(dir, 'haproxy.cfg')
-  writeFileSync(
-    config,
-    `global
+    const lbPort = await freePort()
+    const statsPort = await freePort()
+    const config = join(dir, 'haproxy.cfg')
+    writeFileSync(
+      config,
+      `global
   maxconn 4000
   stats socket ${join(dir, 'haproxy.sock')} level admin
 defaults
@@ -132,46 +136,52 @@ ${['sockets', 'http']
   http-check send meth GET uri /health ver HTTP/1.1 hdr Host 127.0.0.1
   default-server inter 500 fall 2 rise 2
 ${workers.map((w) => `  server ${w.name} ${new URL(w.http).host} check`).join('\n')}`,
-  )
-  .join('\n')}
+    )
+    .join('\n')}
 listen stats
   bind 127.0.0.1:${statsPort}
   stats enable
   stats uri /stats
 `,
-  )
-  track(await launch('haproxy', 'haproxy', ['-db', '-f', config], {}, () => answers(`http://127.0.0.1:${lbPort}/health`)))
+    )
+    track(await launch('haproxy', 'haproxy', ['-db', '-f', config], {}, () => answers(`http://127.0.0.1:${lbPort}/health`)))
 
-  const cluster: Cluster = {
-    lb: endpoint(lbPort),
-    workers,
-    redis: {
-      url: redisUrl,
-      async restart() {
-        await exited(redis, 'SIGKILL')
-        redis = await startRedis()
+    const cluster: Cluster = {
+      lb: endpoint(lbPort),
+      workers,
+      redis: {
+        url: redisUrl,
+        async restart() {
+          await exited(redis, 'SIGKILL')
+          redis = await startRedis()
+        },
       },
-    },
-    async balancer() {
-      const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`)).text()
-      const [head, ...rows] = csv.trim().split('\n')
-      const names = head!.replace(/^# /, '').split(',')
-      const read = (row: string) => Object.fromEntries(row.split(',').map((value, i) => [names[i], value]))
-      const all = rows.map(read).filter((r) => r.pxname === 'sockets')
-      const backend = all.find((r) => r.svname === 'BACKEND')!
-      return { sessions: Number(backend.stot), peakRate: Number(backend.rate_max), up: all.filter((r) => r.svname !== 'BACKEND' && r.status === 'UP').map((r) => r.svname!) }
-    },
-    clearCounters: () =>
-      new Promise<void>((resolve, reject) => {
-        const socket = connect(join(dir, 'haproxy.sock'), () => socket.end('clear counters\n'))
-        socket.on('error', reject).on('close', () => resolve()).resume()
-      }),
-    async stop() {
-      await Promise.all([...children].map((child) => exited(child, 'SIGTERM')))
-      rmSync(dir, { recursive: true, force: true })
-    },
+      async balancer() {
+        const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`)).text()
+        const [head, ...rows] = csv.trim().split('\n')
+        const names = head!.replace(/^# /, '').split(',')
+        const read = (row: string) => Object.fromEntries(row.split(',').map((value, i) => [names[i], value]))
+        const all = rows.map(read).filter((r) => r.pxname === 'sockets')
+        const backend = all.find((r) => r.svname === 'BACKEND')!
+        return { sessions: Number(backend.stot), peakRate: Number(backend.rate_max), up: all.filter((r) => r.svname !== 'BACKEND' && r.status === 'UP').map((r) => r.svname!) }
+      },
+      clearCounters: () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = connect(join(dir, 'haproxy.sock'), () => socket.end('clear counters\n'))
+          socket.on('error', reject).on('close', () => resolve()).resume()
+        }),
+      async stop() {
+        await Promise.all([...children].map((child) => exited(child, 'SIGTERM')))
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+    // Ready when HAProxy's health checks have every worker UP.
+    while ((await cluster.balancer()).up.length < count) await new Promise((resolve) => setTimeout(resolve, 100))
+    return cluster
+  } catch (error) {
+    // A part that would not start: stop the ones that did, so no Redis or daphne outlives the test.
+    await Promise.all([...children].map((child) => exited(child, 'SIGKILL')))
+    rmSync(dir, { recursive: true, force: true })
+    throw error
   }
-  // Ready when HAProxy's health checks have every worker UP.
-  while ((await cluster.balancer()).up.length < count) await new Promise((resolve) => setTimeout(resolve, 100))
-  return cluster
 }
