@@ -92,7 +92,13 @@ export function sharedAcrossTabs(source: TokenSource, options: SharedAcrossTabsO
     ctx.signal.addEventListener('abort', stop, { once: true })
     const timer = setTimeout(stop, deadline)
     let listener: (() => void) | undefined
-    const heard = new Promise<string>((resolve) => listeners.add((listener = () => shared() && resolve(shared()!))))
+    const heard = new Promise<string>((resolve) => {
+      listener = () => {
+        const token = shared()
+        if (token) resolve(token)
+      }
+      listeners.add(listener)
+    })
     try {
       const locked = locks.request(name, { signal: waiting.signal }, async () => {
         clearTimeout(timer)

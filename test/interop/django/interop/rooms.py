@@ -113,7 +113,7 @@ class RoomConsumer(JwtConsumer):
             reply = await redis().eval(AFTER, 2, self.keys["offset"], self.keys["log"], after)
             if reply[0] != -1:
                 self.sent = after
-                return await self.relay(reply[1:])
+                return await self.relay(after + 1, reply[1:])
         if isinstance(offset, int) and offset > 0:
             await self.send_json({"action": "resync", "epoch": self.epoch})
         self.sent = int(await redis().get(self.keys["offset"]) or 0)  # live from here
@@ -130,20 +130,18 @@ class RoomConsumer(JwtConsumer):
         if self.sent is None or event["offset"] <= self.sent:
             return  # before the session frame (its replay covers it), or relayed already
         if event["offset"] == self.sent + 1:
-            return await self.relay([event["text"]])
+            return await self.relay(event["offset"], [event["text"]])
         # Another worker's message overtook an older one: relay the log from where this socket is.
         reply = await redis().eval(AFTER, 2, self.keys["offset"], self.keys["log"], self.sent)
         if reply[0] == -1:  # what it skipped is no longer kept
             await self.send_json({"action": "resync", "epoch": self.epoch})
             self.sent = event["offset"] - 1
-            return await self.relay([event["text"]])
-        await self.relay(reply[1:])
+            return await self.relay(event["offset"], [event["text"]])
+        await self.relay(self.sent + 1, reply[1:])
 
-    async def relay(self, frames):
-        """Sends the log's frames this socket has not relayed yet, in order."""
-        for frame in frames:
-            text = frame.decode() if isinstance(frame, bytes) else frame
-            offset = json.loads(text)["offset"]
+    async def relay(self, first, frames):
+        """Sends the log's frames from offset `first` on (the log has no gaps) that this socket has not relayed yet."""
+        for offset, frame in enumerate(frames, start=first):
             if offset > self.sent:
-                await self.send(text_data=text)
+                await self.send(text_data=frame.decode() if isinstance(frame, bytes) else frame)
                 self.sent = offset
