@@ -16,15 +16,17 @@ export interface SharedAcrossTabsOptions {
    */
   key?: string
   /**
-   * Ms a tab waits for the lock before it asks the source itself: the tab holding it may be
-   * frozen in the background or stuck in a source that never answers.
+   * Ms a tab waits for the lock before it goes on without it: the tab holding it may be frozen
+   * in the background or stuck in a source that never answers. The tabs that waited then take
+   * turns under a second lock.
    * @default 10000
    */
   deadline?: number
   /**
    * Ms a tab that got the lock waits for another tab's token before asking the source. A lock
    * can be granted before the previous holder's message arrives (seen in Chromium: in 14-44%
-   * of hand-offs, by up to ~5 ms), so the new holder asks the other tabs first.
+   * of hand-offs, by up to ~5 ms), so the new holder asks the other tabs first. In a
+   * background tab the wait is rounded up to the next whole second (Chromium aligns its timers).
    * @default 50
    */
   settle?: number
@@ -39,6 +41,12 @@ interface Shared {
 type Note = { kind: 'token'; generation: number; token: string } | { kind: 'ask' }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** The first of a lock's answer and another tab's token; the lock's rejection, once the other wins, is nobody's. */
+function first(locked: Promise<string>, heard: Promise<string>): Promise<string> {
+  locked.catch(() => undefined)
+  return Promise.race([locked, heard])
+}
 
 /**
  * Wraps `source` so that the tabs of this origin share its answers. Where Web Locks or
@@ -87,10 +95,12 @@ export function sharedAcrossTabs(source: TokenSource, options: SharedAcrossTabsO
     const ready = shared()
     if (ready) return ready
 
-    const waiting = new AbortController()
-    const stop = () => waiting.abort()
-    ctx.signal.addEventListener('abort', stop, { once: true })
-    const timer = setTimeout(stop, deadline)
+    // Aborted when this ask is over: a source still running for it is told to stop.
+    const done = new AbortController()
+    const over = () => done.abort()
+    ctx.signal.addEventListener('abort', over, { once: true })
+    const ended = new Promise<never>((_, reject) => done.signal.addEventListener('abort', () => reject(done.signal.reason), { once: true }))
+    ended.catch(() => undefined)
     let listener: (() => void) | undefined
     const heard = new Promise<string>((resolve) => {
       listener = () => {
@@ -99,28 +109,33 @@ export function sharedAcrossTabs(source: TokenSource, options: SharedAcrossTabsO
       }
       listeners.add(listener)
     })
-    try {
-      const locked = locks.request(name, { signal: waiting.signal }, async () => {
-        clearTimeout(timer)
-        channel!.postMessage({ kind: 'ask' } satisfies Note)
-        await Promise.race([heard, sleep(settle)])
-        const token = shared() ?? (await source(ctx))
-        if (token !== latest?.token) publish(token)
-        return token
-      })
-      locked.catch(() => undefined) // when another tab's token comes first, the queued request is aborted below
-      return await Promise.race([locked, heard])
-    } catch (error) {
-      if (ctx.signal.aborted || !waiting.signal.aborted) throw error
-      // No lock within the deadline: the holder is frozen or stuck. Ask the source here.
-      const token = await source(ctx)
-      publish(token)
+    // Holding a lock: ask the other tabs first (a grant can beat the previous holder's message), then the source.
+    const turn = async () => {
+      channel!.postMessage({ kind: 'ask' } satisfies Note)
+      await Promise.race([heard, sleep(settle)])
+      // The lock is held no longer than the ask: a source that never settles must not keep it.
+      const token = shared() ?? (await Promise.race([source({ ...ctx, signal: done.signal }), ended]))
+      if (token !== latest?.token) publish(token)
       return token
+    }
+    // A lock request still queued is dropped when another tab's token comes first, or at the deadline.
+    const waiting = new AbortController()
+    done.signal.addEventListener('abort', () => waiting.abort(), { once: true })
+    const timer = setTimeout(() => waiting.abort(), deadline)
+    try {
+      try {
+        return await first(locks.request(name, { signal: waiting.signal }, () => (clearTimeout(timer), turn())), heard)
+      } catch (error) {
+        if (done.signal.aborted || !waiting.signal.aborted) throw error
+      }
+      // No lock within the deadline: its holder is frozen or stuck. The tabs that waited take
+      // turns under a second lock, so that they do not all ask the source at once.
+      return await first(locks.request(`${name}:deadline`, { signal: done.signal }, turn), heard)
     } finally {
       clearTimeout(timer)
-      ctx.signal.removeEventListener('abort', stop)
+      ctx.signal.removeEventListener('abort', over)
       listeners.delete(listener!)
-      waiting.abort() // a lock request still queued is dropped
+      done.abort()
     }
   }
 }

@@ -17,10 +17,25 @@ export interface RawPage {
   evaluate<T = unknown>(expression: string): Promise<T>
   /** `frozen` or `active`, as the browser's own page freezing does it. */
   lifecycle(state: 'frozen' | 'active'): Promise<void>
+  /** Closes the browser (for a page from {@link rawChromium}) or only this page (from {@link RawBrowser.open}). */
   close(): Promise<void>
 }
 
+/** One raw Chromium: its pages share one profile, so one origin's pages share Web Locks and BroadcastChannels. */
+export interface RawBrowser {
+  /** A new page at `url`, once the SDK bundle has loaded in it. */
+  open(url: string): Promise<RawPage>
+  close(): Promise<void>
+}
+
+/** A raw Chromium with one page at `url`; closing the page closes the browser. */
 export async function rawChromium(url: string, features: string[] = []): Promise<RawPage> {
+  const browser = await rawBrowser(features)
+  const page = await browser.open(url)
+  return { ...page, close: browser.close }
+}
+
+export async function rawBrowser(features: string[] = []): Promise<RawBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'authsocket-cdp-'))
   const args = ['--headless=new', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-gpu']
   if (process.getuid?.() === 0) args.push('--no-sandbox')
@@ -51,17 +66,23 @@ export async function rawChromium(url: string, features: string[] = []): Promise
       pending.set(id, (reply) => (reply.error ? reject(new Error(`${method}: ${reply.error.message}`)) : resolve(reply.result ?? {})))
       cdp.send(JSON.stringify({ id, method, params, sessionId }))
     })
-  const { targetId } = await send('Target.createTarget', { url })
-  const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true })
-  const evaluate = async <T>(expression: string): Promise<T> => {
-    const { result, exceptionDetails } = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId)
-    if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
-    return result?.value as T
+  const open = async (url: string): Promise<RawPage> => {
+    const { targetId } = await send('Target.createTarget', { url })
+    const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true })
+    const evaluate = async <T>(expression: string): Promise<T> => {
+      const { result, exceptionDetails } = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId)
+      if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
+      return result?.value as T
+    }
+    for (let i = 0; i < 100 && !(await evaluate<boolean>(`document.readyState === 'complete' && 'AuthSocket' in window`).catch(() => false)); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    return {
+      evaluate,
+      lifecycle: async (state) => void (await send('Page.setWebLifecycleState', { state }, sessionId)),
+      close: async () => void (await send('Target.closeTarget', { targetId })),
+    }
   }
-  for (let i = 0; i < 100 && !(await evaluate<boolean>(`document.readyState === 'complete' && 'AuthSocket' in window`).catch(() => false)); i++) await new Promise((resolve) => setTimeout(resolve, 100))
   return {
-    evaluate,
-    lifecycle: async (state) => void (await send('Page.setWebLifecycleState', { state }, sessionId)),
+    open,
     close: async () => {
       cdp.close()
       const exited = new Promise((resolve) => (chrome.exitCode !== null ? resolve(undefined) : chrome.once('exit', resolve)))
