@@ -13,4 +13,8 @@ describe('docs/django.md', () => {
   it('shows the single-use ticket store exactly as test/interop/django/interop/tickets.py has it', () => {
     expect(blocks).toContain(read('test/interop/django/interop/tickets.py'))
   })
+
+  it('shows refresh-token rotation exactly as test/interop/django/interop/rotation.py has it', () => {
+    expect(blocks).toContain(read('test/interop/django/interop/rotation.py'))
+  })
 })

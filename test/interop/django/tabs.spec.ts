@@ -1,6 +1,6 @@
 /**
  * Many tabs, one user (issue 13) against the Django interop app with simplejwt's rotation and
- * blacklisting (a refresh token works once, views.jwt_refresh): five pages of one browser
+ * blacklisting (a refresh token works once, interop/rotation.py): five pages of one browser
  * context, each with a socket on `ws/jwt/` whose access tokens live 3 s, the pair kept in
  * localStorage as SPAs keep it. With `sharedAcrossTabs` and without (the control, same run).
  */

@@ -49,7 +49,7 @@ REST_FRAMEWORK = {
     ],
 }
 # Rotation with blacklisting, simplejwt's recommended setting: a refresh token works once
-# (views.jwt_refresh; many tabs sharing one, test/interop/django/tabs.spec.ts).
+# (interop/rotation.py; many tabs sharing one, test/interop/django/tabs.spec.ts).
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "SIGNING_KEY": SECRET_KEY,

@@ -5,9 +5,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth import authenticate, login
-from django.contrib.auth.models import User
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authentication import TokenAuthentication
@@ -15,12 +12,9 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, UntypedToken
-from rest_framework_simplejwt.utils import datetime_from_epoch
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from . import tickets
+from . import rotation, tickets
 
 BUNDLE = Path(os.environ.get("SDK_BUNDLE", Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js"))
 
@@ -54,59 +48,22 @@ def jwt_login(request):
     return JsonResponse({"access": access, "exp": exp})
 
 
-def _pair(refresh, ttl):
-    """{access, refresh, exp}: the access token of `refresh`, living `ttl` seconds if given."""
-    access = refresh.access_token
-    if ttl:
-        access.set_exp(lifetime=timedelta(seconds=float(ttl)))
-    return {"access": str(access), "refresh": str(refresh), "exp": access["exp"]}
-
-
 @csrf_exempt
 def jwt_pair(request):
     """POST {username, password, ttl?} -> {access, refresh, exp}: simplejwt's token pair."""
     body, user = _credentials(request)
     if user is None:
         return JsonResponse({"detail": "No active account found with the given credentials"}, status=401)
-    return JsonResponse(_pair(RefreshToken.for_user(user), body.get("ttl")))
-
-
-#: Seconds a spent refresh token still gets the pair it was spent for (jwt_refresh_grace).
-REFRESH_GRACE_SECONDS = 10
+    return JsonResponse(rotation.pair(RefreshToken.for_user(user), body.get("ttl")))
 
 
 def _refresh(request, grace):
-    """Rotation, simplejwt's recommended setting (ROTATE_REFRESH_TOKENS, BLACKLIST_AFTER_ROTATION):
-    POST {refresh, ttl?} -> a new {access, refresh, exp}, and the refresh token presented is spent.
-
-    simplejwt's own TokenRefreshSerializer checks the blacklist and then writes it, so one
-    token sent to two workers at once passed at both (seen here in most rounds, simplejwt
-    5.2.2). Here the blacklist row is written first: its unique constraint lets one through.
-    With `grace`, a spent token presented again within that many seconds gets the same new pair
-    (the answer to the first request may have been lost: its tab was closed, its network cut)."""
+    """POST {refresh, ttl?, delay?} -> rotation.rotate; `delay` (tests): seconds to wait, the token spent, before answering."""
     body, _ = _credentials(request)
-    if not isinstance(body.get("refresh"), str):
-        return JsonResponse({"refresh": ["This field is required."]}, status=400)  # as simplejwt's serializer
-    try:
-        spent = RefreshToken(body["refresh"])
-    except TokenError as error:
-        try:
-            again = cache.get(f"successor:{UntypedToken(body['refresh'])['jti']}") if grace else None
-        except TokenError:
-            again = None
-        return JsonResponse(again) if again else JsonResponse({"detail": str(error), "code": "token_not_valid"}, status=401)
-    try:
-        with transaction.atomic():
-            outstanding, _ = OutstandingToken.objects.get_or_create(jti=spent["jti"], defaults={"token": body["refresh"], "expires_at": datetime_from_epoch(spent["exp"])})
-            BlacklistedToken.objects.create(token=outstanding)
-    except IntegrityError:  # another request spent it first
-        return JsonResponse({"detail": "Token is blacklisted", "code": "token_not_valid"}, status=401)
-    pair = _pair(RefreshToken.for_user(User.objects.get(id=spent["user_id"])), body.get("ttl"))
-    if grace:
-        cache.set(f"successor:{spent['jti']}", pair, grace)
-    if body.get("delay"):  # tests: a slow answer, after the token is spent
+    status, answer = rotation.rotate(body.get("refresh"), grace, body.get("ttl"))
+    if status == 200 and body.get("delay"):
         time.sleep(min(float(body["delay"]), 5))
-    return JsonResponse(pair)
+    return JsonResponse(answer, status=status)
 
 
 @csrf_exempt
@@ -117,8 +74,8 @@ def jwt_refresh(request):
 
 @csrf_exempt
 def jwt_refresh_grace(request):
-    """A spent refresh token gets the same new pair again for REFRESH_GRACE_SECONDS."""
-    return _refresh(request, grace=REFRESH_GRACE_SECONDS)
+    """A spent refresh token gets the same new pair again for 10 s."""
+    return _refresh(request, grace=10)
 
 
 @csrf_exempt
