@@ -173,7 +173,7 @@ test('the tab refreshing for all is stuck (its source never answers): after the 
   const calls = refreshCalls(context)
   const pages = await tabs(context, 5)
   await pages[0]!.evaluate(() => (localStorage.removeItem('held'), (window as any).login(6)))
-  for (const page of pages) await page.evaluate(() => ((window as any).hold = 'before') && (window as any).start(true, 6, 2000, 1000))
+  for (const page of pages) await page.evaluate(() => Object.assign(window, { hold: 'before' }) && (window as any).start(true, 6, 2000, 1000))
   await expect.poll(async () => (await Promise.all(pages.map(seen))).every((s) => s.tokens.length >= 2), { timeout: 20_000, intervals: [50] }).toBe(true)
   // The stuck tab took the others' token; its source still hangs, but it holds the lock no more.
   await expect.poll(() => pages[0]!.evaluate(() => navigator.locks.query().then((q) => q.held?.map((lock) => lock.name))), { timeout: 5000 }).toEqual([])
