@@ -5,6 +5,7 @@
  */
 import { serialize } from './callbacks.js'
 import { Connection } from './connection.js'
+import { canShare, SharedSocket, type Link } from './shared-socket.js'
 import { AuthSocketError } from './errors.js'
 import { Events, listenerFailed, type AuthSocketEvents } from './events.js'
 import type { ConnectionState } from './machine.js'
@@ -29,7 +30,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
   readonly #url: string
   readonly #events: Events<In>
   readonly #outbox: Outbox
-  readonly #connection: Connection<In, Out>
+  readonly #connection: Link
+  readonly #shared: SharedSocket<In, Out> | undefined
   readonly #serialize: (message: Out) => string
   readonly #status: Status
   readonly #ackTimeout: number
@@ -57,7 +59,10 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.#outbox = new Outbox(o.maxQueueSize, () => status.queuedChanged(size))
     this.#serialize = (message) => serialize(o.serializer, message)
     this.#ackTimeout = o.ackTimeout
-    this.#connection = new Connection<In, Out>(o, baseUrl, { events: this.#events, outbox: this.#outbox, session: new DeliverySession(), settled: (error) => this.#settleReady(error) })
+    const parts = { events: this.#events, outbox: this.#outbox, settled: (error?: AuthSocketError) => this.#settleReady(error) }
+    // One socket for all tabs: this tab's socket exists while it leads (shared-socket.ts).
+    this.#shared = o.shareSocket !== undefined && canShare() ? new SharedSocket<In, Out>(o, baseUrl, parts) : undefined
+    this.#connection = this.#shared ?? new Connection<In, Out>(o, baseUrl, { ...parts, session: new DeliverySession() })
     if (o.autoConnect) this.connect()
   }
 
@@ -73,7 +78,7 @@ export class AuthSocket<In = unknown, Out = unknown> {
 
   /** Messages waiting for authentication. */
   get queued(): number {
-    return this.#outbox.size
+    return this.#outbox.size + (this.#shared?.queued ?? 0)
   }
 
   /**
@@ -148,6 +153,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
       )
     }
     const data = isBinary(message) ? message : this.#serialize(message as Out)
+    const handed = this.#shared?.send(data) // a tab that shares the socket and does not hold it hands its messages over
+    if (handed) return handed
     if (this.#connection.write(data)) return WRITTEN
     const receipt = new PendingReceipt(this.#ackTimeout)
     if (!this.#outbox.push(data, receipt)) {

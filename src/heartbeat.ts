@@ -7,6 +7,7 @@
  */
 
 import { LATE } from './attempt.js'
+import { invalid, positive } from './validate.js'
 
 export interface HeartbeatSettings {
   /** Ms of silence before a ping. */
@@ -20,6 +21,14 @@ export const HEARTBEAT_DEFAULTS: HeartbeatSettings = { interval: 25_000, timeout
 
 /** The client's ping; a pong is `{"action":"pong"}`. */
 export const PING = '{"action":"ping"}'
+
+/** The `heartbeat` option: `false` off, settings forced on, `undefined` follow the server. */
+export function resolveHeartbeat(option: boolean | { interval?: number; timeout?: number } | undefined): false | HeartbeatSettings | undefined {
+  if (option === undefined || option === false) return option
+  if (option === true) return HEARTBEAT_DEFAULTS
+  if (typeof option !== 'object' || option === null) throw invalid('Option `heartbeat` must be true, false or { interval, timeout } in ms.')
+  return { interval: positive('heartbeat.interval', option.interval, HEARTBEAT_DEFAULTS.interval), timeout: positive('heartbeat.timeout', option.timeout, HEARTBEAT_DEFAULTS.timeout) }
+}
 
 /**
  * The heartbeat for an attempt the server just accepted, or `undefined` for none: the option

@@ -6,7 +6,7 @@
 import type { Failure, FailureClass } from './close-codes.js'
 import type { CredentialProvider } from './credentials/provider.js'
 import { chanxStatus, type ControlFrames, type StatusParser } from './frames.js'
-import { HEARTBEAT_DEFAULTS, type HeartbeatSettings } from './heartbeat.js'
+import { resolveHeartbeat, type HeartbeatSettings } from './heartbeat.js'
 import type { RetryDelay } from './retry.js'
 import { jsonSerializer } from './serializer.js'
 import type { WebSocketConstructor } from './transport.js'
@@ -76,6 +76,14 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    * @default true
    */
   bfcache?: boolean
+  /**
+   * One socket for all this origin's tabs that give the same name: the tab holding a Web Lock
+   * opens it, the others send and receive through that tab, with the same API and events; when
+   * it closes the next tab takes over, and acks with resume make that lose nothing (README,
+   * "Many tabs"). Without Web Locks or BroadcastChannel each tab opens its own.
+   * @default undefined (each tab opens its own)
+   */
+  shareSocket?: string
   /**
    * Ms a `send()` receipt's `acked` waits before it rejects with `ACK_TIMEOUT` (the message itself stays in the outbox).
    * @default 30000
@@ -199,6 +207,7 @@ export interface ResolvedOptions<In, Out> {
   readonly resume: boolean | undefined
   readonly ackTimeout: number
   readonly bfcache: boolean
+  readonly shareSocket: string | undefined
   /** `false` off, a full setting forced on, `undefined` follow the server. */
   readonly heartbeat: false | HeartbeatSettings | undefined
   readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
@@ -219,20 +228,13 @@ export interface ResolvedOptions<In, Out> {
 
 /** Every option's name: an option not in here is a typo, reported rather than ignored. */
 const NAMES = [
-  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'resume', 'ackTimeout', 'bfcache', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
+  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'resume', 'ackTimeout', 'bfcache', 'shareSocket', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
   'maxHandshakeFailures', 'retryDelay', 'connectTimeout', 'refreshMargin', 'maxQueueSize', 'maxMessageSize', 'serializer', 'WebSocket', 'origin',
   'autoConnect', 'redactParams', 'debug',
 ] as const satisfies readonly (keyof AuthSocketOptions)[]
 // Compile-time: NAMES lists every option (an option added to the interface but not here fails the build).
 const everyName: Exclude<keyof AuthSocketOptions, (typeof NAMES)[number]> extends never ? true : never = true
 void everyName
-
-function resolveHeartbeat(option: AuthSocketOptions['heartbeat']): false | HeartbeatSettings | undefined {
-  if (option === undefined || option === false) return option
-  if (option === true) return HEARTBEAT_DEFAULTS
-  if (typeof option !== 'object' || option === null) throw invalid('Option `heartbeat` must be true, false or { interval, timeout } in ms.')
-  return { interval: positive('heartbeat.interval', option.interval, HEARTBEAT_DEFAULTS.interval), timeout: positive('heartbeat.timeout', option.timeout, HEARTBEAT_DEFAULTS.timeout) }
-}
 
 /** Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`). */
 export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): ResolvedOptions<In, Out> {
@@ -260,6 +262,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
   if (!Array.isArray(protocols) || protocols.some((p) => typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))) {
     throw invalid('Option `protocols` must be an array of subprotocol names (letters, digits and !#$%&\'*+-.^_`|~), e.g. [\'graphql-transport-ws\'].')
   }
+  if (options.shareSocket !== undefined && (typeof options.shareSocket !== 'string' || !options.shareSocket)) throw invalid('Option `shareSocket` must be a name (a non-empty string) shared by the tabs that share the socket.')
   provider.assertSupported?.({ browser })
   return {
     provider,
@@ -273,6 +276,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     resume: options.resume,
     ackTimeout: positive('ackTimeout', options.ackTimeout, 30_000),
     bfcache: options.bfcache !== false,
+    shareSocket: options.shareSocket,
     classify: options.classify,
     authTimeout: positive('authTimeout', options.authTimeout, 10_000),
     credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),

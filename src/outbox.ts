@@ -32,11 +32,36 @@ export class Outbox {
   /** The attempt the session frame was last sent on. */
   private sessionOn: number | undefined
 
+  /** Hears the number of each text message that is done: acknowledged, or written without acks. */
+  onDone: ((seq: number) => void) | undefined
+
   /** `onChange` hears the new size after every change. */
   constructor(
     readonly limit: number,
     private readonly onChange: (size: number) => void = () => undefined,
   ) {}
+
+  /** The number the last text message pushed was given. */
+  get lastSeq(): number {
+    return this.seq
+  }
+
+  /** The last message pushed. */
+  get lastData(): WireData | undefined {
+    return this.items[this.items.length - 1]?.data
+  }
+
+  /**
+   * Starts again from another tab's outbox (one socket for all tabs): `entries`, in order, keep
+   * their numbers, and the next message pushed is numbered after `lastSeq`.
+   */
+  adopt(entries: { data: WireData; seq: number; receipt?: PendingReceipt }[], lastSeq: number): void {
+    this.items = entries.map(({ data, seq, receipt }) => ({ data, seq, on: undefined, receipt }))
+    this.head = this.written = 0
+    this.writtenOn = this.sessionOn = undefined
+    this.seq = lastSeq
+    this.onChange(this.size)
+  }
 
   /** Messages waiting: queued, and written but unacknowledged. */
   get size(): number {
@@ -75,7 +100,9 @@ export class Outbox {
       if (!send(wire)) break
       entry.on = id
       binary ||= entry.seq === undefined
-      if (!acks || entry.seq === undefined) entry.receipt?.done() // nothing more will confirm it than the write
+      if (acks && entry.seq !== undefined) continue
+      entry.receipt?.done() // nothing more will confirm it than the write
+      if (entry.seq !== undefined) this.onDone?.(entry.seq)
     }
     if (this.written === from || (acks && !binary)) return
     // Without acks a written message is done; with them so is a written binary one (it is never acknowledged, and must not be written twice).
@@ -99,6 +126,7 @@ export class Outbox {
     const start = this.head
     while (this.head < this.items.length && this.items[this.head]!.on !== undefined && (this.items[this.head]!.seq ?? -Infinity) <= seq) this.items[this.head++]!.receipt?.done()
     if (this.head === start) return
+    this.onDone?.(seq)
     this.written = Math.max(this.written, this.head)
     // Drop what left once it is most of the array: each message is copied O(1) times overall.
     if (this.head > 64 && this.head * 2 > this.items.length) {

@@ -7,11 +7,24 @@
  */
 
 export class DeliverySession {
-  /** 16 base-36 characters, from the platform's CSPRNG where there is one (Node 18 has none global). */
-  readonly id = randomId()
   /** The server stream the offsets belong to; a new one (a restarted server) starts again at 0. */
   #epoch: string | undefined
-  #offset = 0
+  #offset: number
+
+  /** `id`: 16 base-36 characters, from the platform's CSPRNG where there is one (Node 18 has none global); the tabs sharing a socket share one. */
+  constructor(
+    readonly id = randomId(),
+    epoch?: string,
+    offset = 0,
+  ) {
+    this.#epoch = epoch
+    this.#offset = offset
+  }
+
+  /** Where the application's stream stands: the last numbered message delivered. */
+  get position(): { epoch: string | undefined; offset: number } {
+    return { epoch: this.#epoch, offset: this.#offset }
+  }
 
   /**
    * The frame that opens the session on a new socket. With `resume` it asks for numbered

@@ -33,13 +33,15 @@ export interface Stats {
   closeCodes: Record<string, number>
   /** Numbered message streams: `{ stream, n }` must arrive 1, 2, 3, ... with no gap or repeat. */
   streams: Record<string, { last: number; received: number; errors: string[] }>
+  /** The most sockets open at once since the stats were reset. */
+  peakSockets: number
 }
 
 /** The most rooms and streams the stats keep apart; past it new ones are not tracked (the totals still count). */
 export const MAX_TRACKED = 1000
 
 // Keyed by names clients choose: no prototype, so a stream or room called __proto__ is just a name.
-export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, resyncs: 0, duplicates: 0, replayed: 0, closeCodes: Object.create(null), streams: Object.create(null) })
+export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, resyncs: 0, duplicates: 0, replayed: 0, closeCodes: Object.create(null), streams: Object.create(null), peakSockets: 0 })
 
 interface Client extends DeliveryClient {
   room: string
@@ -316,6 +318,7 @@ export function createEndpoint(options: {
           return
         }
         clients.add(client)
+        stats.peakSockets = Math.max(stats.peakSockets, clients.size)
         ws.on('close', (code) => {
           // Codes are 1000-4999 (or 1005/1006 for none): a bounded set of keys.
           if (client.identity) stats.closeCodes[code] = (stats.closeCodes[code] ?? 0) + 1

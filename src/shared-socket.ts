@@ -1,0 +1,365 @@
+/**
+ * One socket for all the tabs of an origin (the `shareSocket` option). The tab holding a Web Lock
+ * leads: it runs the only connection, sends what the other tabs hand it, and tells them what its
+ * socket does. The others follow: they mirror its state and events, and their `send()` goes to
+ * it over a BroadcastChannel. When the leader goes (its tab closed), the next tab in the lock's
+ * queue leads. Every tab keeps the group's delivery session and the messages not yet
+ * acknowledged, so the new leader writes them again under the same numbers and resumes where the
+ * old one left off: the server drops what it already had (PROTOCOL.md section 7).
+ * @module
+ */
+import { Connection } from './connection.js'
+import { AuthSocketError } from './errors.js'
+import type { AuthSocketEvents, Events } from './events.js'
+import type { ConnectionState } from './machine.js'
+import type { ResolvedOptions } from './options.js'
+import type { Outbox, WireData } from './outbox.js'
+import { PendingReceipt, type Receipt } from './receipt.js'
+import { DeliverySession } from './session.js'
+
+/** What AuthSocket drives: a {@link Connection}, or a {@link SharedSocket}. */
+export interface Link {
+  readonly state: ConnectionState
+  readonly lastError: AuthSocketError | undefined
+  /** Writes `data` now if it can; `false`: queue it in the outbox, then `flush()`. */
+  write(data: WireData): boolean
+  flush(): void
+  start(): void
+  restart(): void
+  stop(): void
+}
+
+/** A message some tab sent, numbered by the leader: every tab keeps it until it is done. */
+interface Numbered {
+  readonly seq: number
+  readonly tab: string
+  /** Its number among the tab's own sends. */
+  readonly n: number
+  readonly data: WireData
+}
+
+/** What the leader knows that a tab joining needs. */
+interface Group extends Known {
+  readonly id: string
+  readonly epoch: string | undefined
+  readonly offset: number
+  readonly state: ConnectionState
+  readonly user: unknown
+  readonly expiresAt: number | undefined
+}
+
+/** What a follower knows of the group's sends: a new leader merges every follower's (the last leader's last notes can reach some tabs late). */
+interface Known {
+  readonly numbered: Numbered[]
+  readonly lastSeq: number
+  /** Per tab: the highest `n` numbered. */
+  readonly marks: Record<string, number>
+  /** Every message numbered up to this one is done. */
+  readonly done: number
+}
+
+type Note =
+  | { kind: 'hello' } // a tab joins: the leader answers with its group
+  | { kind: 'group'; group: Group } // the leader's state; from a new leader, also "send me what I have not numbered"
+  | { kind: 'send'; tab: string; n: number; data: WireData } // to the leader
+  | { kind: 'numbered'; entry: Numbered } // the leader numbered a message (before it writes it)
+  | { kind: 'refused'; tab: string; n: number } // the leader's outbox is full
+  | { kind: 'done'; seq: number } // acknowledged (or written, without acks) up to `seq`
+  | { kind: 'event'; type: Relayed; payload: unknown }
+  | { kind: 'message'; data: unknown; at: { epoch: string | undefined; offset: number } | undefined }
+  | { kind: 'restart' } // to the leader: a follower's reconnect()
+  | { kind: 'survey' } // from a tab that just got the lock: what do you know?
+  | { kind: 'report'; known: Known } // a follower's answer
+
+/** The events a follower hears from the leader (`message` goes apart, with its offset; `state` is mirrored). */
+const RELAYED = ['connecting', 'open', 'authenticated', 'unauthenticated', 'binary', 'close', 'refresh', 'resync', 'waiting', 'error', 'state'] as const
+type Relayed = (typeof RELAYED)[number]
+
+/** A follower's own message, until the leader says it is done. */
+interface Pending {
+  readonly n: number
+  readonly data: WireData
+  readonly receipt: PendingReceipt
+  seq?: number
+}
+
+/** Whether this environment can share a socket between tabs. */
+export const canShare = (): boolean => !!(globalThis as { navigator?: { locks?: unknown } }).navigator?.locks && typeof BroadcastChannel === 'function'
+
+/** Ms a new leader waits for the other tabs' reports (a frozen tab sends none). */
+const SURVEY = 1000
+
+export class SharedSocket<In, Out> implements Link {
+  readonly #o: ResolvedOptions<In, Out>
+  readonly #baseUrl: string
+  readonly #events: Events<In>
+  readonly #outbox: Outbox
+  readonly #settled: (error?: AuthSocketError) => void
+  readonly #tab = Math.random().toString(36).slice(2)
+  readonly #name: string
+  #channel: BroadcastChannel | undefined
+  #quit: AbortController | undefined
+  #connection: Connection<In, Out> | undefined
+  #session = new DeliverySession()
+  /** Where the leader's relayed stream stood at its last message: a changed position means the message was numbered. */
+  #relayedAt = this.#session.position
+  #numbered = new Map<number, Numbered>()
+  #lastSeq = 0
+  /** Every message numbered up to this one is done. */
+  #doneSeq = 0
+  #marks: Record<string, number> = {}
+  #pending: Pending[] = []
+  #n = 0
+  #state: ConnectionState = 'idle'
+  #user: unknown
+  #heardReport: ((known: Known) => void) | undefined
+  #expiresAt: number | undefined
+  lastError: AuthSocketError | undefined
+
+  constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: { events: Events<In>; outbox: Outbox; settled: (error?: AuthSocketError) => void }) {
+    this.#o = o
+    this.#baseUrl = baseUrl
+    this.#events = parts.events
+    this.#outbox = parts.outbox
+    this.#settled = parts.settled
+    this.#name = `authsocket-socket:${o.shareSocket}`
+    // While leading, what the connection does is told to the other tabs.
+    for (const type of RELAYED) this.#events.on(type, (payload) => this.#connection && this.#relay(type, payload))
+    this.#events.on('message', (data) => {
+      if (!this.#connection) return
+      const at = this.#session.position
+      const numbered = at.epoch !== this.#relayedAt.epoch || at.offset !== this.#relayedAt.offset
+      this.#relayedAt = at
+      this.#post({ kind: 'message', data, at: numbered ? at : undefined })
+    })
+    this.#events.on('authenticated', ({ user, expiresAt }) => ((this.#user = user), (this.#expiresAt = expiresAt)))
+  }
+
+  get state(): ConnectionState {
+    return this.#connection?.state ?? this.#state
+  }
+
+  get leading(): boolean {
+    return this.#connection !== undefined
+  }
+
+  write(data: WireData): boolean {
+    return this.#connection?.write(data) ?? false
+  }
+
+  /** After `outbox.push` of this tab's own message: the leader numbers it for all; a follower hands it to the leader. */
+  flush(): void {
+    if (this.#connection) {
+      this.#number(this.#tab, ++this.#n)
+      return this.#connection.flush()
+    }
+  }
+
+  /** A follower's send: kept until the leader says it is done. `undefined` when the leader is this tab (the outbox takes it). */
+  send(data: WireData): Receipt | undefined {
+    if (this.#connection) return undefined
+    if (this.#pending.length >= this.#o.maxQueueSize) throw new AuthSocketError('QUEUE_FULL', `Queue full (${this.#o.maxQueueSize} messages await the tab holding the socket): not queued. Wait for 'authenticated' or raise maxQueueSize.`)
+    const entry: Pending = { n: ++this.#n, data, receipt: new PendingReceipt(this.#o.ackTimeout) }
+    this.#pending.push(entry)
+    this.#post({ kind: 'send', tab: this.#tab, n: entry.n, data })
+    return entry.receipt
+  }
+
+  get queued(): number {
+    return this.#pending.length
+  }
+
+  start(): void {
+    if (this.#channel) return
+    this.#channel = new BroadcastChannel(this.#name)
+    this.#channel.onmessage = ({ data }: MessageEvent<Note>) => this.#hear(data)
+    this.#mirror('connecting')
+    this.#post({ kind: 'hello' })
+    const quit = (this.#quit = new AbortController())
+    navigator.locks
+      .request(this.#name, { signal: quit.signal }, () => this.#lead(quit.signal))
+      .catch(() => undefined) // aborted by close()
+  }
+
+  restart(): void {
+    if (this.#connection) this.#connection.restart()
+    else if (this.#channel) this.#post({ kind: 'restart' })
+    else this.start()
+  }
+
+  /** This tab leaves: as leader it closes the socket and lets the next tab take over. */
+  stop(): void {
+    if (!this.#channel) return
+    const connection = this.#connection
+    this.#connection = undefined // stop telling the others: the socket is theirs to reopen
+    this.#quit?.abort()
+    this.#channel.close()
+    this.#channel = undefined
+    connection?.stop()
+    const error = new AuthSocketError('NOT_CONNECTED', 'close() was called before the message was acknowledged.')
+    for (const entry of this.#pending.splice(0)) entry.receipt.fail(error)
+    if (!connection) return this.#mirror('closed')
+    this.#state = 'closed' // the connection told this tab's listeners
+  }
+
+  /** Holding the lock: lead until this tab closes. */
+  async #lead(quit: AbortSignal): Promise<void> {
+    await this.#survey()
+    if (quit.aborted) return
+    // The outbox becomes the group's: what is numbered and not done, then this tab's own messages not numbered yet.
+    const mine = new Map(this.#pending.map((entry) => [entry.n, entry]))
+    const numbered = [...this.#numbered.values()].filter(({ seq }) => seq > this.#doneSeq).sort((a, b) => a.seq - b.seq)
+    this.#outbox.adopt(numbered.map(({ data, seq, tab, n }) => ({ data, seq, receipt: tab === this.#tab ? mine.get(n)?.receipt : undefined })), this.#lastSeq)
+    this.#outbox.onDone = (seq) => this.#done(seq)
+    const connection = new Connection<In, Out>(this.#o, this.#baseUrl, { events: this.#events, outbox: this.#outbox, session: this.#session, settled: this.#settled })
+    this.#connection = connection
+    for (const entry of this.#pending.splice(0)) if (entry.seq === undefined) this.#take(this.#tab, entry.n, entry.data, entry.receipt)
+    this.#relayedAt = this.#session.position
+    this.#post({ kind: 'group', group: this.#group() })
+    connection.start()
+    await new Promise<void>((resolve) => quit.addEventListener('abort', () => resolve(), { once: true }))
+  }
+
+  /**
+   * A tab that just got the lock asks the others what they know: a grant can reach it before
+   * the last notes of the tab that held it (seen in Chromium), which some other tab may have.
+   * Every other tab has a request for the lock queued, so their number is known.
+   */
+  async #survey(): Promise<void> {
+    const { pending = [] } = await navigator.locks.query()
+    let expected = pending.filter((request) => request.name === this.#name).length
+    if (expected === 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, SURVEY)
+      this.#heardReport = (known) => {
+        this.#learn(known)
+        if (--expected > 0) return
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#post({ kind: 'survey' })
+    })
+    this.#heardReport = undefined
+  }
+
+  /** Adds what another tab knows of the group's sends. */
+  #learn(known: Known): void {
+    for (const entry of known.numbered) this.#numbered.set(entry.seq, entry)
+    this.#lastSeq = Math.max(this.#lastSeq, known.lastSeq)
+    this.#doneSeq = Math.max(this.#doneSeq, known.done)
+    for (const [tab, n] of Object.entries(known.marks)) this.#marks[tab] = Math.max(this.#marks[tab] ?? 0, n)
+  }
+
+  /** The leader takes a message from `tab` into the outbox and numbers it for all. */
+  #take(tab: string, n: number, data: WireData, receipt?: PendingReceipt): void {
+    // One tab's messages are numbered in its order: one numbered already is dropped, and one whose
+    // predecessor is still on its way (sent before this tab led) waits for the tab to send both again.
+    if (n !== (this.#marks[tab] ?? 0) + 1) return
+    if (!this.#outbox.push(data, receipt)) {
+      this.#marks[tab] = n
+      return this.#post({ kind: 'refused', tab, n })
+    }
+    this.#number(tab, n)
+    this.#connection!.flush()
+  }
+
+  /** The outbox's last message (from `tab`) is numbered: every tab hears it before it is written. */
+  #number(tab: string, n: number): void {
+    this.#marks[tab] = n
+    const seq = this.#outbox.lastSeq
+    if (seq === this.#lastSeq) return // binary: not numbered, not kept
+    this.#lastSeq = seq
+    const entry: Numbered = { seq, tab, n, data: this.#outbox.lastData! }
+    this.#numbered.set(seq, entry)
+    this.#post({ kind: 'numbered', entry })
+  }
+
+  #done(seq: number): void {
+    for (const key of this.#numbered.keys()) if (key <= seq) this.#numbered.delete(key)
+    this.#post({ kind: 'done', seq })
+  }
+
+  #known(): Known {
+    return { numbered: [...this.#numbered.values()], lastSeq: this.#lastSeq, marks: this.#marks, done: this.#doneSeq }
+  }
+
+  #group(): Group {
+    const { epoch, offset } = this.#session.position
+    return { ...this.#known(), id: this.#session.id, epoch, offset, state: this.state, user: this.#user, expiresAt: this.#expiresAt }
+  }
+
+  #hear(note: Note): void {
+    if (this.#connection) {
+      if (note.kind === 'hello') this.#post({ kind: 'group', group: this.#group() })
+      else if (note.kind === 'send') this.#take(note.tab, note.n, note.data)
+      else if (note.kind === 'restart') this.#connection.restart()
+      return
+    }
+    if (note.kind === 'report') return this.#heardReport?.(note.known)
+    if (note.kind === 'survey') this.#post({ kind: 'report', known: this.#known() })
+    else if (note.kind === 'group') this.#join(note.group)
+    else if (note.kind === 'numbered') {
+      const { entry } = note
+      this.#numbered.set(entry.seq, entry)
+      this.#lastSeq = Math.max(this.#lastSeq, entry.seq)
+      this.#marks[entry.tab] = Math.max(this.#marks[entry.tab] ?? 0, entry.n)
+      if (entry.tab === this.#tab) for (const mine of this.#pending) if (mine.n === entry.n) mine.seq = entry.seq
+    } else if (note.kind === 'done') {
+      this.#doneSeq = Math.max(this.#doneSeq, note.seq)
+      for (const key of this.#numbered.keys()) if (key <= note.seq) this.#numbered.delete(key)
+      this.#pending = this.#pending.filter((entry) => (entry.seq !== undefined && entry.seq <= note.seq ? (entry.receipt.done(), false) : true))
+    } else if (note.kind === 'refused' && note.tab === this.#tab) {
+      const index = this.#pending.findIndex((entry) => entry.n === note.n)
+      if (index >= 0) this.#pending.splice(index, 1)[0]!.receipt.fail(new AuthSocketError('QUEUE_FULL', `Queue full in the tab holding the socket (${this.#o.maxQueueSize} messages): not sent.`))
+    } else if (note.kind === 'message') {
+      if (!note.at || this.#session.accept(note.at.epoch, note.at.offset)) this.#events.emit('message', note.data as In)
+    } else if (note.kind === 'event') this.#replay(note.type, note.payload)
+  }
+
+  /** A leader's group: adopt its session and what it has numbered; a new leader also gets what it has not. */
+  #join(group: Group): void {
+    if (group.id !== this.#session.id) this.#session = new DeliverySession(group.id, group.epoch, group.offset)
+    this.#relayedAt = this.#session.position
+    this.#learn(group)
+    for (const entry of this.#pending) if (entry.seq === undefined && entry.n > (this.#marks[this.#tab] ?? 0)) this.#post({ kind: 'send', tab: this.#tab, n: entry.n, data: entry.data })
+    const joining = this.#state !== 'open' && group.state === 'open'
+    this.#mirror(group.state)
+    if (joining) this.#events.emit('authenticated', { user: group.user, expiresAt: group.expiresAt, inBand: false })
+  }
+
+  #relay(type: Relayed, payload: unknown): void {
+    if (type === 'error') {
+      const error = payload as AuthSocketError
+      if (error.code === 'LISTENER_FAILED') return // this tab's own listener: not the others' business
+      payload = { ...error, code: error.code, message: error.message }
+    }
+    if (type === 'state') payload = (payload as { state: ConnectionState }).state
+    this.#post({ kind: 'event', type, payload })
+  }
+
+  /** A follower replays the leader's event. */
+  #replay(type: Relayed, payload: unknown): void {
+    if (type === 'state') return this.#mirror(payload as ConnectionState)
+    if (type === 'resync') this.#session.resync((payload as { epoch: string | undefined }).epoch)
+    if (type === 'error') {
+      const { code, message, ...rest } = payload as { code: AuthSocketError['code']; message: string }
+      payload = Object.assign(new AuthSocketError(code, message), rest)
+    }
+    this.#events.emit(type, payload as AuthSocketEvents<In>[typeof type])
+  }
+
+  /** A follower's state follows the leader's; `ready` settles as it would. */
+  #mirror(state: ConnectionState): void {
+    const previous = this.#state
+    if (state === previous || state === 'idle') return
+    this.#state = state
+    if (state === 'failed') this.lastError = new AuthSocketError('NOT_CONNECTED', 'The tab holding the shared socket ended failed; see its error event.')
+    this.#events.emit('state', { state, previous })
+    if (state === 'open') this.#settled()
+    else if (state === 'failed' || state === 'closed') this.#settled(this.lastError ?? new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+  }
+
+  #post(note: Note): void {
+    this.#channel?.postMessage(note)
+  }
+}
