@@ -5,7 +5,8 @@
  */
 import { serialize } from './callbacks.js'
 import { Connection } from './connection.js'
-import { canShare, SharedSocket, type Link } from './shared-socket.js'
+import type { WireData } from './outbox.js'
+import { canShare, SharedSocket } from './shared-socket.js'
 import { AuthSocketError } from './errors.js'
 import { Events, listenerFailed, type AuthSocketEvents } from './events.js'
 import type { ConnectionState } from './machine.js'
@@ -18,6 +19,18 @@ import { PendingReceipt, WRITTEN, type Receipt } from './receipt.js'
 import { DeliverySession } from './session.js'
 import { Status, type StatusStore } from './status.js'
 import { socketUrl } from './validate.js'
+
+/** What AuthSocket drives: a `Connection`, or a {@link SharedSocket}. */
+export interface Link {
+  readonly state: ConnectionState
+  readonly lastError: AuthSocketError | undefined
+  /** Writes `data` now if it can; `false`: queue it in the outbox, then `flush()`. */
+  write(data: WireData): boolean
+  flush(): void
+  start(): void
+  restart(): void
+  stop(): void
+}
 
 /**
  * An authenticated WebSocket that reconnects, refreshes its credential and never loses a

@@ -15,65 +15,10 @@ import type { ConnectionState } from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
 import { PendingReceipt, type Receipt } from './receipt.js'
+import type { Link } from './client.js'
+import { Journal, type Known, type Numbered } from './journal.js'
 import { DeliverySession } from './session.js'
-
-/** What AuthSocket drives: a {@link Connection}, or a {@link SharedSocket}. */
-export interface Link {
-  readonly state: ConnectionState
-  readonly lastError: AuthSocketError | undefined
-  /** Writes `data` now if it can; `false`: queue it in the outbox, then `flush()`. */
-  write(data: WireData): boolean
-  flush(): void
-  start(): void
-  restart(): void
-  stop(): void
-}
-
-/** A message some tab sent, numbered by the leader: every tab keeps it until it is done. */
-interface Numbered {
-  readonly seq: number
-  readonly tab: string
-  /** Its number among the tab's own sends. */
-  readonly n: number
-  readonly data: WireData
-}
-
-/** What the leader knows that a tab joining needs. */
-interface Group extends Known {
-  readonly id: string
-  readonly epoch: string | undefined
-  readonly offset: number
-  readonly state: ConnectionState
-  readonly user: unknown
-  readonly expiresAt: number | undefined
-}
-
-/** What a follower knows of the group's sends: a new leader merges every follower's (the last leader's last notes can reach some tabs late). */
-interface Known {
-  readonly numbered: Numbered[]
-  readonly lastSeq: number
-  /** Per tab: the highest `n` numbered. */
-  readonly marks: Record<string, number>
-  /** Every message numbered up to this one is done. */
-  readonly done: number
-}
-
-type Note =
-  | { kind: 'hello' } // a tab joins: the leader answers with its group
-  | { kind: 'group'; group: Group } // the leader's state; from a new leader, also "send me what I have not numbered"
-  | { kind: 'send'; tab: string; n: number; data: WireData } // to the leader
-  | { kind: 'numbered'; entry: Numbered } // the leader numbered a message (before it writes it)
-  | { kind: 'refused'; tab: string; n: number } // the leader's outbox is full
-  | { kind: 'done'; seq: number } // acknowledged (or written, without acks) up to `seq`
-  | { kind: 'event'; type: Relayed; payload: unknown }
-  | { kind: 'message'; data: unknown; at: { epoch: string | undefined; offset: number } | undefined }
-  | { kind: 'restart' } // to the leader: a follower's reconnect()
-  | { kind: 'survey' } // from a tab that just got the lock: what do you know?
-  | { kind: 'report'; known: Known } // a follower's answer
-
-/** The events a follower hears from the leader (`message` goes apart, with its offset; `state` is mirrored). */
-const RELAYED = ['connecting', 'open', 'authenticated', 'unauthenticated', 'binary', 'close', 'refresh', 'resync', 'waiting', 'error', 'state'] as const
-type Relayed = (typeof RELAYED)[number]
+import { decodeEvent, encodeEvent, RELAYED, type Group, type Note, type Relayed } from './tab-notes.js'
 
 /** A follower's own message, until the leader says it is done. */
 interface Pending {
@@ -103,11 +48,7 @@ export class SharedSocket<In, Out> implements Link {
   #session = new DeliverySession()
   /** Where the leader's relayed stream stood at its last message: a changed position means the message was numbered. */
   #relayedAt = this.#session.position
-  #numbered = new Map<number, Numbered>()
-  #lastSeq = 0
-  /** Every message numbered up to this one is done. */
-  #doneSeq = 0
-  #marks: Record<string, number> = {}
+  readonly #journal = new Journal()
   #pending: Pending[] = []
   #n = 0
   #state: ConnectionState = 'idle'
@@ -208,8 +149,8 @@ export class SharedSocket<In, Out> implements Link {
     if (quit.aborted) return
     // The outbox becomes the group's: what is numbered and not done, then this tab's own messages not numbered yet.
     const mine = new Map(this.#pending.map((entry) => [entry.n, entry]))
-    const numbered = [...this.#numbered.values()].filter(({ seq }) => seq > this.#doneSeq).sort((a, b) => a.seq - b.seq)
-    this.#outbox.adopt(numbered.map(({ data, seq, tab, n }) => ({ data, seq, receipt: tab === this.#tab ? mine.get(n)?.receipt : undefined })), this.#lastSeq)
+    const numbered = this.#journal.undone()
+    this.#outbox.adopt(numbered.map(({ data, seq, tab, n }) => ({ data, seq, receipt: tab === this.#tab ? mine.get(n)?.receipt : undefined })), this.#journal.lastSeq)
     this.#outbox.onDone = (seq) => this.#done(seq)
     const connection = new Connection<In, Out>(this.#o, this.#baseUrl, { events: this.#events, outbox: this.#outbox, session: this.#session, settled: this.#settled })
     this.#connection = connection
@@ -232,7 +173,7 @@ export class SharedSocket<In, Out> implements Link {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, SURVEY)
       this.#heardReport = (known) => {
-        this.#learn(known)
+        this.#journal.learn(known)
         if (--expected > 0) return
         clearTimeout(timer)
         resolve()
@@ -242,21 +183,13 @@ export class SharedSocket<In, Out> implements Link {
     this.#heardReport = undefined
   }
 
-  /** Adds what another tab knows of the group's sends. */
-  #learn(known: Known): void {
-    for (const entry of known.numbered) this.#numbered.set(entry.seq, entry)
-    this.#lastSeq = Math.max(this.#lastSeq, known.lastSeq)
-    this.#doneSeq = Math.max(this.#doneSeq, known.done)
-    for (const [tab, n] of Object.entries(known.marks)) this.#marks[tab] = Math.max(this.#marks[tab] ?? 0, n)
-  }
-
   /** The leader takes a message from `tab` into the outbox and numbers it for all. */
   #take(tab: string, n: number, data: WireData, receipt?: PendingReceipt): void {
     // One tab's messages are numbered in its order: one numbered already is dropped, and one whose
     // predecessor is still on its way (sent before this tab led) waits for the tab to send both again.
-    if (n !== (this.#marks[tab] ?? 0) + 1) return
+    if (n !== this.#journal.mark(tab) + 1) return
     if (!this.#outbox.push(data, receipt)) {
-      this.#marks[tab] = n
+      this.#journal.pass(tab, n)
       return this.#post({ kind: 'refused', tab, n })
     }
     this.#number(tab, n)
@@ -265,27 +198,21 @@ export class SharedSocket<In, Out> implements Link {
 
   /** The outbox's last message (from `tab`) is numbered: every tab hears it before it is written. */
   #number(tab: string, n: number): void {
-    this.#marks[tab] = n
     const seq = this.#outbox.lastSeq
-    if (seq === this.#lastSeq) return // binary: not numbered, not kept
-    this.#lastSeq = seq
+    if (seq === this.#journal.lastSeq) return this.#journal.pass(tab, n) // binary: not numbered, not kept
     const entry: Numbered = { seq, tab, n, data: this.#outbox.lastData! }
-    this.#numbered.set(seq, entry)
+    this.#journal.add(entry)
     this.#post({ kind: 'numbered', entry })
   }
 
   #done(seq: number): void {
-    for (const key of this.#numbered.keys()) if (key <= seq) this.#numbered.delete(key)
+    this.#journal.done(seq)
     this.#post({ kind: 'done', seq })
-  }
-
-  #known(): Known {
-    return { numbered: [...this.#numbered.values()], lastSeq: this.#lastSeq, marks: this.#marks, done: this.#doneSeq }
   }
 
   #group(): Group {
     const { epoch, offset } = this.#session.position
-    return { ...this.#known(), id: this.#session.id, epoch, offset, state: this.state, user: this.#user, expiresAt: this.#expiresAt }
+    return { ...this.#journal.known, id: this.#session.id, epoch, offset, state: this.state, user: this.#user, expiresAt: this.#expiresAt }
   }
 
   #hear(note: Note): void {
@@ -296,17 +223,14 @@ export class SharedSocket<In, Out> implements Link {
       return
     }
     if (note.kind === 'report') return this.#heardReport?.(note.known)
-    if (note.kind === 'survey') this.#post({ kind: 'report', known: this.#known() })
+    if (note.kind === 'survey') this.#post({ kind: 'report', known: this.#journal.known })
     else if (note.kind === 'group') this.#join(note.group)
     else if (note.kind === 'numbered') {
       const { entry } = note
-      this.#numbered.set(entry.seq, entry)
-      this.#lastSeq = Math.max(this.#lastSeq, entry.seq)
-      this.#marks[entry.tab] = Math.max(this.#marks[entry.tab] ?? 0, entry.n)
+      this.#journal.add(entry)
       if (entry.tab === this.#tab) for (const mine of this.#pending) if (mine.n === entry.n) mine.seq = entry.seq
     } else if (note.kind === 'done') {
-      this.#doneSeq = Math.max(this.#doneSeq, note.seq)
-      for (const key of this.#numbered.keys()) if (key <= note.seq) this.#numbered.delete(key)
+      this.#journal.done(note.seq)
       this.#pending = this.#pending.filter((entry) => (entry.seq !== undefined && entry.seq <= note.seq ? (entry.receipt.done(), false) : true))
     } else if (note.kind === 'refused' && note.tab === this.#tab) {
       const index = this.#pending.findIndex((entry) => entry.n === note.n)
@@ -320,32 +244,23 @@ export class SharedSocket<In, Out> implements Link {
   #join(group: Group): void {
     if (group.id !== this.#session.id) this.#session = new DeliverySession(group.id, group.epoch, group.offset)
     this.#relayedAt = this.#session.position
-    this.#learn(group)
-    for (const entry of this.#pending) if (entry.seq === undefined && entry.n > (this.#marks[this.#tab] ?? 0)) this.#post({ kind: 'send', tab: this.#tab, n: entry.n, data: entry.data })
+    this.#journal.learn(group)
+    for (const entry of this.#pending) if (entry.seq === undefined && entry.n > this.#journal.mark(this.#tab)) this.#post({ kind: 'send', tab: this.#tab, n: entry.n, data: entry.data })
     const joining = this.#state !== 'open' && group.state === 'open'
     this.#mirror(group.state)
     if (joining) this.#events.emit('authenticated', { user: group.user, expiresAt: group.expiresAt, inBand: false })
   }
 
   #relay(type: Relayed, payload: unknown): void {
-    if (type === 'error') {
-      const error = payload as AuthSocketError
-      if (error.code === 'LISTENER_FAILED') return // this tab's own listener: not the others' business
-      payload = { ...error, code: error.code, message: error.message }
-    }
-    if (type === 'state') payload = (payload as { state: ConnectionState }).state
-    this.#post({ kind: 'event', type, payload })
+    const encoded = encodeEvent(type, payload)
+    if (encoded !== undefined) this.#post({ kind: 'event', type, payload: encoded })
   }
 
   /** A follower replays the leader's event. */
   #replay(type: Relayed, payload: unknown): void {
     if (type === 'state') return this.#mirror(payload as ConnectionState)
     if (type === 'resync') this.#session.resync((payload as { epoch: string | undefined }).epoch)
-    if (type === 'error') {
-      const { code, message, ...rest } = payload as { code: AuthSocketError['code']; message: string }
-      payload = Object.assign(new AuthSocketError(code, message), rest)
-    }
-    this.#events.emit(type, payload as AuthSocketEvents<In>[typeof type])
+    this.#events.emit(type, decodeEvent(type, payload) as AuthSocketEvents<In>[typeof type])
   }
 
   /** A follower's state follows the leader's; `ready` settles as it would. */
