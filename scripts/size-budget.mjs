@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 
-const BUDGET = 19_500 // bytes, gzip level 9
+const BUDGET = 19_700 // bytes, gzip level 9
 const code = readFileSync('dist/authsocket.iife.min.js', 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '')
 const size = gzipSync(code, { level: 9 }).length
 if (size > BUDGET) {

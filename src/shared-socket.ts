@@ -17,6 +17,7 @@ import type { Outbox, WireData } from './outbox.js'
 import { PendingReceipt, type Receipt } from './receipt.js'
 import type { Link } from './client.js'
 import { Journal, type Known, type Numbered } from './journal.js'
+import { Page } from './page.js'
 import { DeliverySession } from './session.js'
 import { decodeEvent, encodeEvent, RELAYED, type Group, type Note, type Relayed } from './tab-notes.js'
 
@@ -43,6 +44,10 @@ export class SharedSocket<In, Out> implements Link {
   readonly #tab = Math.random().toString(36).slice(2)
   readonly #name: string
   #channel: BroadcastChannel | undefined
+  readonly #page = new Page()
+  #unwatch: (() => void) | undefined
+  /** Left for the back/forward cache or a freeze, back on `pageshow` or `resume`. */
+  #away = false
   #quit: AbortController | undefined
   #connection: Connection<In, Out> | undefined
   #session = new DeliverySession()
@@ -111,15 +116,12 @@ export class SharedSocket<In, Out> implements Link {
   }
 
   start(): void {
-    if (this.#channel) return
-    this.#channel = new BroadcastChannel(this.#name)
-    this.#channel.onmessage = ({ data }: MessageEvent<Note>) => this.#hear(data)
-    this.#mirror('connecting')
-    this.#post({ kind: 'hello' })
-    const quit = (this.#quit = new AbortController())
-    navigator.locks
-      .request(this.#name, { signal: quit.signal }, () => this.#lead(quit.signal))
-      .catch(() => undefined) // aborted by close()
+    if (this.#unwatch) return
+    // A tab going into the back/forward cache, or frozen, lets go: a cached or frozen tab holding
+    // the lock would leave every tab without a socket, and one granted it could not take it.
+    const back = () => this.#away && this.#page.parked === undefined && this.#enter()
+    this.#unwatch = this.#page.watch({ hide: () => this.#leave(), show: back, wake: back }, true)
+    this.#enter()
   }
 
   restart(): void {
@@ -130,17 +132,40 @@ export class SharedSocket<In, Out> implements Link {
 
   /** This tab leaves: as leader it closes the socket and lets the next tab take over. */
   stop(): void {
-    if (!this.#channel) return
-    const connection = this.#connection
-    this.#connection = undefined // stop telling the others: the socket is theirs to reopen
-    this.#quit?.abort()
-    this.#channel.close()
-    this.#channel = undefined
-    connection?.stop()
+    if (!this.#unwatch) return
+    this.#unwatch()
+    this.#unwatch = undefined
+    const leading = this.#leave()
+    this.#away = false
     const error = new AuthSocketError('NOT_CONNECTED', 'close() was called before the message was acknowledged.')
     for (const entry of this.#pending.splice(0)) entry.receipt.fail(error)
-    if (!connection) return this.#mirror('closed')
+    if (!leading) return this.#mirror('closed')
     this.#state = 'closed' // the connection told this tab's listeners
+  }
+
+  /** Joins the group: asks the leader how it stands, and queues for the lock. */
+  #enter(): void {
+    this.#away = false
+    this.#channel = new BroadcastChannel(this.#name)
+    this.#channel.onmessage = ({ data }: MessageEvent<Note>) => this.#hear(data)
+    this.#mirror('connecting')
+    this.#post({ kind: 'hello' })
+    const quit = (this.#quit = new AbortController())
+    navigator.locks
+      .request(this.#name, { signal: quit.signal }, () => this.#lead(quit.signal))
+      .catch(() => undefined) // aborted: this tab left
+  }
+
+  /** Leaves the group (closes the socket if it leads, lets go of the lock); returns whether it led. */
+  #leave(): boolean {
+    const connection = this.#connection
+    this.#connection = undefined // stop telling the others: the socket is theirs to reopen
+    this.#away = true
+    this.#quit?.abort()
+    this.#channel?.close()
+    this.#channel = undefined
+    connection?.stop()
+    return connection !== undefined
   }
 
   /** Holding the lock: lead until this tab closes. */
@@ -205,9 +230,11 @@ export class SharedSocket<In, Out> implements Link {
     this.#post({ kind: 'numbered', entry })
   }
 
+  /** Done up to `seq`: the leader tells the others, and each tab settles its own messages' receipts. */
   #done(seq: number): void {
     this.#journal.done(seq)
-    this.#post({ kind: 'done', seq })
+    if (this.#connection) return this.#post({ kind: 'done', seq })
+    this.#pending = this.#pending.filter((entry) => (entry.seq !== undefined && entry.seq <= seq ? (entry.receipt.done(), false) : true))
   }
 
   #group(): Group {
@@ -230,8 +257,7 @@ export class SharedSocket<In, Out> implements Link {
       this.#journal.add(entry)
       if (entry.tab === this.#tab) for (const mine of this.#pending) if (mine.n === entry.n) mine.seq = entry.seq
     } else if (note.kind === 'done') {
-      this.#journal.done(note.seq)
-      this.#pending = this.#pending.filter((entry) => (entry.seq !== undefined && entry.seq <= note.seq ? (entry.receipt.done(), false) : true))
+      this.#done(note.seq)
     } else if (note.kind === 'refused' && note.tab === this.#tab) {
       const index = this.#pending.findIndex((entry) => entry.n === note.n)
       if (index >= 0) this.#pending.splice(index, 1)[0]!.receipt.fail(new AuthSocketError('QUEUE_FULL', `Queue full in the tab holding the socket (${this.#o.maxQueueSize} messages): not sent.`))
@@ -245,6 +271,7 @@ export class SharedSocket<In, Out> implements Link {
     if (group.id !== this.#session.id) this.#session = new DeliverySession(group.id, group.epoch, group.offset)
     this.#relayedAt = this.#session.position
     this.#journal.learn(group)
+    this.#done(group.done) // a tab back from the cache missed the notes
     for (const entry of this.#pending) if (entry.seq === undefined && entry.n > this.#journal.mark(this.#tab)) this.#post({ kind: 'send', tab: this.#tab, n: entry.n, data: entry.data })
     const joining = this.#state !== 'open' && group.state === 'open'
     this.#mirror(group.state)

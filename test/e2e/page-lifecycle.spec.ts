@@ -92,3 +92,51 @@ test('offline for 30 s (context.setOffline): no attempt while offline, open agai
   console.log(`online → authenticated: ${toOpen.toFixed(0)} ms`)
   expect(toOpen).toBeLessThan(1000)
 })
+
+test('shareSocket: the tab holding the socket goes into the cache 3 times; another tab takes it over each time, and the cached one comes back as a follower', async ({ context, request }) => {
+  const open = (page: Page) => page.evaluate(() => (window as any).sockets.some((s: WebSocket) => s.readyState === 1))
+  const pages: Page[] = []
+  for (let i = 0; i < 2; i++) {
+    const page = await context.newPage()
+    await bundlePage(page)
+    await page.evaluate(async (name) => {
+      const w = window as any
+      const Native = WebSocket
+      w.sockets = []
+      w.WebSocket = class extends Native {
+        constructor(...args: ConstructorParameters<typeof WebSocket>) {
+          super(...args)
+          w.sockets.push(this)
+        }
+      }
+      const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json())
+      Object.assign(w, { errors: [], sent: 0 })
+      w.socket = new w.AuthSocket('/ws', { shareSocket: 'cached', credentials: w.AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }) })
+      w.socket.on('error', (e: { code: string }) => w.errors.push(e.code))
+      await w.socket.ready
+      w.sender = setInterval(() => w.socket.send({ stream: name, n: ++w.sent }), 20)
+    }, `cached-${i}`)
+    pages.push(page)
+  }
+  const took: number[] = []
+  for (let round = 0; round < 3; round++) {
+    const holder = (await open(pages[0]!)) ? pages[0]! : pages[1]!
+    const other = holder === pages[0] ? pages[1]! : pages[0]!
+    const leftAt = Date.now()
+    await holder.goto('/health')
+    await expect.poll(() => open(other), { timeout: 5000, intervals: [10] }).toBe(true)
+    took.push(Date.now() - leftAt)
+    await holder.goBack({ waitUntil: 'commit' })
+    await expect.poll(() => holder.evaluate(() => (window as any).socket.state), { timeout: 5000 }).toBe('open')
+    expect(await open(holder)).toBe(false) // a follower now
+  }
+  const seen = await Promise.all(pages.map((page) => page.evaluate(() => (clearInterval((window as any).sender), { sent: (window as any).sent, errors: (window as any).errors }))))
+  // Every message of both tabs reaches the server application, once and in order.
+  await expect.poll(async () => Object.values((await serverStats(request)).streams).map((s) => s.received), { timeout: 10_000 }).toEqual(seen.map((s) => s.sent))
+  const stats = await serverStats(request)
+  console.log(`shareSocket through the cache: the other tab held the socket ${took.join(', ')} ms after the holder left; ${stats.authenticated} authentications, peak sockets ${stats.peakSockets}`)
+  expect(stats.peakSockets).toBe(1)
+  expect(stats.authenticated).toBe(4)
+  for (const stream of Object.values(stats.streams)) expect(stream.errors).toEqual([])
+  expect(seen.map((s) => s.errors)).toEqual([[], []])
+})

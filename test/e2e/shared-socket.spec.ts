@@ -10,6 +10,8 @@ test.beforeEach(async ({ request }) => resetServer(request))
 
 interface Seen {
   ticks: number[]
+  /** Per stream, the numbers of the server's echoes. */
+  echoes: Record<string, number[]>
   errors: string[]
   sent: number
 }
@@ -30,9 +32,12 @@ async function tab(context: BrowserContext, name: string, share: boolean): Promi
         }
       }
       const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice', ttl: 600 }) }).then((r) => r.json())
-      w.seen = { ticks: [], errors: [], sent: 0 }
+      w.seen = { ticks: [], echoes: {}, errors: [], sent: 0 }
       w.socket = new w.AuthSocket('/ws', { ...(share ? { shareSocket: 'shared-test' } : {}), credentials: w.AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }) })
-      w.socket.on('message', (m: { type?: string; n: number }) => m.type === 'tick' && w.seen.ticks.push(m.n))
+      w.socket.on('message', (m: { type?: string; n: number; data?: { stream: string; n: number } }) => {
+        if (m.type === 'tick') w.seen.ticks.push(m.n)
+        else if (m.type === 'echo' && m.data) (w.seen.echoes[m.data.stream] ??= []).push(m.data.n)
+      })
       w.socket.on('error', (e: { code: string }) => w.seen.errors.push(e.code))
       w.sender = setInterval(() => w.socket.send({ stream: name, n: ++w.seen.sent }), 20)
     },
@@ -101,11 +106,16 @@ test('five tabs, one socket: the tab holding it closed 10 times while every tab 
   expect(stats.resyncs).toBe(0)
   // The server application got every tab's messages once and in order, the closed tabs' too.
   for (const [name, count] of Object.entries(sent)) expect(stats.streams[name], name).toEqual({ last: count, received: count, errors: [] })
-  // Every tab got each tick once, in order, from its first on (a tab that joined late starts later).
-  for (const { ticks } of seen) {
+  // Every tab got each tick, and the echo of every message, once and in order from its first on (a tab that joined late starts later).
+  const run = (numbers: number[]) => Array.from({ length: numbers.length }, (_, i) => numbers[0]! + i)
+  for (const { ticks, echoes } of seen) {
     expect(ticks.length).toBeGreaterThan(0)
-    expect(ticks).toEqual(Array.from({ length: ticks.length }, (_, i) => ticks[0]! + i))
+    expect(ticks).toEqual(run(ticks))
     expect(ticks.at(-1)).toBe(800)
+    for (const [name, numbers] of Object.entries(echoes)) {
+      expect(numbers, name).toEqual(run(numbers))
+      expect(numbers.at(-1), name).toBe(sent[name])
+    }
   }
   for (const s of seen) expect(s.errors).toEqual([])
 })
@@ -116,4 +126,41 @@ test('the control: five tabs without shareSocket open five sockets', async ({ co
   await expect.poll(async () => (await serverStats(request)).authenticated, { timeout: 10_000 }).toBe(5)
   for (const page of pages) await finish(page)
   expect((await serverStats(request)).peakSockets).toBe(5)
+})
+
+test("every tab has the AuthSocket API: ready, state and 'authenticated' in each; the holder's close() hands the socket on; a follower's close() and reconnect()", async ({ context, request }) => {
+  const pages: Page[] = []
+  for (let i = 0; i < 3; i++) pages.push(await tab(context, `api-${i}`, true))
+  const each = <T>(fn: () => T) => Promise.all(pages.map((page) => page.evaluate(fn)))
+  await each(() => (window as any).socket.ready)
+  await each(() => (clearInterval((window as any).sender), true))
+  // The same state everywhere, and 'authenticated' heard in every tab, leader or not.
+  expect(await each(() => (window as any).socket.state)).toEqual(['open', 'open', 'open'])
+  await each(() => {
+    const w = window as any
+    w.events = []
+    for (const type of ['state', 'authenticated', 'close', 'connecting']) w.socket.on(type, (e: { state?: string }) => w.events.push(e.state ? `${type}:${e.state}` : type))
+  })
+  const first = (await leader(pages))!
+  const [a, b] = pages.filter((page) => page !== first) as [Page, Page]
+  // The holder closes its AuthSocket (its tab stays): another tab opens the socket; the others stay open throughout.
+  await first.evaluate(() => (window as any).socket.close())
+  await expect.poll(async () => (await leader([a, b])) !== undefined, { timeout: 10_000 }).toBe(true)
+  await expect.poll(() => Promise.all([a, b].map((page) => page.evaluate(() => (window as any).socket.state))), { timeout: 10_000 }).toEqual(['open', 'open'])
+  expect(await first.evaluate(() => (window as any).socket.state)).toBe('closed')
+  expect(await first.evaluate(() => (window as any).sockets.filter((s: WebSocket) => s.readyState === 1).length)).toBe(0)
+  // A follower's reconnect() makes the holder reconnect: every tab hears the new authentication.
+  const second = (await leader([a, b]))!
+  const follower = second === a ? b : a
+  const before = await each(() => (window as any).events.filter((e: string) => e === 'authenticated').length)
+  await follower.evaluate(() => (window as any).socket.reconnect())
+  await expect.poll(async () => (await Promise.all([a, b].map((page) => page.evaluate(() => (window as any).events.filter((e: string) => e === 'authenticated').length)))).every((n, i) => n > before[pages.indexOf([a, b][i]!)]!), { timeout: 10_000 }).toBe(true)
+  // A follower's close() leaves the holder alone; a send after it throws NOT_CONNECTED.
+  await follower.evaluate(() => (window as any).socket.close())
+  expect(await follower.evaluate(() => (window as any).socket.state)).toBe('closed')
+  expect(await follower.evaluate(() => { try { (window as any).socket.send({ late: true }); return 'sent' } catch (e) { return (e as { code: string }).code } })).toBe('NOT_CONNECTED')
+  expect(await second.evaluate(() => (window as any).socket.state)).toBe('open')
+  const stats = await serverStats(request)
+  expect(stats.peakSockets).toBe(1)
+  expect(await each(() => (window as any).seen.errors)).toEqual([[], [], []])
 })
