@@ -60,7 +60,8 @@ export class SharedSocket<In, Out> implements Link {
   #user: unknown
   #heardReport: ((known: Known) => void) | undefined
   #expiresAt: number | undefined
-  lastError: AuthSocketError | undefined
+  /** A follower's: the last error the leader told of (the reason, when it ended `failed`). */
+  #lastError: AuthSocketError | undefined
 
   constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: { events: Events<In>; outbox: Outbox; settled: (error?: AuthSocketError) => void }) {
     this.#o = o
@@ -85,20 +86,19 @@ export class SharedSocket<In, Out> implements Link {
     return this.#connection?.state ?? this.#state
   }
 
-  get leading(): boolean {
-    return this.#connection !== undefined
+  get lastError(): AuthSocketError | undefined {
+    return this.#connection ? this.#connection.lastError : this.#lastError
   }
 
   write(data: WireData): boolean {
     return this.#connection?.write(data) ?? false
   }
 
-  /** After `outbox.push` of this tab's own message: the leader numbers it for all; a follower hands it to the leader. */
+  /** After `outbox.push` of this tab's own message, while it leads (a follower's go through `send`): numbered for all, then written. */
   flush(): void {
-    if (this.#connection) {
-      this.#number(this.#tab, ++this.#n)
-      return this.#connection.flush()
-    }
+    if (!this.#connection) return
+    this.#number(this.#tab, ++this.#n)
+    this.#connection.flush()
   }
 
   /** A follower's send: kept until the leader says it is done. `undefined` when the leader is this tab (the outbox takes it). */
@@ -116,7 +116,7 @@ export class SharedSocket<In, Out> implements Link {
   }
 
   start(): void {
-    if (this.#unwatch) return
+    if (this.#unwatch) return this.state === 'failed' ? this.restart() : undefined // connect() after the group failed: the leader starts again
     // A tab going into the back/forward cache, or frozen, lets go: a cached or frozen tab holding
     // the lock would leave every tab without a socket, and one granted it could not take it.
     const back = () => this.#away && this.#page.parked === undefined && this.#enter()
@@ -239,7 +239,8 @@ export class SharedSocket<In, Out> implements Link {
 
   #group(): Group {
     const { epoch, offset } = this.#session.position
-    return { ...this.#journal.known, id: this.#session.id, epoch, offset, state: this.state, user: this.#user, expiresAt: this.#expiresAt }
+    const error = this.lastError && encodeEvent('error', this.lastError)
+    return { ...this.#journal.known, id: this.#session.id, epoch, offset, state: this.state, user: this.#user, expiresAt: this.#expiresAt, error }
   }
 
   #hear(note: Note): void {
@@ -274,6 +275,7 @@ export class SharedSocket<In, Out> implements Link {
     this.#done(group.done) // a tab back from the cache missed the notes
     for (const entry of this.#pending) if (entry.seq === undefined && entry.n > this.#journal.mark(this.#tab)) this.#post({ kind: 'send', tab: this.#tab, n: entry.n, data: entry.data })
     const joining = this.#state !== 'open' && group.state === 'open'
+    if (group.error) this.#lastError = decodeEvent('error', group.error) as AuthSocketError // a tab joining a group that failed
     this.#mirror(group.state)
     if (joining) this.#events.emit('authenticated', { user: group.user, expiresAt: group.expiresAt, inBand: false })
   }
@@ -287,7 +289,9 @@ export class SharedSocket<In, Out> implements Link {
   #replay(type: Relayed, payload: unknown): void {
     if (type === 'state') return this.#mirror(payload as ConnectionState)
     if (type === 'resync') this.#session.resync((payload as { epoch: string | undefined }).epoch)
-    this.#events.emit(type, decodeEvent(type, payload) as AuthSocketEvents<In>[typeof type])
+    const decoded = decodeEvent(type, payload)
+    if (type === 'error') this.#lastError = decoded as AuthSocketError
+    this.#events.emit(type, decoded as AuthSocketEvents<In>[typeof type])
   }
 
   /** A follower's state follows the leader's; `ready` settles as it would. */
@@ -295,10 +299,10 @@ export class SharedSocket<In, Out> implements Link {
     const previous = this.#state
     if (state === previous || state === 'idle') return
     this.#state = state
-    if (state === 'failed') this.lastError = new AuthSocketError('NOT_CONNECTED', 'The tab holding the shared socket ended failed; see its error event.')
     this.#events.emit('state', { state, previous })
     if (state === 'open') this.#settled()
-    else if (state === 'failed' || state === 'closed') this.#settled(this.lastError ?? new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+    else if (state === 'failed') this.#settled(this.#lastError ?? new AuthSocketError('NOT_CONNECTED', 'The tab holding the shared socket ended failed; see its error event.'))
+    else if (state === 'closed') this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
   }
 
   #post(note: Note): void {

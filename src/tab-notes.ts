@@ -17,6 +17,8 @@ export interface Group extends Known {
   readonly state: ConnectionState
   readonly user: unknown
   readonly expiresAt: number | undefined
+  /** Why it ended `failed`, encoded as an `error` event is. */
+  readonly error: unknown
 }
 
 export type Note =

@@ -164,3 +164,21 @@ test("every tab has the AuthSocket API: ready, state and 'authenticated' in each
   expect(stats.peakSockets).toBe(1)
   expect(await each(() => (window as any).seen.errors)).toEqual([[], [], []])
 })
+
+test('the group fails (a forbidden room): every tab ends failed with the server\'s reason, and ready rejects with it', async ({ context }) => {
+  const outcomes = []
+  for (let i = 0; i < 2; i++) {
+    const page = await context.newPage()
+    await bundlePage(page)
+    outcomes.push(
+      page.evaluate(async () => {
+        const w = window as any
+        const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'bob', password: 'bob', ttl: 600 }) }).then((r) => r.json())
+        const socket = new w.AuthSocket('/ws/rooms/staff', { shareSocket: 'forbidden', credentials: w.AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }) })
+        const reason = await socket.ready.then(() => 'open', (e: { code: string; detail?: string }) => `${e.code}: ${e.detail}`)
+        return [reason, socket.state]
+      }),
+    )
+  }
+  expect(await Promise.all(outcomes)).toEqual(Array(2).fill(['FORBIDDEN: You may not join this room', 'failed']))
+})
