@@ -11,6 +11,7 @@ import { authLatency, openLatency } from './connect.js'
 import { median, round, table, verdict } from './lib.js'
 import { chaos, halfOpen, refreshByReconnect } from './delivery.js'
 import { pageLifecycle } from './lifecycle.js'
+import { manyTabs } from './tabs.js'
 import { decorrelatedJitter, scaleOut } from './scale.js'
 // @ts-expect-error -- a plain .mjs helper shared with the npm scripts
 import { djangoReady } from '../scripts/django.mjs'
@@ -203,6 +204,20 @@ if (chromiumPath) {
   targets.push({ target: 'bfcache: open again within 50 ms of pageshow plus the handshake', measured: `median ${life.bfcache.medianMs} ms, max ${life.bfcache.maxMs} ms (control median ${life.bfcache.controlMedianMs} ms)`, result: verdict(life.bfcache.restores === 10 && life.bfcache.maxMs <= 100) })
   targets.push({ target: 'wake while open, connection dead: open again within timeout + the handshake, no backoff', measured: `reset: median ${life.wakeOpen.resetMedianMs} ms; silence: median ${life.wakeOpen.silenceMedianMs} ms (timeout ${life.wakeOpen.timeoutMs} ms)`, result: verdict(life.wakeOpen.resetMaxMs < 500 && life.wakeOpen.silenceMaxMs < life.wakeOpen.timeoutMs + 500) })
   targets.push({ target: 'offline: 0 attempts while offline', measured: `${life.offline.attemptsWhileOffline} in ${life.offline.seconds} s; authenticated ${life.offline.onlineToOpenMs} ms after online`, result: verdict(life.offline.attemptsWhileOffline === 0) })
+}
+
+if (chromiumPath) {
+  console.log('many tabs (Chromium)...')
+  const tabs = await manyTabs(chromiumPath)
+  log(
+    `## Many tabs (Chromium)\n\n` +
+      table(`Five pages of one context against the reference server, each with its own socket or sharing one (\`shareSocket\`). The server drops every socket once; then ${tabs.messages} acknowledged sends (100 in flight) from one tab: with \`shareSocket\`, one that does not hold the socket. ${tabs.rounds} rounds, medians`, [
+        { tabs: 'each its own socket', 'sockets at the server': tabs.own.sockets, 'upgrade attempts after the drop': tabs.own.attemptsAfterDrop, 'acknowledged sends/s': tabs.own.ackedMsgsPerSec, 'ratio to its own socket': 1 },
+        { tabs: '`shareSocket`', 'sockets at the server': tabs.shared.sockets, 'upgrade attempts after the drop': tabs.shared.attemptsAfterDrop, 'acknowledged sends/s': tabs.shared.ackedMsgsPerSec, 'ratio to its own socket': tabs.ratio },
+      ]) +
+      `\n\nThe tab holding the shared socket closed 4 times: the next tab's socket open ${tabs.moveMedianMs} ms later (median; max ${tabs.moveMaxMs} ms).`,
+  )
+  targets.push({ target: 'shareSocket: one socket, and one reconnect after an outage, for five tabs', measured: `${tabs.shared.sockets} socket, ${tabs.shared.attemptsAfterDrop} attempts (each its own: ${tabs.own.sockets}, ${tabs.own.attemptsAfterDrop})`, result: verdict(tabs.shared.sockets === 1 && tabs.shared.attemptsAfterDrop === 1) })
 }
 
 const targetTable = table('Targets', targets.map((t) => ({ target: t.target, measured: t.measured, result: t.result })))
