@@ -55,6 +55,7 @@ export class SharedSocket<In, Out> implements Link {
   #relayedAt = this.#session.position
   readonly #journal = new Journal()
   #pending: Pending[] = []
+  #outgoing: Note[] = []
   #n = 0
   #state: ConnectionState = 'idle'
   #user: unknown
@@ -147,7 +148,7 @@ export class SharedSocket<In, Out> implements Link {
   #enter(): void {
     this.#away = false
     this.#channel = new BroadcastChannel(this.#name)
-    this.#channel.onmessage = ({ data }: MessageEvent<Note>) => this.#hear(data)
+    this.#channel.onmessage = ({ data }: MessageEvent<Note[]>) => data.forEach((note) => this.#hear(note))
     this.#mirror('connecting')
     this.#post({ kind: 'hello' })
     const quit = (this.#quit = new AbortController())
@@ -162,6 +163,7 @@ export class SharedSocket<In, Out> implements Link {
     this.#connection = undefined // stop telling the others: the socket is theirs to reopen
     this.#away = true
     this.#quit?.abort()
+    this.#send() // what this tab said last (a numbered message, say) still goes
     this.#channel?.close()
     this.#channel = undefined
     connection?.stop()
@@ -305,7 +307,12 @@ export class SharedSocket<In, Out> implements Link {
     else if (state === 'closed') this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
   }
 
+  /** Notes go out once per task, together: a burst of sends is one structured clone and one event in each tab, not one per note. */
   #post(note: Note): void {
-    this.#channel?.postMessage(note)
+    if (this.#channel && this.#outgoing.push(note) === 1) queueMicrotask(() => this.#send())
+  }
+
+  #send(): void {
+    if (this.#outgoing.length) this.#channel?.postMessage(this.#outgoing.splice(0))
   }
 }
