@@ -14,20 +14,13 @@ import type { AuthSocketEvents, Events } from './events.js'
 import type { ConnectionState } from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
-import { PendingReceipt, type Receipt } from './receipt.js'
+import type { PendingReceipt, Receipt } from './receipt.js'
+import { HandedMessages } from './handed.js'
 import type { Link } from './client.js'
 import { Journal, type Known, type Numbered } from './journal.js'
 import { Page } from './page.js'
 import { DeliverySession } from './session.js'
-import { decodeEvent, encodeEvent, RELAYED, type Group, type Note, type Relayed } from './tab-notes.js'
-
-/** A follower's own message, until the leader says it is done. */
-interface Pending {
-  readonly n: number
-  readonly data: WireData
-  readonly receipt: PendingReceipt
-  seq?: number
-}
+import { decodeEvent, encodeEvent, NoteChannel, RELAYED, type Group, type Note, type Relayed } from './tab-notes.js'
 
 /** Whether this environment can share a socket between tabs. */
 export const canShare = (): boolean => !!(globalThis as { navigator?: { locks?: unknown } }).navigator?.locks && typeof BroadcastChannel === 'function'
@@ -43,7 +36,7 @@ export class SharedSocket<In, Out> implements Link {
   readonly #settled: (error?: AuthSocketError) => void
   readonly #tab = Math.random().toString(36).slice(2)
   readonly #name: string
-  #channel: BroadcastChannel | undefined
+  #channel: NoteChannel | undefined
   readonly #page = new Page()
   #unwatch: (() => void) | undefined
   /** Left for the back/forward cache or a freeze, back on `pageshow` or `resume`. */
@@ -54,8 +47,7 @@ export class SharedSocket<In, Out> implements Link {
   /** Where the leader's relayed stream stood at its last message: a changed position means the message was numbered. */
   #relayedAt = this.#session.position
   readonly #journal = new Journal()
-  #pending: Pending[] = []
-  #outgoing: Note[] = []
+  readonly #handed: HandedMessages
   #n = 0
   #state: ConnectionState = 'idle'
   #user: unknown
@@ -71,8 +63,13 @@ export class SharedSocket<In, Out> implements Link {
     this.#outbox = parts.outbox
     this.#settled = parts.settled
     this.#name = `authsocket-socket:${o.shareSocket}`
+    this.#handed = new HandedMessages(o.maxQueueSize, o.ackTimeout)
     // While leading, what the connection does is told to the other tabs.
-    for (const type of RELAYED) this.#events.on(type, (payload) => this.#connection && this.#relay(type, payload))
+    for (const type of RELAYED)
+      this.#events.on(type, (payload) => {
+        const encoded = this.#connection && encodeEvent(type, payload)
+        if (encoded !== undefined) this.#post({ kind: 'event', type, payload: encoded })
+      })
     this.#events.on('message', (data) => {
       if (!this.#connection) return
       const at = this.#session.position
@@ -105,15 +102,14 @@ export class SharedSocket<In, Out> implements Link {
   /** A follower's send: kept until the leader says it is done. `undefined` when the leader is this tab (the outbox takes it). */
   send(data: WireData): Receipt | undefined {
     if (this.#connection) return undefined
-    if (this.#pending.length >= this.#o.maxQueueSize) throw new AuthSocketError('QUEUE_FULL', `Queue full (${this.#o.maxQueueSize} messages await the tab holding the socket): not queued. Wait for 'authenticated' or raise maxQueueSize.`)
-    const entry: Pending = { n: ++this.#n, data, receipt: new PendingReceipt(this.#o.ackTimeout) }
-    this.#pending.push(entry)
+    const entry = this.#handed.add(this.#n + 1, data)
+    this.#n++
     this.#post({ kind: 'send', tab: this.#tab, n: entry.n, data })
     return entry.receipt
   }
 
   get queued(): number {
-    return this.#pending.length
+    return this.#handed.size
   }
 
   start(): void {
@@ -139,7 +135,7 @@ export class SharedSocket<In, Out> implements Link {
     const leading = this.#leave()
     this.#away = false
     const error = new AuthSocketError('NOT_CONNECTED', 'close() was called before the message was acknowledged.')
-    for (const entry of this.#pending.splice(0)) entry.receipt.fail(error)
+    for (const entry of this.#handed.take()) entry.receipt.fail(error)
     if (!leading) return this.#mirror('closed')
     this.#state = 'closed' // the connection told this tab's listeners
   }
@@ -147,8 +143,7 @@ export class SharedSocket<In, Out> implements Link {
   /** Joins the group: asks the leader how it stands, and queues for the lock. */
   #enter(): void {
     this.#away = false
-    this.#channel = new BroadcastChannel(this.#name)
-    this.#channel.onmessage = ({ data }: MessageEvent<Note[]>) => data.forEach((note) => this.#hear(note))
+    this.#channel = new NoteChannel(this.#name, (note) => this.#hear(note))
     this.#mirror('connecting')
     this.#post({ kind: 'hello' })
     const quit = (this.#quit = new AbortController())
@@ -163,7 +158,6 @@ export class SharedSocket<In, Out> implements Link {
     this.#connection = undefined // stop telling the others: the socket is theirs to reopen
     this.#away = true
     this.#quit?.abort()
-    this.#send() // what this tab said last (a numbered message, say) still goes
     this.#channel?.close()
     this.#channel = undefined
     connection?.stop()
@@ -175,13 +169,13 @@ export class SharedSocket<In, Out> implements Link {
     await this.#survey()
     if (quit.aborted) return
     // The outbox becomes the group's: what is numbered and not done, then this tab's own messages not numbered yet.
-    const mine = new Map(this.#pending.map((entry) => [entry.n, entry]))
-    const numbered = this.#journal.undone()
-    this.#outbox.adopt(numbered.map(({ data, seq, tab, n }) => ({ data, seq, receipt: tab === this.#tab ? mine.get(n)?.receipt : undefined })), this.#journal.lastSeq)
+    const handed = this.#handed.take()
+    const mine = new Map(handed.map((entry) => [entry.n, entry]))
+    this.#outbox.adopt(this.#journal.undone().map(({ data, seq, tab, n }) => ({ data, seq, receipt: tab === this.#tab ? mine.get(n)?.receipt : undefined })), this.#journal.lastSeq)
     this.#outbox.onDone = (seq) => this.#done(seq)
     const connection = new Connection<In, Out>(this.#o, this.#baseUrl, { events: this.#events, outbox: this.#outbox, session: this.#session, settled: this.#settled })
     this.#connection = connection
-    for (const entry of this.#pending.splice(0)) if (entry.seq === undefined) this.#take(this.#tab, entry.n, entry.data, entry.receipt)
+    for (const entry of handed) if (entry.seq === undefined) this.#take(this.#tab, entry.n, entry.data, entry.receipt)
     this.#relayedAt = this.#session.position
     this.#post({ kind: 'group', group: this.#group() })
     connection.start()
@@ -236,7 +230,7 @@ export class SharedSocket<In, Out> implements Link {
   #done(seq: number): void {
     this.#journal.done(seq)
     if (this.#connection) return this.#post({ kind: 'done', seq })
-    this.#pending = this.#pending.filter((entry) => (entry.seq !== undefined && entry.seq <= seq ? (entry.receipt.done(), false) : true))
+    this.#handed.done(seq)
   }
 
   #group(): Group {
@@ -258,13 +252,11 @@ export class SharedSocket<In, Out> implements Link {
     else if (note.kind === 'numbered') {
       const { entry } = note
       this.#journal.add(entry)
-      if (entry.tab === this.#tab) for (const mine of this.#pending) if (mine.n === entry.n) mine.seq = entry.seq
+      if (entry.tab === this.#tab) this.#handed.numbered(entry.n, entry.seq)
     } else if (note.kind === 'done') {
       this.#done(note.seq)
-    } else if (note.kind === 'refused' && note.tab === this.#tab) {
-      const index = this.#pending.findIndex((entry) => entry.n === note.n)
-      if (index >= 0) this.#pending.splice(index, 1)[0]!.receipt.fail(new AuthSocketError('QUEUE_FULL', `Queue full in the tab holding the socket (${this.#o.maxQueueSize} messages): not sent.`))
-    } else if (note.kind === 'message') {
+    } else if (note.kind === 'refused' && note.tab === this.#tab) this.#handed.refused(note.n)
+    else if (note.kind === 'message') {
       if (!note.at || this.#session.accept(note.at.epoch, note.at.offset)) this.#events.emit('message', note.data as In)
     } else if (note.kind === 'event') this.#replay(note.type, note.payload)
   }
@@ -275,16 +267,11 @@ export class SharedSocket<In, Out> implements Link {
     this.#relayedAt = this.#session.position
     this.#journal.learn(group)
     this.#done(group.done) // a tab back from the cache missed the notes
-    for (const entry of this.#pending) if (entry.seq === undefined && entry.n > this.#journal.mark(this.#tab)) this.#post({ kind: 'send', tab: this.#tab, n: entry.n, data: entry.data })
+    for (const { n, data } of this.#handed.unnumbered(this.#journal.mark(this.#tab))) this.#post({ kind: 'send', tab: this.#tab, n, data })
     const joining = this.#state !== 'open' && group.state === 'open'
     if (group.error) this.#lastError = decodeEvent('error', group.error) as AuthSocketError // a tab joining a group that failed
     this.#mirror(group.state)
     if (joining) this.#events.emit('authenticated', { user: group.user, expiresAt: group.expiresAt, inBand: false })
-  }
-
-  #relay(type: Relayed, payload: unknown): void {
-    const encoded = encodeEvent(type, payload)
-    if (encoded !== undefined) this.#post({ kind: 'event', type, payload: encoded })
   }
 
   /** A follower replays the leader's event. */
@@ -307,12 +294,7 @@ export class SharedSocket<In, Out> implements Link {
     else if (state === 'closed') this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
   }
 
-  /** Notes go out once per task, together: a burst of sends is one structured clone and one event in each tab, not one per note. */
   #post(note: Note): void {
-    if (this.#channel && this.#outgoing.push(note) === 1) queueMicrotask(() => this.#send())
-  }
-
-  #send(): void {
-    if (this.#outgoing.length) this.#channel?.postMessage(this.#outgoing.splice(0))
+    this.#channel?.post(note)
   }
 }

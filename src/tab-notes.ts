@@ -53,3 +53,28 @@ export function decodeEvent(type: Relayed, payload: unknown): unknown {
   const { code, message, ...rest } = payload as { code: AuthSocketError['code']; message: string }
   return Object.assign(new AuthSocketError(code, message), rest)
 }
+
+/** The tabs' BroadcastChannel. The notes a tab posts in one task go out as one message: a burst of sends is one structured clone and one event in each tab, not one per note. */
+export class NoteChannel {
+  readonly #channel: BroadcastChannel
+  #outgoing: Note[] = []
+
+  constructor(name: string, hear: (note: Note) => void) {
+    this.#channel = new BroadcastChannel(name)
+    this.#channel.onmessage = ({ data }: MessageEvent<Note[]>) => data.forEach(hear)
+  }
+
+  post(note: Note): void {
+    if (this.#outgoing.push(note) === 1) queueMicrotask(() => this.#flush())
+  }
+
+  /** Sends what waits, then closes: what a tab said last (a numbered message, say) still goes. */
+  close(): void {
+    this.#flush()
+    this.#channel.close()
+  }
+
+  #flush(): void {
+    if (this.#outgoing.length) this.#channel.postMessage(this.#outgoing.splice(0))
+  }
+}

@@ -32,3 +32,21 @@ export async function bundlePage(page: Page): Promise<void> {
   await page.goto('/cdn.html?manual')
   await expect(page.locator('#log')).toContainText('manual mode')
 }
+
+/** Makes the page count its WebSockets (`window.sockets`); call before the client is made. */
+export async function countSockets(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { sockets: WebSocket[]; WebSocket: typeof WebSocket }
+    const Native = WebSocket
+    w.sockets = []
+    w.WebSocket = class extends Native {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args)
+        w.sockets.push(this)
+      }
+    }
+  })
+}
+
+/** Whether a page from {@link countSockets} has a WebSocket open: with `shareSocket`, it holds the socket. */
+export const holdsSocket = (page: Page): Promise<boolean> => page.evaluate(() => (window as unknown as { sockets: WebSocket[] }).sockets.some((s) => s.readyState === 1))

@@ -3,7 +3,7 @@
  * `--disable-back-forward-cache` is dropped), against the reference server.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { bundlePage, resetServer, serverStats } from './helpers.js'
+import { bundlePage, countSockets, holdsSocket, resetServer, serverStats } from './helpers.js'
 
 test.beforeEach(async ({ request }) => resetServer(request))
 
@@ -94,21 +94,14 @@ test('offline for 30 s (context.setOffline): no attempt while offline, open agai
 })
 
 test('shareSocket: the tab holding the socket goes into the cache 3 times; another tab takes it over each time, and the cached one comes back as a follower', async ({ context, request }) => {
-  const open = (page: Page) => page.evaluate(() => (window as any).sockets.some((s: WebSocket) => s.readyState === 1))
+  const open = holdsSocket
   const pages: Page[] = []
   for (let i = 0; i < 2; i++) {
     const page = await context.newPage()
     await bundlePage(page)
+    await countSockets(page)
     await page.evaluate(async (name) => {
       const w = window as any
-      const Native = WebSocket
-      w.sockets = []
-      w.WebSocket = class extends Native {
-        constructor(...args: ConstructorParameters<typeof WebSocket>) {
-          super(...args)
-          w.sockets.push(this)
-        }
-      }
       const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json())
       Object.assign(w, { errors: [], sent: 0 })
       w.socket = new w.AuthSocket('/ws', { shareSocket: 'cached', credentials: w.AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }) })

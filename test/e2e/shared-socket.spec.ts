@@ -4,7 +4,7 @@
  * every tab sends numbered messages and the server streams numbered ticks to the session.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
-import { bundlePage, resetServer, serverStats } from './helpers.js'
+import { bundlePage, countSockets, holdsSocket, resetServer, serverStats } from './helpers.js'
 
 test.beforeEach(async ({ request }) => resetServer(request))
 
@@ -20,17 +20,10 @@ interface Seen {
 async function tab(context: BrowserContext, name: string, share: boolean): Promise<Page> {
   const page = await context.newPage()
   await bundlePage(page)
+  await countSockets(page)
   await page.evaluate(
     async ([name, share]) => {
       const w = window as any
-      const Native = WebSocket
-      w.sockets = []
-      w.WebSocket = class extends Native {
-        constructor(...args: ConstructorParameters<typeof WebSocket>) {
-          super(...args)
-          w.sockets.push(this)
-        }
-      }
       const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice', ttl: 600 }) }).then((r) => r.json())
       w.seen = { ticks: [], echoes: {}, errors: [], sent: 0 }
       w.socket = new w.AuthSocket('/ws', { ...(share ? { shareSocket: 'shared-test' } : {}), credentials: w.AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }) })
@@ -48,7 +41,7 @@ async function tab(context: BrowserContext, name: string, share: boolean): Promi
 
 /** The tab whose own WebSocket is open: the one holding the shared socket. */
 async function leader(pages: Page[]): Promise<Page | undefined> {
-  const open = await Promise.all(pages.map((page) => page.evaluate(() => (window as any).sockets.some((s: WebSocket) => s.readyState === 1))))
+  const open = await Promise.all(pages.map(holdsSocket))
   return pages[open.indexOf(true)]
 }
 
@@ -152,7 +145,7 @@ test("every tab has the AuthSocket API: ready, state and 'authenticated' in each
   await expect.poll(async () => (await leader([a, b])) !== undefined, { timeout: 10_000 }).toBe(true)
   await expect.poll(() => Promise.all([a, b].map((page) => page.evaluate(() => (window as any).socket.state))), { timeout: 10_000 }).toEqual(['open', 'open'])
   expect(await first.evaluate(() => (window as any).socket.state)).toBe('closed')
-  expect(await first.evaluate(() => (window as any).sockets.filter((s: WebSocket) => s.readyState === 1).length)).toBe(0)
+  expect(await holdsSocket(first)).toBe(false)
   // A follower's reconnect() makes the holder reconnect: every tab hears the new authentication.
   const second = (await leader([a, b]))!
   const follower = second === a ? b : a
