@@ -1,0 +1,48 @@
+"""The ASGI application the tests drive with Channels' WebsocketCommunicator."""
+
+from typing import Any
+
+from channels.routing import URLRouter
+from django.urls import path, re_path
+
+from authsocket_channels.consumers import AuthSocketConsumer, PermissionDenied
+from authsocket_channels.delivery import DeliveryMixin
+from authsocket_channels.middleware import AuthSocketMiddleware, AuthSocketMiddlewareStack
+
+
+class EchoConsumer(AuthSocketConsumer):
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self.send_message({"type": "echo", "data": content})
+
+
+class RoomConsumer(EchoConsumer):
+    async def has_permission(self, user: Any) -> bool:
+        if self.scope["url_route"]["kwargs"]["room"] == "staff" and not user.is_staff:
+            raise PermissionDenied("You may not join this room")
+        return self.scope["url_route"]["kwargs"]["room"] != "closed"
+
+
+class FirstMessageConsumer(EchoConsumer):
+    first_message = True
+
+
+class NoReauthConsumer(EchoConsumer):
+    reauth = False
+
+
+class DeliveryConsumer(DeliveryMixin, EchoConsumer):
+    pass
+
+
+application = AuthSocketMiddlewareStack(
+    URLRouter(
+        [
+            path("ws/echo/", EchoConsumer.as_asgi()),
+            path("ws/no-reauth/", NoReauthConsumer.as_asgi()),
+            re_path(r"^ws/rooms/(?P<room>[a-z]+)/$", RoomConsumer.as_asgi()),
+            path("ws/first/", FirstMessageConsumer.as_asgi()),
+            path("ws/delivery/", DeliveryConsumer.as_asgi()),
+            path("ws/tickets-only/", AuthSocketMiddleware(EchoConsumer.as_asgi(), credentials=["ticket"])),
+        ]
+    )
+)
