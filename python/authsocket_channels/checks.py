@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, List
 
 from django.conf import settings
@@ -25,9 +26,15 @@ def check_settings_shape(user: Any) -> List[CheckMessage]:
     errors: List[CheckMessage] = []
     for name in user:
         if name not in SETTINGS:
-            close = [known for known in SETTINGS if known.split("_")[0] in str(name)]
-            hint = f"Did you mean {close[0]}?" if close else f"Known settings: {', '.join(SETTINGS)}."
-            errors.append(Error(f"AUTHSOCKET has an unknown setting {name!r}.", hint=hint, id="authsocket.E002"))
+            close = difflib.get_close_matches(str(name), list(SETTINGS), n=1)
+            hint = (
+                f"Did you mean {close[0]}?" if close else f"Known settings: {', '.join(SETTINGS)}."
+            )
+            errors.append(
+                Error(
+                    f"AUTHSOCKET has an unknown setting {name!r}.", hint=hint, id="authsocket.E002"
+                )
+            )
             continue
         types = SETTINGS[name].types
         value = user[name]
@@ -51,7 +58,10 @@ def check_values(user: dict) -> List[CheckMessage]:
             import_string(path)
         except ImportError as error:
             errors.append(
-                Error(f"AUTHSOCKET['AUTHENTICATORS'] names {path!r}, which cannot be imported ({error}).", id="authsocket.E004")
+                Error(
+                    f"AUTHSOCKET['AUTHENTICATORS'] names {path!r}, which cannot be imported ({error}).",
+                    id="authsocket.E004",
+                )
             )
     unknown = [method for method in user.get("CREDENTIALS", []) if method not in READERS]
     if unknown:
@@ -66,7 +76,11 @@ def check_values(user: dict) -> List[CheckMessage]:
     if isinstance(heartbeat, dict):
         for key in ("interval", "timeout"):
             value = heartbeat.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or not 1000 <= value <= 3_600_000:
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 1000 <= value <= 3_600_000
+            ):
                 errors.append(
                     Error(
                         f"AUTHSOCKET['HEARTBEAT'][{key!r}] must be milliseconds from 1000 to 3600000.",
@@ -83,7 +97,11 @@ def check_values(user: dict) -> List[CheckMessage]:
 
 def check_ticket_cache(user: dict) -> List[CheckMessage]:
     alias = user.get("TICKET_CACHE", SETTINGS["TICKET_CACHE"].default)
-    caches = getattr(settings, "CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+    caches = getattr(
+        settings,
+        "CACHES",
+        {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    )
     if not isinstance(alias, str):
         return []
     if alias not in caches:
@@ -123,7 +141,12 @@ def check_ticket_cache(user: dict) -> List[CheckMessage]:
         try:
             import redis  # noqa: F401
         except ImportError:
-            return [Error(f"The cache {alias!r} is django-redis, but the redis package is not installed.", id="authsocket.E013")]
+            return [
+                Error(
+                    f"The cache {alias!r} is django-redis, but the redis package is not installed.",
+                    id="authsocket.E013",
+                )
+            ]
     return []
 
 

@@ -234,7 +234,9 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
 
     async def reauthenticate(self, content: Dict[str, Any]) -> None:
         if not self.reauth_enabled:
-            await self.send_json(error_frame("This socket does not re-authenticate in band: reconnect."))
+            await self.send_json(
+                error_frame("This socket does not re-authenticate in band: reconnect.")
+            )
             return
         try:
             identity = await self.identify(content.get("payload"))
@@ -287,7 +289,9 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
         self._expiry = None  # this task is ending: refuse() must not cancel it under itself
         try:
             await self.refuse(401, "Token expired")
-        except Exception:  # the socket closed meanwhile (daphne raises on a send to a closing socket)
+        except (
+            Exception
+        ):  # the socket closed meanwhile (daphne raises on a send to a closing socket)
             logger.debug("authsocket: the socket closed before its expiry frame was sent")
 
     def _cancel_timers(self) -> None:
@@ -298,7 +302,9 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
 
     # Frames in.
 
-    async def receive(self, text_data: Optional[str] = None, bytes_data: Optional[bytes] = None, **kwargs: Any) -> None:
+    async def receive(
+        self, text_data: Optional[str] = None, bytes_data: Optional[bytes] = None, **kwargs: Any
+    ) -> None:
         if self._refused:
             return  # refused: nothing more is processed
         if text_data is None:

@@ -115,7 +115,5 @@ def methods_or_default(methods: Optional[Iterable[str]]) -> List[str]:
     chosen = list(authsocket_settings.CREDENTIALS if methods is None else methods)
     unknown = [method for method in chosen if method not in READERS]
     if unknown:
-        raise ValueError(
-            f"Unknown credential method(s) {unknown}: choose from {sorted(READERS)}."
-        )
+        raise ValueError(f"Unknown credential method(s) {unknown}: choose from {sorted(READERS)}.")
     return chosen

@@ -75,7 +75,9 @@ def rotate(token: Any, grace: Optional[float] = None, lifetime: Optional[float] 
         return 401, {"detail": "Token is blacklisted", "code": "token_not_valid"}
     model = get_user_model()
     try:
-        user = model._default_manager.get(**{jwt_settings.USER_ID_FIELD: spent[jwt_settings.USER_ID_CLAIM]})
+        user = model._default_manager.get(
+            **{jwt_settings.USER_ID_FIELD: spent[jwt_settings.USER_ID_CLAIM]}
+        )
     except model.DoesNotExist:
         return 401, {"detail": "User not found", "code": "user_not_found"}
     if not getattr(user, "is_active", True):

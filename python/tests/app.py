@@ -42,7 +42,10 @@ application = AuthSocketMiddlewareStack(
             re_path(r"^ws/rooms/(?P<room>[a-z]+)/$", RoomConsumer.as_asgi()),
             path("ws/first/", FirstMessageConsumer.as_asgi()),
             path("ws/delivery/", DeliveryConsumer.as_asgi()),
-            path("ws/tickets-only/", AuthSocketMiddleware(EchoConsumer.as_asgi(), credentials=["ticket"])),
+            path(
+                "ws/tickets-only/",
+                AuthSocketMiddleware(EchoConsumer.as_asgi(), credentials=["ticket"]),
+            ),
         ]
     )
 )

@@ -88,7 +88,9 @@ async def connect() -> AsyncIterator[Opener]:
         origin: bool = True,
     ) -> Socket:
         all_headers = ([ORIGIN] if origin else []) + (headers or [])
-        communicator = WebsocketCommunicator(application, path, headers=all_headers, subprotocols=subprotocols)
+        communicator = WebsocketCommunicator(
+            application, path, headers=all_headers, subprotocols=subprotocols
+        )
         connected, subprotocol = await communicator.connect()
         assert connected
         opened.append(communicator)

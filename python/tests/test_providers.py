@@ -14,7 +14,9 @@ from .conftest import bearer_protocol, jwt_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_query_jwt_is_accepted_with_user_expiry_server_time_and_reauth(connect: Any, alice: Any, alice_jwt: str) -> None:
+async def test_query_jwt_is_accepted_with_user_expiry_server_time_and_reauth(
+    connect: Any, alice: Any, alice_jwt: str
+) -> None:
     socket = await connect(f"/ws/echo/?token={alice_jwt}")
     status, data = await socket.status()
     assert status == 200
@@ -33,9 +35,13 @@ async def test_query_drf_token_is_accepted_without_expiry(connect: Any, alice_dr
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "Token"])
-async def test_authorization_header(connect: Any, alice_jwt: str, alice_drf: str, scheme: str) -> None:
+async def test_authorization_header(
+    connect: Any, alice_jwt: str, alice_drf: str, scheme: str
+) -> None:
     token = alice_jwt if scheme == "Bearer" else alice_drf
-    socket = await connect("/ws/echo/", headers=[(b"authorization", f"{scheme} {token}".encode())], origin=False)
+    socket = await connect(
+        "/ws/echo/", headers=[(b"authorization", f"{scheme} {token}".encode())], origin=False
+    )
     assert (await socket.status())[0] == 200
 
 
@@ -44,7 +50,9 @@ async def test_jwt_cookie(connect: Any, alice_jwt: str) -> None:
     assert (await socket.status())[0] == 200
 
 
-async def test_subprotocol_bearer_is_accepted_with_the_protocol_the_client_asked_for(connect: Any, alice_jwt: str) -> None:
+async def test_subprotocol_bearer_is_accepted_with_the_protocol_the_client_asked_for(
+    connect: Any, alice_jwt: str
+) -> None:
     socket = await connect("/ws/echo/", subprotocols=["authsocket.v1", bearer_protocol(alice_jwt)])
     assert socket.subprotocol == "authsocket.v1"
     assert (await socket.status())[0] == 200
@@ -79,7 +87,9 @@ async def test_ticket_once(connect: Any, alice: Any) -> None:
     ],
     ids=["query", "header", "cookie", "subprotocol", "ticket"],
 )
-async def test_a_bad_credential_gets_a_401_frame_and_close_4001(connect: Any, alice: Any, path: str, headers: Any, subprotocols: Any) -> None:
+async def test_a_bad_credential_gets_a_401_frame_and_close_4001(
+    connect: Any, alice: Any, path: str, headers: Any, subprotocols: Any
+) -> None:
     socket = await connect(path, headers=headers, subprotocols=subprotocols)
     status, data = await socket.status()
     assert status == 401 and "not-a-token" not in data["detail"]
@@ -88,7 +98,10 @@ async def test_a_bad_credential_gets_a_401_frame_and_close_4001(connect: Any, al
 
 async def test_no_credential_at_all(connect: Any) -> None:
     socket = await connect("/ws/echo/")
-    assert await socket.status() == (401, {"detail": "Authentication credentials were not provided."})
+    assert await socket.status() == (
+        401,
+        {"detail": "Authentication credentials were not provided."},
+    )
     assert await socket.closed() == 4001
 
 
@@ -108,7 +121,9 @@ async def test_an_inactive_user_is_refused(connect: Any, alice: Any, alice_jwt: 
 
 async def test_the_first_credential_present_decides(connect: Any, alice_jwt: str) -> None:
     """A bad subprotocol bearer is not rescued by a good query token: the client sent one credential."""
-    socket = await connect(f"/ws/echo/?token={alice_jwt}", subprotocols=["authsocket.v1", "authsocket.bearer.YmFk"])
+    socket = await connect(
+        f"/ws/echo/?token={alice_jwt}", subprotocols=["authsocket.v1", "authsocket.bearer.YmFk"]
+    )
     assert (await socket.status())[0] == 401
 
 

@@ -31,18 +31,29 @@ websocket_urlpatterns = [
     path("ws/rooms/<str:room>/", JwtQueryMiddleware(consumers.JwtConsumer.as_asgi())),
     path("ws/first/", consumers.FirstMessageConsumer.as_asgi()),
     path("ws/delivery/", JwtQueryMiddleware(consumers.DeliveryConsumer.as_asgi())),
-    path("ws/delivery-reconnect/", JwtQueryMiddleware(consumers.ReconnectDeliveryConsumer.as_asgi())),
+    path(
+        "ws/delivery-reconnect/", JwtQueryMiddleware(consumers.ReconnectDeliveryConsumer.as_asgi())
+    ),
     path("ws/ticket/", TicketMiddleware(consumers.TicketConsumer.as_asgi())),
     # A channel-layer group name allows only ASCII letters, digits, hyphens and periods.
-    re_path(r"^ws/group/(?P<room>[a-z0-9-]{1,40})/$", JwtQueryMiddleware(consumers.GroupConsumer.as_asgi())),
+    re_path(
+        r"^ws/group/(?P<room>[a-z0-9-]{1,40})/$",
+        JwtQueryMiddleware(consumers.GroupConsumer.as_asgi()),
+    ),
 ]
 
 if settings.REDIS:  # several workers (test/interop/django/cluster.ts)
     from . import rooms  # noqa: E402
 
     websocket_urlpatterns += [
-        re_path(r"^ws/rooms-redis/(?P<room>[a-z0-9-]{1,40})/$", JwtQueryMiddleware(rooms.RoomConsumer.as_asgi())),
-        re_path(r"^ws/rooms-redis-ticket/(?P<room>[a-z0-9-]{1,40})/$", TicketMiddleware(rooms.RoomConsumer.as_asgi())),
+        re_path(
+            r"^ws/rooms-redis/(?P<room>[a-z0-9-]{1,40})/$",
+            JwtQueryMiddleware(rooms.RoomConsumer.as_asgi()),
+        ),
+        re_path(
+            r"^ws/rooms-redis-ticket/(?P<room>[a-z0-9-]{1,40})/$",
+            TicketMiddleware(rooms.RoomConsumer.as_asgi()),
+        ),
     ]
 
 application = ProtocolTypeRouter(

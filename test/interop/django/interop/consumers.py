@@ -17,7 +17,10 @@ def status_frame(code, detail, camel=False, **data):
     """Chanx's authentication frame; `camel` mimics Chanx with CAMELIZE on."""
     data = {"detail": detail, **data}
     if camel:
-        data = {"".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))): v for k, v in data.items()}
+        data = {
+            "".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))): v
+            for k, v in data.items()
+        }
         payload = {"statusCode": code, "statusText": TEXT[code], "data": data}
     else:
         payload = {"status_code": code, "status_text": TEXT[code], "data": data}
@@ -51,7 +54,11 @@ class ChanxConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=close_code)
 
     async def confirm(self, exp):
-        data = {"user": {"name": self.user.username}, "server_time": int(time.time() * 1000), "reauth": self.reauth}
+        data = {
+            "user": {"name": self.user.username},
+            "server_time": int(time.time() * 1000),
+            "reauth": self.reauth,
+        }
         if exp:
             data["expires_at"] = exp
         await self.send_json(status_frame(200, "OK", self.camel, **data, **self.announcements()))
@@ -145,7 +152,11 @@ class FirstMessageConsumer(AsyncJsonWebsocketConsumer):
                 return
             self.user = user
             self.timeout.cancel()
-            await self.send_json(status_frame(200, "OK", user={"name": user.username}, server_time=int(time.time() * 1000)))
+            await self.send_json(
+                status_frame(
+                    200, "OK", user={"name": user.username}, server_time=int(time.time() * 1000)
+                )
+            )
             return
         await self.send_json({"type": "echo", "data": content})
 
@@ -182,7 +193,13 @@ class DeliveryConsumer(DeliveryMixin, JwtConsumer):
         if kind == "freeze":
             await asyncio.sleep(min(float(content.get("ms", 0)), 30000) / 1000)
         elif kind == "stream" and self.delivery is not None:
-            asyncio.ensure_future(stream(self.delivery, min(int(content.get("count", 0)), 10000), float(content.get("every", 10)) / 1000))
+            asyncio.ensure_future(
+                stream(
+                    self.delivery,
+                    min(int(content.get("count", 0)), 10000),
+                    float(content.get("every", 10)) / 1000,
+                )
+            )
         else:
             await super().receive_json(content, **kwargs)
 
@@ -216,7 +233,11 @@ class GroupConsumer(JwtConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        await self.channel_layer.group_send(self.group, {"type": "room.message", "data": content, "worker": WORKER})
+        await self.channel_layer.group_send(
+            self.group, {"type": "room.message", "data": content, "worker": WORKER}
+        )
 
     async def room_message(self, event):
-        await self.send_message({"type": "room", "data": event["data"], "worker": event["worker"], "at": WORKER})
+        await self.send_message(
+            {"type": "room", "data": event["data"], "worker": event["worker"], "at": WORKER}
+        )

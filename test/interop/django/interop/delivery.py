@@ -38,7 +38,9 @@ class Session:
         if not self.resume:  # acks only: nothing numbered, nothing kept
             return await self.send_live(json.dumps(content))
         self.sent += 1
-        text = json.dumps({"action": "message", "epoch": EPOCH, "offset": self.sent, "data": content})
+        text = json.dumps(
+            {"action": "message", "epoch": EPOCH, "offset": self.sent, "data": content}
+        )
         self.buffer.append((self.sent, text))
         self.chars += len(text)
         while len(self.buffer) > RESUME_BUFFER or self.chars > RESUME_CHARS:

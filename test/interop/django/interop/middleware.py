@@ -79,7 +79,9 @@ class DrfTokenHeaderMiddleware(_Middleware):
     async def resolve(self, scope):
         value = header(scope, "authorization") or ""
         scheme, _, key = value.partition(" ")
-        return (await user_for_drf_token(key) if scheme.lower() == "token" and key else AnonymousUser()), None
+        return (
+            await user_for_drf_token(key) if scheme.lower() == "token" and key else AnonymousUser()
+        ), None
 
 
 class JwtQueryMiddleware(_Middleware):

@@ -27,7 +27,8 @@ SESSION_SECONDS = 24 * 3600
 
 # KEYS: the session's delivered seq, the room's counter, the room's log. ARGV: seq, the frame's
 # text before and after its offset, KEEP. Returns {delivered seq, offset (0: not delivered now)}.
-PUBLISH = """
+PUBLISH = (
+    """
 local delivered = tonumber(redis.call('GET', KEYS[1]) or '0')
 local seq = tonumber(ARGV[1])
 if seq ~= delivered + 1 then return {delivered, 0} end
@@ -36,7 +37,9 @@ local offset = redis.call('INCR', KEYS[2])
 redis.call('RPUSH', KEYS[3], ARGV[2] .. offset .. ARGV[3])
 redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
 return {seq, offset}
-""" % SESSION_SECONDS
+"""
+    % SESSION_SECONDS
+)
 
 # KEYS: the room's counter, its log. ARGV: the offset the client has. Returns {newest offset,
 # the frames after the client's...}, or {-1} when they are no longer (or never were) in the log.
@@ -86,7 +89,12 @@ class RoomConsumer(JwtConsumer):
         await super().confirm(exp)
 
     def announcements(self):
-        return {"heartbeat": self.heartbeat, "ack": True, "resume": {"epoch": self.epoch}, "worker": WORKER}
+        return {
+            "heartbeat": self.heartbeat,
+            "ack": True,
+            "resume": {"epoch": self.epoch},
+            "worker": WORKER,
+        }
 
     async def disconnect(self, code):
         if self.room:
@@ -106,7 +114,13 @@ class RoomConsumer(JwtConsumer):
         if not isinstance(sid, str) or not 0 < len(sid) <= 64:
             return
         self.delivered_key = f"session:{self.user.pk}:{sid}:delivered"
-        start = await redis().eval(START, 2, f"session:{self.user.pk}:{sid}:start:{self.room}", self.keys["offset"], SESSION_SECONDS)
+        start = await redis().eval(
+            START,
+            2,
+            f"session:{self.user.pk}:{sid}:start:{self.room}",
+            self.keys["offset"],
+            SESSION_SECONDS,
+        )
         offset = content.get("offset") if content.get("resume") is True else None
         if isinstance(offset, int) and content.get("epoch") == self.epoch:
             after = max(offset, start)
@@ -121,9 +135,22 @@ class RoomConsumer(JwtConsumer):
     async def publish(self, seq, data):
         before = '{"action":"message","epoch":"%s","offset":' % self.epoch
         after = ',"data":%s,"from":"%s"}' % (json.dumps(data), WORKER)
-        delivered, offset = await redis().eval(PUBLISH, 3, self.delivered_key, self.keys["offset"], self.keys["log"], seq, before, after, KEEP)
+        delivered, offset = await redis().eval(
+            PUBLISH,
+            3,
+            self.delivered_key,
+            self.keys["offset"],
+            self.keys["log"],
+            seq,
+            before,
+            after,
+            KEEP,
+        )
         if offset:
-            await self.channel_layer.group_send(f"room.{self.room}", {"type": "room.message", "offset": offset, "text": before + str(offset) + after})
+            await self.channel_layer.group_send(
+                f"room.{self.room}",
+                {"type": "room.message", "offset": offset, "text": before + str(offset) + after},
+            )
         await self.send_json({"action": "ack", "seq": delivered})
 
     async def room_message(self, event):

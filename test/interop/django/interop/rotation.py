@@ -42,7 +42,10 @@ def rotate(token, grace=0, lifetime=None):
         return (200, again) if again else (401, {"detail": str(error), "code": "token_not_valid"})
     try:
         with transaction.atomic():
-            outstanding, _ = OutstandingToken.objects.get_or_create(jti=spent["jti"], defaults={"token": token, "expires_at": datetime_from_epoch(spent["exp"])})
+            outstanding, _ = OutstandingToken.objects.get_or_create(
+                jti=spent["jti"],
+                defaults={"token": token, "expires_at": datetime_from_epoch(spent["exp"])},
+            )
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError:  # another request spent it first
         return 401, {"detail": "Token is blacklisted", "code": "token_not_valid"}

@@ -16,7 +16,11 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from . import rotation, tickets
 
-BUNDLE = Path(os.environ.get("SDK_BUNDLE", Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js"))
+BUNDLE = Path(
+    os.environ.get(
+        "SDK_BUNDLE", Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js"
+    )
+)
 
 
 def _credentials(request):
@@ -31,7 +35,9 @@ def _access_token(request):
     """(user, access token, exp) for POSTed {username, password, ttl?}, or a 401 response."""
     body, user = _credentials(request)
     if user is None:
-        return JsonResponse({"detail": "No active account found with the given credentials"}, status=401)
+        return JsonResponse(
+            {"detail": "No active account found with the given credentials"}, status=401
+        )
     token = AccessToken.for_user(user)
     if body.get("ttl"):
         token.set_exp(lifetime=timedelta(seconds=float(body["ttl"])))
@@ -53,7 +59,9 @@ def jwt_pair(request):
     """POST {username, password, ttl?} -> {access, refresh, exp}: simplejwt's token pair."""
     body, user = _credentials(request)
     if user is None:
-        return JsonResponse({"detail": "No active account found with the given credentials"}, status=401)
+        return JsonResponse(
+            {"detail": "No active account found with the given credentials"}, status=401
+        )
     return JsonResponse(rotation.pair(RefreshToken.for_user(user), body.get("ttl")))
 
 
@@ -105,12 +113,19 @@ def jwt_cookie_login(request):
 @permission_classes([IsAuthenticated])
 def ws_ticket(request):
     """POST with `Authorization: Token <key>` or `Bearer <jwt>` -> a single-use ticket valid 30 s."""
-    return Response({"ticket": tickets.mint(request.user.id), "expires": int(time.time()) + tickets.TICKET_SECONDS})
+    return Response(
+        {
+            "ticket": tickets.mint(request.user.id),
+            "expires": int(time.time()) + tickets.TICKET_SECONDS,
+        }
+    )
 
 
 def page(request):
     """A page on this origin for the browser tests: it loads the SDK's IIFE bundle."""
-    return HttpResponse('<!doctype html><meta charset="utf-8"><title>interop</title><script src="/sdk.js"></script><p>ready</p>')
+    return HttpResponse(
+        '<!doctype html><meta charset="utf-8"><title>interop</title><script src="/sdk.js"></script><p>ready</p>'
+    )
 
 
 def sdk(request):
