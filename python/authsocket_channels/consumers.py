@@ -182,7 +182,9 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
         self._refused = True
         self._cancel_timers()
         await self.send_json(status_frame(status, detail, self.camel))
-        await self.close(code=close_code or REFUSAL_CLOSE[status])
+        # A plain int: daphne hands the code to autobahn, which refuses an IntEnum (seen here:
+        # the close was never sent).
+        await self.close(code=int(close_code or REFUSAL_CLOSE[status]))
 
     async def admit(self, identity: Identity) -> None:
         """Checks permission and expiry, then sends the 200 frame (again, after re-authentication)."""
@@ -273,7 +275,7 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None and not self._refused:
             self._refused = True
             try:
-                await self.close(code=CloseCode.AUTH_TIMEOUT)
+                await self.close(code=int(CloseCode.AUTH_TIMEOUT))
             except Exception:  # the socket closed meanwhile
                 logger.debug("authsocket: the socket closed before its deadline")
 
@@ -315,7 +317,7 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
         if len(text_data) > limit or len(text_data.encode("utf-8", "surrogatepass")) > limit:
             self._refused = True
             self._cancel_timers()
-            await self.close(code=CloseCode.MESSAGE_TOO_BIG)
+            await self.close(code=int(CloseCode.MESSAGE_TOO_BIG))
             return
         try:
             content = json.loads(text_data)

@@ -8,7 +8,7 @@ DRF's `SessionAuthentication` enforces CSRF, so the client sends Django's CSRF t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -40,5 +40,9 @@ class RefreshView(APIView):
 
     def post(self, request: Request) -> Response:
         token = request.data.get("refresh") if hasattr(request.data, "get") else None
-        code, body = rotation.rotate(token, self.grace)
+        code, body = rotation.rotate(token, self.grace, self.get_lifetime(request))
         return Response(body, status=code)
+
+    def get_lifetime(self, request: Request) -> Optional[float]:
+        """The new access token's lifetime in seconds; `None`: simplejwt's `ACCESS_TOKEN_LIFETIME`."""
+        return None

@@ -30,6 +30,12 @@ export interface TicketOptions {
   parse?: (body: unknown) => Ticket
   /** The `fetch` to use. Default `globalThis.fetch`. */
   fetch?: typeof fetch
+  /**
+   * More request headers for every fetch: Django's CSRF token when the endpoint is authenticated
+   * by the session cookie, `headers: () => ({ 'X-CSRFToken': readCookie('csrftoken') })`. A
+   * function is called before each fetch. With `token`, an `Authorization` here is ignored.
+   */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>)
 }
 
 function defaultParse(body: unknown): Ticket {
@@ -61,10 +67,27 @@ export function ticket(options: TicketOptions): CredentialProvider {
   const scheme = options.scheme ?? 'Bearer'
   const parse = options.parse ?? defaultParse
 
+  async function extraHeaders(): Promise<Record<string, string>> {
+    const extra = options.headers
+    if (extra === undefined) return {}
+    let given: Record<string, string>
+    try {
+      given = typeof extra === 'function' ? await extra() : extra
+    } catch (cause) {
+      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `ticket()'s \`headers\` threw (${describeCause(cause)}); will retry.`, { cause: safeCause(cause) })
+    }
+    const kept: Record<string, string> = {}
+    for (const [name, value] of Object.entries(given ?? {})) {
+      if (getToken && name.toLowerCase() === 'authorization') continue
+      kept[name] = value
+    }
+    return kept
+  }
+
   async function fetchTicket(ctx: CredentialContext): Promise<string> {
     const doFetch = options.fetch ?? globalThis.fetch
     const url = endpointUrl(options.endpoint, ctx.url)
-    const headers: Record<string, string> = { Accept: 'application/json' }
+    const headers: Record<string, string> = { Accept: 'application/json', ...(await extraHeaders()) }
     if (getToken) headers.Authorization = `${scheme} ${(await getToken(ctx)).value}`
     let response: Response
     try {
@@ -95,7 +118,7 @@ export function ticket(options: TicketOptions): CredentialProvider {
 
   return {
     kind: 'ticket',
-    settings: `endpoint=${options.endpoint} method=${options.method ?? 'POST'} credentials=${options.credentials ?? 'include'} param=${param} scheme=${scheme} token=${getToken ? 'yes' : 'no'}`,
+    settings: `endpoint=${options.endpoint} method=${options.method ?? 'POST'} credentials=${options.credentials ?? 'include'} param=${param} scheme=${scheme} token=${getToken ? 'yes' : 'no'} headers=${options.headers ? 'yes' : 'no'}`,
     async prepare(ctx) {
       const value = await fetchTicket(ctx)
       const url = new URL(ctx.url)

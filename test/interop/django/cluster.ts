@@ -15,6 +15,8 @@ import { freePort } from './daphne.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const PYTHON = '/usr/bin/python3'
+// The example project runs the package from this repository's python/ folder.
+const PYTHONPATH = join(here, '..', '..', '..', 'python')
 
 export interface Endpoint {
   http: string
@@ -90,7 +92,7 @@ export async function startCluster(count = 3): Promise<Cluster> {
     let redis = await startRedis()
 
     // One database for every worker, migrated and seeded once (alice/alice, bob/bob).
-    const env = { INTEROP_DB: join(dir, 'interop.sqlite3'), INTEROP_REDIS: redisUrl }
+    const env = { INTEROP_DB: join(dir, 'interop.sqlite3'), INTEROP_REDIS: redisUrl, PYTHONPATH }
     for (const args of [['manage.py', 'migrate', '--noinput', '-v', '0'], ['manage.py', 'seed']]) execFileSync(PYTHON, args, { cwd: here, env: { ...process.env, ...env }, stdio: 'ignore' })
 
     const workers: Worker[] = []

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PORT="${1:-${DJANGO_PORT:-8300}}"
 PY=/usr/bin/python3 # Debian's interpreter: the one the python3-django* packages are installed for
+# The example project runs the package from this repository's python/ folder.
+export PYTHONPATH="$(cd ../../../python && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 export INTEROP_DB="${INTEROP_DB:-$(mktemp -d)/interop.sqlite3}"
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py seed

@@ -1,6 +1,6 @@
 /**
  * Many tabs, one user (issue 13) against the Django interop app with simplejwt's rotation and
- * blacklisting (a refresh token works once, interop/rotation.py): five pages of one browser
+ * blacklisting (a refresh token works once, authsocket_channels.rotation): five pages of one browser
  * context, each with a socket on `ws/jwt/` whose access tokens live 3 s, the pair kept in
  * localStorage as SPAs keep it. With `sharedAcrossTabs` and without (the control, same run).
  */
@@ -40,7 +40,12 @@ const APP = `(() => {
       if (first && w.hold === 'before') await new Promise(() => {})
       const delay = first && w.hold === 'answer' ? 2 : 0
       seen.calls++
-      const response = await fetch(w.endpoint ?? '/api/jwt-refresh/', { method: 'POST', signal, body: JSON.stringify({ refresh: localStorage.getItem('refresh'), ttl, delay }) })
+      const response = await fetch(w.endpoint ?? '/api/jwt-refresh/', {
+        method: 'POST',
+        signal,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh: localStorage.getItem('refresh'), ttl, delay }),
+      })
       if (response.status === 401) {
         seen.signedOut++
         w.socket.close()

@@ -1,6 +1,6 @@
 """A room every worker serves, with nothing lost: acknowledged sends and resume kept in Redis.
 
-The delivery mixin (delivery.py) keeps its sessions in the process, so a client whose worker
+The delivery mixin (authsocket_channels.delivery) keeps its sessions in the process, so a client whose worker
 died gets `resync` from the next. Here the state lives in Redis (settings.REDIS), so any worker
 can take any client over:
 
@@ -20,7 +20,9 @@ import secrets
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from .consumers import JwtConsumer, WORKER
+from authsocket_channels.frames import pong_frame
+
+from .consumers import WORKER, EchoConsumer
 
 KEEP = 10_000
 SESSION_SECONDS = 24 * 3600
@@ -71,7 +73,7 @@ def redis():
     return _redis
 
 
-class RoomConsumer(JwtConsumer):
+class RoomConsumer(EchoConsumer):
     """`ws/rooms-redis/<room>/`: what a member sends (numbered, acknowledged), every member gets
     once and in order (numbered, resumable), on whichever worker each of them is."""
 
@@ -80,15 +82,14 @@ class RoomConsumer(JwtConsumer):
     sent = None  # the newest offset this socket relayed; None until the session frame
     delivered_key = None
 
-    async def confirm(self, exp):
+    async def authenticated(self):
         self.room = self.scope["url_route"]["kwargs"]["room"]
         self.keys = {"offset": f"room:{self.room}:offset", "log": f"room:{self.room}:log"}
         await redis().set(f"room:{self.room}:epoch", secrets.token_hex(4), nx=True)
         self.epoch = (await redis().get(f"room:{self.room}:epoch")).decode()
         await self.channel_layer.group_add(f"room.{self.room}", self.channel_name)
-        await super().confirm(exp)
 
-    def announcements(self):
+    def get_announcements(self):
         return {
             "heartbeat": self.heartbeat,
             "ack": True,
@@ -100,10 +101,10 @@ class RoomConsumer(JwtConsumer):
         if self.room:
             await self.channel_layer.group_discard(f"room.{self.room}", self.channel_name)
 
-    async def receive_json(self, content, **kwargs):
+    async def receive_frame(self, content, **kwargs):
         action = content.get("action") if isinstance(content, dict) else None
         if action == "ping":
-            await self.send_json({"action": "pong"})
+            await self.send_json(pong_frame())
         elif action == "session":
             await self.open_session(content)
         elif action == "message" and self.delivered_key and isinstance(content.get("seq"), int):

@@ -15,11 +15,15 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_simplejwt.token_blacklist",
     "channels",
+    "authsocket_channels",
     "interop",
 ]
+AUTH_USER_MODEL = "interop.User"
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The session ticket fetch (browser.spec.ts) sends the csrftoken cookie's token.
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 ROOT_URLCONF = "interop.urls"
@@ -36,8 +40,17 @@ DATABASES = {
 # and lost what clients sent meanwhile; the pub/sub layer's sockets lived through it (seen here
 # with channels_redis 4.0.0, docs/django.md "Running Django Channels at scale").
 REDIS = os.environ.get("INTEROP_REDIS")
+# A second shared cache for tickets (ws/ticket-files/): files in the folder the workers share,
+# redeemed through delete()'s answer rather than GETDEL.
+FILES_CACHE = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(Path(DATABASES["default"]["NAME"]).parent / "tickets-cache"),
+}
 if REDIS:
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS}}
+    CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS},
+        "files": FILES_CACHE,
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -45,7 +58,10 @@ if REDIS:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "files": FILES_CACHE,
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 SESSION_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
@@ -59,16 +75,21 @@ REST_FRAMEWORK = {
     ],
 }
 # Rotation with blacklisting, simplejwt's recommended setting: a refresh token works once
-# (interop/rotation.py; many tabs sharing one, test/interop/django/tabs.spec.ts).
+# (authsocket_channels.rotation; many tabs sharing one, test/interop/django/tabs.spec.ts).
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
     "SIGNING_KEY": SECRET_KEY,
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
 }
+AUTHSOCKET = {"TICKET_TTL": 30}
+if not REDIS:
+    # One worker: tickets in its memory are fine, so the check that warns about it is silenced.
+    SILENCED_SYSTEM_CHECKS = ["authsocket.W001"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"credentials": {"()": "authsocket_channels.redact.RedactCredentials"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["credentials"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -1,17 +1,21 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
+from authsocket_channels.views import TicketView
+
 from . import views
 
 urlpatterns = [
     path("api/token/", obtain_auth_token),  # DRF: POST username/password -> {"token": key}
+    path("api/ws-ticket/", TicketView.as_view()),
+    path("api/ws-ticket-files/", TicketView.as_view(ticket_cache="files")),
+    path("api/jwt-refresh/", views.RefreshView.as_view(grace=0)),
+    path("api/jwt-refresh-grace/", views.RefreshView.as_view(grace=10)),
+    # The tests' sign-in helpers (an app has its own).
     path("api/jwt/", views.jwt_login),
     path("api/jwt-pair/", views.jwt_pair),
-    path("api/jwt-refresh/", views.jwt_refresh),
-    path("api/jwt-refresh-grace/", views.jwt_refresh_grace),
     path("api/session/", views.session_login),
     path("api/jwt-cookie/", views.jwt_cookie_login),
-    path("api/ws-ticket/", views.ws_ticket),
     path("page/", views.page),
     path("sdk.js", views.sdk),
     path("health", views.health),

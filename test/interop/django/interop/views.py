@@ -6,15 +6,11 @@ from pathlib import Path
 
 from django.contrib.auth import authenticate, login
 from django.http import FileResponse, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from . import rotation, tickets
+from authsocket_channels import rotation, views
 
 BUNDLE = Path(
     os.environ.get(
@@ -65,25 +61,19 @@ def jwt_pair(request):
     return JsonResponse(rotation.pair(RefreshToken.for_user(user), body.get("ttl")))
 
 
-def _refresh(request, grace):
-    """POST {refresh, ttl?, delay?} -> rotation.rotate; `delay` (tests): seconds to wait, the token spent, before answering."""
-    body, _ = _credentials(request)
-    status, answer = rotation.rotate(body.get("refresh"), grace, body.get("ttl"))
-    if status == 200 and body.get("delay"):
-        time.sleep(min(float(body["delay"]), 5))
-    return JsonResponse(answer, status=status)
+class RefreshView(views.RefreshView):
+    """The package's rotation, with the tests' hooks: `ttl`, the new access token's seconds, and
+    `delay`, seconds to wait (the token already spent) before answering."""
 
+    def get_lifetime(self, request):
+        return request.data.get("ttl")
 
-@csrf_exempt
-def jwt_refresh(request):
-    """A spent refresh token gets simplejwt's 401 "Token is blacklisted", however soon."""
-    return _refresh(request, grace=0)
-
-
-@csrf_exempt
-def jwt_refresh_grace(request):
-    """A spent refresh token gets the same new pair again for 10 s."""
-    return _refresh(request, grace=10)
+    def post(self, request):
+        response = super().post(request)
+        delay = request.data.get("delay")
+        if response.status_code == 200 and delay:
+            time.sleep(min(float(delay), 5))
+        return response
 
 
 @csrf_exempt
@@ -93,6 +83,7 @@ def session_login(request):
     if user is None:
         return JsonResponse({"detail": "Wrong username or password"}, status=401)
     login(request, user)
+    get_token(request)  # the csrftoken cookie, which a session's ticket fetch sends back
     return JsonResponse({"user": user.username})
 
 
@@ -106,19 +97,6 @@ def jwt_cookie_login(request):
     response = JsonResponse({"user": user.username, "exp": exp})
     response.set_cookie("JWT", access, httponly=True, samesite="Lax")
     return response
-
-
-@api_view(["POST"])
-@authentication_classes([TokenAuthentication, JWTAuthentication])
-@permission_classes([IsAuthenticated])
-def ws_ticket(request):
-    """POST with `Authorization: Token <key>` or `Bearer <jwt>` -> a single-use ticket valid 30 s."""
-    return Response(
-        {
-            "ticket": tickets.mint(request.user.id),
-            "expires": int(time.time()) + tickets.TICKET_SECONDS,
-        }
-    )
 
 
 def page(request):

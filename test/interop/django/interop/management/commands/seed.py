@@ -1,4 +1,4 @@
-from django.contrib.auth.models import User
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 
@@ -8,7 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for name in ("alice", "bob"):
-            user, _ = User.objects.get_or_create(username=name)
+            user, _ = get_user_model().objects.get_or_create(username=name)
             user.set_password(name)
             user.save()
             Token.objects.get_or_create(user=user)
