@@ -23,7 +23,7 @@ unless the client re-authenticated in band first (`{"action": "authenticate", "p
 4008 if none comes within `AUTHSOCKET["FIRST_MESSAGE_TIMEOUT"]` seconds.
 
 Input it cannot read gets an error frame and the socket lives on; a frame over
-`AUTHSOCKET["MAX_FRAME_BYTES"]` closes it with 1009. No token reaches a frame, a log line or an
+`AUTHSOCKET["MAX_FRAME_BYTES"]` gets an error frame and close 4009. No token reaches a frame, a log line or an
 exception text.
 """
 
@@ -315,8 +315,11 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
             return
         limit = authsocket_settings.MAX_FRAME_BYTES
         if len(text_data) > limit or len(text_data.encode("utf-8", "surrogatepass")) > limit:
+            # Closed rather than skipped: an acknowledged message must not be lost silently
+            # behind the ones after it. The client stops (docs/PROTOCOL.md section 3).
             self._refused = True
             self._cancel_timers()
+            await self.send_json(error_frame(f"Frames may be at most {limit} bytes"))
             await self.close(code=int(CloseCode.MESSAGE_TOO_BIG))
             return
         try:

@@ -11,13 +11,16 @@ from typing import Any, Dict
 
 
 class CloseCode(IntEnum):
-    """The close codes of docs/PROTOCOL.md section 3, and the RFC 6455 ones the package sends."""
+    """The close codes of docs/PROTOCOL.md section 3.
+
+    An application under daphne can close with 1000 or 3000-4999 only (autobahn refuses the
+    rest), so a frame over the limit is 4009, not RFC 6455's 1009.
+    """
 
     UNAUTHORIZED = 4001
     FORBIDDEN = 4003
     AUTH_TIMEOUT = 4008
-    UNSUPPORTED_DATA = 1003
-    MESSAGE_TOO_BIG = 1009
+    MESSAGE_TOO_BIG = 4009
 
 
 STATUS_TEXT = {200: "OK", 401: "Unauthorized", 403: "Forbidden"}

@@ -81,7 +81,7 @@ SETTINGS: Dict[str, Setting] = {
     "MAX_FRAME_BYTES": Setting(
         64 * 1024,
         (int,),
-        "The largest text frame a consumer reads; a larger one closes the socket with 1009.",
+        "The largest text frame a consumer reads; a larger one closes the socket with 4009.",
     ),
     "MAX_JSON_DEPTH": Setting(
         32, (int,), "The deepest nesting of a JSON frame; a deeper one gets an error frame."

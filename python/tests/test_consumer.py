@@ -176,13 +176,14 @@ async def test_binary_frames_get_an_error_frame(connect: Any, alice_jwt: str) ->
     }
 
 
-async def test_a_frame_over_the_limit_closes_1009(connect: Any, alice_jwt: str) -> None:
+async def test_a_frame_over_the_limit_gets_an_error_frame_and_closes_4009(
+    connect: Any, alice_jwt: str
+) -> None:
     socket = await connect(f"/ws/echo/?token={alice_jwt}")
     await socket.status()
-    await socket.communicator.send_to(
-        text_data='{"x": "' + "é" * 40000 + '"}'
-    )  # 40k characters, 80 kB
-    assert await socket.closed() == 1009
+    await socket.communicator.send_to(text_data='{"x": "' + "é" * 40000 + '"}')  # 80 kB
+    assert await socket.frame() == {"type": "error", "detail": "Frames may be at most 65536 bytes"}
+    assert await socket.closed() == 4009
 
 
 async def test_frames_before_authentication_are_not_processed(connect: Any) -> None:

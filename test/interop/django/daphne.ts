@@ -19,15 +19,23 @@ export interface Daphne {
   http: string
   ws: string
   origin: string
+  /** What the server wrote so far, stdout (daphne's access log) and stderr (tracebacks, Django's log). */
+  log(): string
   stop(): Promise<void>
 }
 
 /** On `port` when given (a restart on the same address), else on a free one. */
 export async function startDaphne(port?: number): Promise<Daphne> {
   port ??= await freePort()
-  const child: ChildProcess = spawn('bash', [join(here, 'serve.sh'), String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child: ChildProcess = spawn('bash', [join(here, 'serve.sh'), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
-  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  let output = ''
+  const keep = (chunk: Buffer) => (output = (output + chunk).slice(-4_000_000))
+  child.stdout!.on('data', keep)
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk
+    keep(chunk)
+  })
   const http = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 60_000
   for (;;) {
@@ -46,6 +54,7 @@ export async function startDaphne(port?: number): Promise<Daphne> {
     http,
     ws: `ws://127.0.0.1:${port}`,
     origin: http,
+    log: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve())
@@ -78,6 +87,7 @@ export function daphneForFile(): Daphne & { restart(): Promise<void> } {
     get origin() {
       return now().origin
     },
+    log: () => now().log(),
     stop: () => now().stop(),
     async restart() {
       const port = Number(new URL(now().http).port)

@@ -19,6 +19,8 @@ from . import consumers  # noqa: E402
 ROOM = r"(?P<room>[a-z0-9-]{1,40})"
 
 websocket_urlpatterns = [
+    path("ws/echo/", consumers.EchoConsumer.as_asgi()),
+    path("ws/no-reauth/", consumers.NoReauthConsumer.as_asgi()),
     path("ws/session/", consumers.SessionConsumer.as_asgi()),
     path("ws/token/", consumers.EchoConsumer.as_asgi()),
     path("ws/jwt/", consumers.EchoConsumer.as_asgi()),
@@ -27,6 +29,8 @@ websocket_urlpatterns = [
     path("ws/subprotocol/", consumers.EchoConsumer.as_asgi()),
     path("ws/rooms/<str:room>/", consumers.EchoConsumer.as_asgi()),
     path("ws/first/", consumers.FirstMessageConsumer.as_asgi()),
+    path("ws/first/rooms/<str:room>/", consumers.FirstMessageConsumer.as_asgi()),
+    path("ws/first/no-reauth/", consumers.FirstMessageNoReauthConsumer.as_asgi()),
     path("ws/delivery/", consumers.DeliveryConsumer.as_asgi()),
     path("ws/delivery-reconnect/", consumers.ReconnectDeliveryConsumer.as_asgi()),
     re_path(rf"^ws/group/{ROOM}/$", consumers.GroupConsumer.as_asgi()),

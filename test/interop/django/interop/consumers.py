@@ -35,8 +35,18 @@ class CamelConsumer(EchoConsumer):
     camel_case = True
 
 
+class NoReauthConsumer(EchoConsumer):
+    """No in-band re-authentication: the client refreshes by reconnecting."""
+
+    reauth = False
+
+
 class FirstMessageConsumer(EchoConsumer):
     first_message = True
+
+
+class FirstMessageNoReauthConsumer(FirstMessageConsumer):
+    reauth = False
 
 
 class DeliveryConsumer(DeliveryMixin, EchoConsumer):
@@ -51,7 +61,9 @@ class DeliveryConsumer(DeliveryMixin, EchoConsumer):
             await asyncio.sleep(min(float(content.get("ms", 0)), 30000) / 1000)
         elif kind == "stream" and self.delivery is not None:
             count = min(int(content.get("count", 0)), 10000)
-            asyncio.ensure_future(stream(self.delivery, count, float(content.get("every", 10)) / 1000))
+            asyncio.ensure_future(
+                stream(self.delivery, count, float(content.get("every", 10)) / 1000)
+            )
         else:
             await super().receive_json(content, **kwargs)
 
