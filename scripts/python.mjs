@@ -33,7 +33,7 @@ try {
     process.exit(1)
   }
 
-  run('format', 'black', ['--check', '--quiet', '--config', join(python, 'pyproject.toml'), python, join(root, 'test', 'interop', 'django')])
+  run('format', 'black', ['--check', '--quiet', '--config', join(python, 'pyproject.toml'), python, join(root, 'test', 'interop', 'django'), join(root, 'examples', 'django')])
   run('tests', PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: python })
 
   const dist = join(work, 'dist')

@@ -10,8 +10,10 @@ Override the hooks, as with Channels' own generic consumers:
 
 - `has_permission(user)`: may this user use this socket (a room, an object)? Return `False`, or
   raise `PermissionDenied("why")`, for a 403 frame and close 4003; the client stops retrying.
-- `authenticated()`: runs once the user is known and allowed, before the 200 frame leaves:
-  join groups here, so that nothing sent to them after the client hears 200 is missed.
+- `authenticated_groups` (or `get_authenticated_groups()`): channel-layer groups joined once
+  the user is known and allowed, before the 200 frame leaves (nothing sent to them after the
+  client hears 200 is missed, and a refused socket never joins), left when the socket closes.
+- `authenticated()`: runs then too, for anything else a socket sets up once admitted.
 - `receive_json(content)`: each application frame (a JSON object); the protocol's own frames
   never reach it.
 - `get_user_data(user)`, `get_announcements()`: what the 200 frame says.
@@ -103,6 +105,10 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
     authenticators: Optional[Sequence[Authenticator]] = None
     #: The cache alias for tickets in band; `None` reads `AUTHSOCKET["TICKET_CACHE"]`.
     ticket_cache: Optional[str] = None
+    #: Channel-layer groups the socket joins once the user is admitted (before the 200 frame)
+    #: and leaves when it closes. Unlike Channels' `groups`, joined at connect, a socket that is
+    #: refused never receives what is sent to them. `get_authenticated_groups()` for per-user ones.
+    authenticated_groups: Sequence[str] = ()
 
     #: The authenticated user, once the 200 frame is sent; `None` before.
     user: Any = None
@@ -110,6 +116,7 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
     expires_at: Optional[float] = None
 
     _refused = False
+    _joined: Sequence[str] = ()
     _expiry: Optional["asyncio.Future[None]"] = None
     _deadline: Optional["asyncio.Future[None]"] = None
 
@@ -121,6 +128,10 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
 
     async def authenticated(self) -> None:
         """Runs once per socket, after `has_permission`, before the 200 frame is sent."""
+
+    def get_authenticated_groups(self) -> Sequence[str]:
+        """The groups to join once admitted: `authenticated_groups`, e.g. plus `f"user.{self.user.pk}"`."""
+        return list(self.authenticated_groups)
 
     def get_user_data(self, user: Any) -> Dict[str, Any]:
         """The public identity the 200 frame carries as `user`."""
@@ -199,6 +210,9 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
         self.user = identity.user
         self.expires_at = identity.expires_at
         if first:
+            self._joined = list(self.get_authenticated_groups())
+            for group in self._joined:
+                await self.channel_layer.group_add(group, self.channel_name)
             await self.authenticated()
         data: Dict[str, Any] = {
             "user": self.get_user_data(identity.user),
@@ -354,4 +368,6 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
 
     async def websocket_disconnect(self, message: Dict[str, Any]) -> None:
         self._cancel_timers()
+        for group in self._joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
         await super().websocket_disconnect(message)

@@ -34,6 +34,18 @@ class DeliveryConsumer(DeliveryMixin, EchoConsumer):
     pass
 
 
+class LobbyConsumer(EchoConsumer):
+    """Members of `lobby` once admitted; what one sends, every member gets."""
+
+    authenticated_groups = ["lobby"]
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self.channel_layer.group_send("lobby", {"type": "lobby.message", "data": content})
+
+    async def lobby_message(self, event: Any) -> None:
+        await self.send_message({"type": "lobby", "data": event["data"]})
+
+
 application = AuthSocketMiddlewareStack(
     URLRouter(
         [
@@ -42,6 +54,7 @@ application = AuthSocketMiddlewareStack(
             re_path(r"^ws/rooms/(?P<room>[a-z]+)/$", RoomConsumer.as_asgi()),
             path("ws/first/", FirstMessageConsumer.as_asgi()),
             path("ws/delivery/", DeliveryConsumer.as_asgi()),
+            path("ws/lobby/", LobbyConsumer.as_asgi()),
             path(
                 "ws/tickets-only/",
                 AuthSocketMiddleware(EchoConsumer.as_asgi(), credentials=["ticket"]),

@@ -192,3 +192,24 @@ async def test_frames_before_authentication_are_not_processed(connect: Any) -> N
     assert await socket.frame() == {"type": "error", "detail": "Frames must be JSON"}
     await socket.send({"type": "chat"})
     assert (await socket.status())[0] == 401  # the first JSON frame did not authenticate
+
+
+async def test_authenticated_groups_are_joined_once_admitted_and_left_on_disconnect(
+    connect: Any, alice_jwt: str
+) -> None:
+    from channels.layers import get_channel_layer
+
+    refused = await connect("/ws/lobby/?token=not-a-token")
+    assert (await refused.status())[0] == 401
+    member = await connect(f"/ws/lobby/?token={alice_jwt}")
+    await member.status()
+    other = await connect(f"/ws/lobby/?token={alice_jwt}")
+    await other.status()
+    await member.send({"text": "hi"})
+    assert await member.frame() == {"type": "lobby", "data": {"text": "hi"}}
+    assert await other.frame() == {"type": "lobby", "data": {"text": "hi"}}
+    assert await refused.closed() == 4001
+    assert await refused.communicator.receive_nothing()  # a refused socket never joined
+    await other.communicator.disconnect()
+    layer = get_channel_layer()
+    assert len(layer.groups["lobby"]) == 1

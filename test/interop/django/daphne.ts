@@ -24,10 +24,13 @@ export interface Daphne {
   stop(): Promise<void>
 }
 
-/** On `port` when given (a restart on the same address), else on a free one. */
-export async function startDaphne(port?: number): Promise<Daphne> {
+/**
+ * On `port` when given (a restart on the same address), else on a free one. `script` serves the
+ * project: serve.sh the example project, serve-quickstart.sh the guide's quick start.
+ */
+export async function startDaphne(port?: number, script = 'serve.sh'): Promise<Daphne> {
   port ??= await freePort()
-  const child: ChildProcess = spawn('bash', [join(here, 'serve.sh'), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn('bash', [join(here, script), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   let output = ''
   const keep = (chunk: Buffer) => (output = (output + chunk).slice(-4_000_000))
@@ -43,7 +46,8 @@ export async function startDaphne(port?: number): Promise<Daphne> {
       throw new Error(`daphne exited (${child.exitCode}). Is Django Channels installed for /usr/bin/python3? Run node scripts/django.mjs --ensure.\n${stderr.slice(-2000)}`)
     }
     try {
-      if ((await fetch(`${http}/health`)).ok) break
+      await fetch(`${http}/health`) // any HTTP answer (the quick start has no /health: a 404) means it is up
+      break
     } catch {
       // not up yet
     }
@@ -67,14 +71,14 @@ export async function startDaphne(port?: number): Promise<Daphne> {
  * Daphne for one test file: started before its tests, stopped after them. The object reads
  * the running server; `restart()` stops it and starts it again on the same port.
  */
-export function daphneForFile(): Daphne & { restart(): Promise<void> } {
+export function daphneForFile(script = 'serve.sh'): Daphne & { restart(): Promise<void> } {
   let current: Daphne | undefined
   const now = () => {
     if (!current) throw new Error('daphne is not up yet: use it inside a test')
     return current
   }
   beforeAll(async () => {
-    current = await startDaphne()
+    current = await startDaphne(undefined, script)
   }, 90_000)
   afterAll(() => current?.stop())
   return {
@@ -92,7 +96,7 @@ export function daphneForFile(): Daphne & { restart(): Promise<void> } {
     async restart() {
       const port = Number(new URL(now().http).port)
       await now().stop()
-      current = await startDaphne(port)
+      current = await startDaphne(port, script)
     },
   }
 }
