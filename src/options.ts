@@ -238,7 +238,7 @@ void everyName
 
 /** Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`). */
 export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): ResolvedOptions<In, Out> {
-  if (!options || typeof options !== 'object') throw invalid('AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket" }) }.')
+  if (!options || typeof options !== 'object') throw invalid('AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket/" }) }.')
   checkNames(options, NAMES)
   const provider = options.credentials
   if (!provider || typeof provider.prepare !== 'function') {

@@ -189,7 +189,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const server: Server = createServer((req, res) => {
     const url = requestUrl(req)
     if (!url) return json(res, 400, { detail: 'Bad request target' })
-    const path = url.pathname
+    // `/api/ws-ticket/` as Django spells it, too: the README's paths fit both servers.
+    const path = url.pathname.startsWith('/api/') && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
     if (path === '/health') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
     if (path.startsWith('/api/') || path.startsWith('/test/')) {
       api(req, res, path).catch(() => json(res, 400, { detail: 'Bad request: send a JSON object under 16 KB' }))

@@ -1,6 +1,10 @@
 """The ASGI application the tests drive with Channels' WebsocketCommunicator."""
 
-from typing import Any
+import time
+from typing import Any, Optional, Tuple
+
+from django.contrib.auth import get_user_model
+from django.core import signing
 
 from channels.routing import URLRouter
 from django.urls import path, re_path
@@ -8,6 +12,18 @@ from django.urls import path, re_path
 from authsocket_channels.consumers import AuthSocketConsumer, PermissionDenied
 from authsocket_channels.delivery import DeliveryMixin
 from authsocket_channels.middleware import AuthSocketMiddleware, AuthSocketMiddlewareStack
+
+
+def signed_token(token: str) -> Optional[Tuple[Any, float]]:
+    """A custom authenticator: `signing.dumps({"user": str(pk), "exp": unix_s}, salt="ws")`."""
+    try:
+        claims = signing.loads(token, salt="ws")
+    except signing.BadSignature:
+        return None
+    if claims["exp"] < time.time():
+        return None
+    user = get_user_model().objects.filter(pk=claims["user"], is_active=True).first()
+    return (user, claims["exp"]) if user else None
 
 
 class EchoConsumer(AuthSocketConsumer):
@@ -58,6 +74,10 @@ application = AuthSocketMiddlewareStack(
             path(
                 "ws/tickets-only/",
                 AuthSocketMiddleware(EchoConsumer.as_asgi(), credentials=["ticket"]),
+            ),
+            path(
+                "ws/signed/",
+                AuthSocketMiddleware(EchoConsumer.as_asgi(), authenticators=[signed_token]),
             ),
         ]
     )

@@ -1,6 +1,7 @@
 """Every credential the client can send, accepted and refused, through `AuthSocketMiddlewareStack`
 and `AuthSocketConsumer`: the 200 frame's contents, the 401 frame and close 4001."""
 
+import time
 from typing import Any
 
 import pytest
@@ -130,3 +131,32 @@ async def test_the_first_credential_present_decides(connect: Any, alice_jwt: str
 async def test_a_route_can_take_only_tickets(connect: Any, alice_jwt: str) -> None:
     socket = await connect(f"/ws/tickets-only/?token={alice_jwt}")
     assert (await socket.status())[0] == 401
+
+
+async def test_a_custom_authenticator(connect: Any, alice: Any) -> None:
+    from django.core import signing
+
+    token = signing.dumps({"user": str(alice.pk), "exp": time.time() + 60}, salt="ws")
+    socket = await connect(f"/ws/signed/?token={token}")
+    status, data = await socket.status()
+    assert status == 200 and data["user"]["name"] == "alice"
+    assert abs(data["expires_at"] - (time.time() + 60)) < 5
+    stale = signing.dumps({"user": str(alice.pk), "exp": time.time() - 1}, salt="ws")
+    refused = await connect(f"/ws/signed/?token={stale}")
+    assert (await refused.status())[0] == 401
+
+
+async def test_an_authenticator_that_raises_refuses_and_logs_only_its_name(
+    connect: Any, alice_jwt: str, caplog: Any
+) -> None:
+    from django.test import override_settings
+
+    with override_settings(AUTHSOCKET={"AUTHENTICATORS": ["tests.test_providers.broken"]}):
+        socket = await connect(f"/ws/echo/?token={alice_jwt}")
+        assert await socket.status() == (401, {"detail": "Invalid token."})
+    assert "broken raised RuntimeError" in caplog.text
+    assert alice_jwt not in caplog.text
+
+
+def broken(token: str) -> None:
+    raise RuntimeError(f"cannot read {token}")

@@ -60,7 +60,7 @@ function endpointUrl(endpoint: string, socketUrl: string): string {
  */
 export function ticket(options: TicketOptions): CredentialProvider {
   if (!options || typeof options.endpoint !== 'string' || !options.endpoint) {
-    throw new AuthSocketError('INVALID_OPTIONS', "ticket() needs an `endpoint`, e.g. ticket({ endpoint: '/api/ws-ticket' }).")
+    throw new AuthSocketError('INVALID_OPTIONS', "ticket() needs an `endpoint`, e.g. ticket({ endpoint: '/api/ws-ticket/' }).")
   }
   const getToken = options.token === undefined ? undefined : tokenGetter(options.token)
   const param = options.param ?? 'ticket'

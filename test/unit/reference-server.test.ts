@@ -21,6 +21,16 @@ async function login(base: string, username = 'alice') {
 }
 
 describe('reference server', () => {
+  it("takes its HTTP API with Django's trailing slash too, so the README's paths fit both servers", async () => {
+    server = closeAfterTest(await startDemoServer({ port: 0 }))
+    const { token } = await login(server.url)
+    for (const path of ['/api/ws-ticket', '/api/ws-ticket/']) {
+      const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+      expect({ path, status: response.status }).toEqual({ path, status: 200 })
+    }
+    expect((await fetch(`${server.url}/api/nothing/`, { method: 'POST' })).status).toBe(404)
+  })
+
   it('logs every connection, refusal and expiry without a single credential in them', async () => {
     const lines: string[] = []
     server = closeAfterTest(await startDemoServer({ port: 0, testMode: true, log: (line) => lines.push(line) }))
