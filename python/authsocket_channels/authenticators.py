@@ -72,7 +72,12 @@ def simplejwt_access_token(token: str) -> Optional[Authenticated]:
 
 
 def drf_token(token: str) -> Optional[Authenticated]:
-    """A DRF `authtoken` key (its `Token` model, active users only). DRF tokens do not expire."""
+    """A DRF `authtoken` key (its `Token` model, active users only). DRF tokens do not expire.
+    Without `rest_framework.authtoken` installed it takes no token."""
+    from django.apps import apps
+
+    if not apps.is_installed("rest_framework.authtoken"):
+        return None
     from rest_framework.authentication import TokenAuthentication
     from rest_framework.exceptions import AuthenticationFailed as DrfAuthenticationFailed
 

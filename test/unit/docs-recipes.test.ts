@@ -1,20 +1,40 @@
-/** The recipes docs/django.md tells teams to copy are the files the interop tests run. */
-import { readFileSync } from 'node:fs'
+/**
+ * The Python in docs/django.md and README.md is code that runs: every block stands, to the
+ * letter, in a file of the package, its tests, the quick start (examples/django) or the example
+ * project (test/interop/django), each of which the test suite runs.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
-const blocks = [...read('docs/django.md').matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1])
+const root = new URL('../../', import.meta.url).pathname
+const read = (path: string) => readFileSync(join(root, path), 'utf8')
 
-describe('docs/django.md', () => {
-  it('shows the delivery mixin exactly as test/interop/django/interop/delivery.py has it', () => {
-    expect(blocks).toContain(read('test/interop/django/interop/delivery.py'))
+function pythonFiles(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(join(root, path)).isDirectory()) return name === '__pycache__' ? [] : pythonFiles(path)
+    return name.endsWith('.py') ? [path] : []
   })
+}
 
-  it('shows the single-use ticket store exactly as test/interop/django/interop/tickets.py has it', () => {
-    expect(blocks).toContain(read('test/interop/django/interop/tickets.py'))
-  })
+const sources = ['python/authsocket_channels', 'python/tests', 'examples/django', 'test/interop/django/interop'].flatMap(pythonFiles).map((path) => ({ path, text: read(path) }))
+const blocks = (doc: string) => [...read(doc).matchAll(/^( *)```python\n([\s\S]*?)^\1```/gm)].map((m) => m[2]!.replace(new RegExp(`^${m[1]}`, 'gm'), ''))
 
-  it('shows refresh-token rotation exactly as test/interop/django/interop/rotation.py has it', () => {
-    expect(blocks).toContain(read('test/interop/django/interop/rotation.py'))
+describe('the Python in the docs', () => {
+  for (const doc of ['docs/django.md', 'README.md']) {
+    it(`every block of ${doc} stands in a file the tests run`, () => {
+      const found = blocks(doc)
+      expect(found.length).toBeGreaterThan(0)
+      for (const block of found) expect({ block, in: sources.filter(({ text }) => text.includes(block)).map(({ path }) => path).slice(0, 1).length }).toEqual({ block, in: 1 })
+    })
+  }
+
+  it('the quick start is under 30 lines of Python, not counting blank lines and comments', () => {
+    const guide = read('docs/django.md')
+    const quickStart = guide.slice(guide.indexOf('## Quick start'), guide.indexOf('\n## ', guide.indexOf('## Quick start') + 1))
+    const lines = [...quickStart.matchAll(/```python\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n')).filter((line) => line.trim() && !line.trim().startsWith('#'))
+    console.log(`the quick start: ${lines.length} lines of Python`)
+    expect(lines.length).toBeLessThan(30)
   })
 })

@@ -40,5 +40,3 @@ REST_FRAMEWORK = {
 INSTALLED_APPS += ["channels", "authsocket_channels"]
 ASGI_APPLICATION = "mysite.asgi.application"
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-AUTHSOCKET = {"AUTHENTICATORS": ["authsocket_channels.authenticators.simplejwt_access_token"]}
-SILENCED_SYSTEM_CHECKS = ["authsocket.W001"]  # one process: tickets in its memory cache are fine
