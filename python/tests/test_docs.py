@@ -26,7 +26,9 @@ def settings_table() -> str:
 
 
 def test_the_guide_has_the_settings_table_made_from_the_settings() -> None:
-    assert settings_table() in GUIDE.read_text(), "paste this table into docs/django.md:\n" + settings_table()
+    assert settings_table() in GUIDE.read_text(), (
+        "paste this table into docs/django.md:\n" + settings_table()
+    )
 
 
 def test_the_guide_names_every_system_check() -> None:
