@@ -16,7 +16,7 @@ export const PACKAGES = [
   'python3-django-redis',
   'redis-server',
   'haproxy',
-  // The package's own checks (scripts/python.mjs): pytest, a wheel and an sdist, twine, black, a venv.
+  // The package's own checks (scripts/python.mjs): pytest, a wheel and an sdist, twine, black, mypy, a venv.
   'python3-pytest',
   'python3-pytest-asyncio',
   'python3-pytest-django',
@@ -24,8 +24,9 @@ export const PACKAGES = [
   'python3-venv',
   'twine',
   'black',
+  'mypy',
 ]
-const MODULES = 'django, channels, daphne, rest_framework, rest_framework_simplejwt, channels_redis, django_redis, pytest, pytest_asyncio, pytest_django, build, twine, ensurepip, setuptools'
+const MODULES = 'django, channels, daphne, rest_framework, rest_framework_simplejwt, channels_redis, django_redis, pytest, pytest_asyncio, pytest_django, build, twine, ensurepip, setuptools, mypy'
 const PROGRAMS = ['/usr/bin/redis-server', '/usr/bin/redis-cli', '/usr/sbin/haproxy', '/usr/bin/black']
 
 export function djangoReady() {

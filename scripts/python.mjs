@@ -1,6 +1,7 @@
-// The Django Channels package (python/, authsocket-channels): formatted by Debian's black, its
-// pytest suite, a wheel and an sdist that twine accepts, and an offline install into a venv over
-// Debian's Django and Channels that can import it. Run by `npm test` (test:python).
+// The Django Channels package (python/, authsocket-channels): formatted by Debian's black, its type
+// hints checked by mypy, its pytest suite, a wheel and an sdist that twine accepts, and an offline
+// install into a venv over Debian's Django and Channels that can import it. Run by `npm test`
+// (test:python).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -34,6 +35,7 @@ try {
   }
 
   run('format', 'black', ['--check', '--quiet', '--config', join(python, 'pyproject.toml'), python, join(root, 'test', 'interop', 'django'), join(root, 'examples', 'django')])
+  run('types', PYTHON, ['-m', 'mypy', 'authsocket_channels', 'tests'], { cwd: python })
   run('tests', PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: python })
 
   const dist = join(work, 'dist')

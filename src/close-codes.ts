@@ -33,7 +33,7 @@ export enum CloseCode {
  * 4000-4999 code is an application's own "do not come back" and stops too (PROTOCOL.md, section 3).
  */
 const MEANINGS: Record<number, string> = {
-  4009: 'a frame was over the server\'s size limit (authsocket-channels: AUTHSOCKET["MAX_FRAME_BYTES"]); the same message would be refused again',
+  4009: "a frame over the server's size limit; the same message would be refused again",
   4400: 'bad request: the server could not make sense of a frame (a protocol mismatch?)',
   4406: 'the server wants a subprotocol it was not offered: see the protocols option',
   4409: 'a subscription with this id already exists (graphql-ws): the application reused an id',

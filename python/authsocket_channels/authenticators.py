@@ -92,8 +92,8 @@ def drf_token(token: str) -> Optional[Authenticated]:
 
 async def call_authenticator(authenticator: Authenticator, token: str) -> Optional[Authenticated]:
     if asyncio.iscoroutinefunction(authenticator):
-        return await authenticator(token)  # type: ignore[misc]
-    return await database_sync_to_async(authenticator)(token)  # type: ignore[return-value]
+        return await authenticator(token)
+    return await database_sync_to_async(authenticator)(token)
 
 
 async def authenticate_token(

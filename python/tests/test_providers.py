@@ -160,3 +160,49 @@ async def test_an_authenticator_that_raises_refuses_and_logs_only_its_name(
 
 def broken(token: str) -> None:
     raise RuntimeError(f"cannot read {token}")
+
+
+def credential_for(method: str, token: str) -> Any:
+    """`(path suffix, headers, subprotocols)` that carry `token` the way `method` does."""
+    return {
+        "query": (f"?token={token}", [], None),
+        "header": ("", [(b"authorization", f"Bearer {token}".encode())], None),
+        "cookie": ("", [(b"cookie", f"JWT={token}".encode())], None),
+        "subprotocol": ("", [], ["authsocket.v1", bearer_protocol(token)]),
+    }[method]
+
+
+METHODS = ["query", "header", "cookie", "subprotocol"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+async def test_forbidden_for_every_credential(connect: Any, bob_jwt: str, method: str) -> None:
+    suffix, headers, subprotocols = credential_for(method, bob_jwt)
+    socket = await connect(f"/ws/rooms/staff/{suffix}", headers=headers, subprotocols=subprotocols)
+    assert await socket.status() == (403, {"detail": "You may not join this room"})
+    assert await socket.closed() == 4003
+
+
+@pytest.mark.parametrize("method", METHODS)
+async def test_expiry_is_enforced_for_every_credential_that_expires(
+    connect: Any, alice: Any, method: str
+) -> None:
+    token = await sync_to_async(jwt_for)(alice, 1)
+    suffix, headers, subprotocols = credential_for(method, token)
+    socket = await connect(f"/ws/echo/{suffix}", headers=headers, subprotocols=subprotocols)
+    assert (await socket.status())[0] == 200
+    assert await socket.status() == (401, {"detail": "Token expired"})
+    assert await socket.closed(timeout=1) == 4001
+
+
+async def test_a_ticket_socket_is_forbidden_too(connect: Any, bob: Any) -> None:
+    ticket, _ = await sync_to_async(tickets.mint)(bob.pk)
+    socket = await connect(f"/ws/rooms/staff/?ticket={ticket}")
+    assert (await socket.status())[0] == 403
+
+
+def test_a_credential_never_shows_its_value() -> None:
+    from authsocket_channels.credentials import Credential
+
+    credential = Credential("query", "s3cr3t-token")
+    assert "s3cr3t" not in repr(credential) and "s3cr3t" not in str(credential)
