@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, List
+from typing import Any, Dict, List
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
@@ -95,6 +95,39 @@ def check_values(user: dict) -> List[CheckMessage]:
     return errors
 
 
+def check_delivery_store(user: Dict[str, Any]) -> List[CheckMessage]:
+    store = user.get("DELIVERY_STORE", SETTINGS["DELIVERY_STORE"].default)
+    if store not in ("memory", "redis"):
+        return [
+            Error(
+                f"AUTHSOCKET['DELIVERY_STORE'] is {store!r}.",
+                hint='Use "memory" (one process) or "redis" (any worker).',
+                id="authsocket.E014",
+            )
+        ]
+    if store != "redis":
+        return []
+    errors: List[CheckMessage] = []
+    if not user.get("REDIS_URL"):
+        errors.append(
+            Error(
+                "AUTHSOCKET['DELIVERY_STORE'] is \"redis\" but AUTHSOCKET['REDIS_URL'] is not set.",
+                hint="Set it to the Redis every worker shares, e.g. redis://127.0.0.1:6379/0.",
+                id="authsocket.E015",
+            )
+        )
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        errors.append(
+            Error(
+                "AUTHSOCKET['DELIVERY_STORE'] is \"redis\" but the redis package is not installed.",
+                id="authsocket.E016",
+            )
+        )
+    return errors
+
+
 def check_ticket_cache(user: dict) -> List[CheckMessage]:
     alias = user.get("TICKET_CACHE", SETTINGS["TICKET_CACHE"].default)
     caches = getattr(
@@ -156,4 +189,4 @@ def check_authsocket_settings(app_configs: Any = None, **kwargs: Any) -> List[Ch
     errors = check_settings_shape(user)
     if errors and any(error.id == "authsocket.E001" for error in errors):
         return errors
-    return errors + check_values(user) + check_ticket_cache(user)
+    return errors + check_values(user) + check_ticket_cache(user) + check_delivery_store(user)

@@ -102,6 +102,23 @@ SETTINGS: Dict[str, Setting] = {
         "What `DeliveryMixin` announces: the client pings after `interval` ms of silence and "
         "gives up `timeout` ms later.",
     ),
+    "DELIVERY_STORE": Setting(
+        "memory",
+        (str,),
+        'Where delivery sessions live: `"memory"` (this process) or `"redis"` (any worker; needs '
+        "`REDIS_URL`).",
+    ),
+    "REDIS_URL": Setting(
+        None,
+        (str, type(None)),
+        'The Redis of `DELIVERY_STORE = "redis"`, e.g. `redis://host:6379/0`.',
+    ),
+    "DELIVERY_SESSION_TTL": Setting(
+        24 * 3600,
+        (int,),
+        "Seconds a session is kept in Redis after it was last written (the memory store keeps "
+        "the newest `DELIVERY_MAX_SESSIONS`).",
+    ),
     "DELIVERY_MAX_SESSIONS": Setting(
         1000, (int,), "Delivery sessions a worker keeps (the newest)."
     ),

@@ -1,0 +1,182 @@
+"""authsocket's delivery extensions for `AuthSocketConsumer`: heartbeat, acknowledged sends, resume.
+
+The frames are those of docs/PROTOCOL.md, section 7. Put the mixin first in the bases and send
+what the client must not miss with `await self.send_message(content)`. The 200 frame then
+announces all three, and `receive_json` gets each client message once, in order, however often
+the client had to send it again.
+
+Sessions live in the store `AUTHSOCKET["DELIVERY_STORE"]` names: `"memory"` (this process; a
+client that comes back to another worker, or to a restarted one, is told `resync`) or `"redis"`
+(any worker; store.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Dict, List, Optional
+
+from ..consumers import AuthSocketConsumer
+from ..frames import ack_frame, error_frame, pong_frame, resync_frame
+from ..settings import authsocket_settings
+from .store import SessionKey, SessionStore, get_store
+
+logger = logging.getLogger("authsocket_channels")
+
+MAX_SESSION_ID = 64
+
+
+class DeliverySession:
+    """A client's session as this socket sees it: `push` numbers a message, keeps it for a
+    replay and hands it to the session's live socket, wherever that is (background tasks too)."""
+
+    def __init__(self, store: SessionStore, key: SessionKey) -> None:
+        self.store = store
+        self.key = key
+
+    async def push(self, content: Any) -> None:
+        numbered = await self.store.push(self.key, content)
+        if numbered is None:  # acks only: nothing numbered, nothing kept
+            await self.store.send_live(self.key, json.dumps(content))
+            return
+        offset, text = numbered
+        await self.store.notify(self.key, offset, text)
+
+
+class DeliveryMixin(AuthSocketConsumer):
+    """Heartbeat, acknowledged sends and resume for an `AuthSocketConsumer`."""
+
+    #: What the 200 frame announces; `None` reads `AUTHSOCKET["HEARTBEAT"]`.
+    heartbeat: Optional[Dict[str, int]] = None
+    #: This client's session, once it sent its session frame.
+    delivery: Optional[DeliverySession] = None
+    #: The newest offset this socket sent the client; `None` until its session frame.
+    relayed: Optional[int] = None
+    _relaying: Optional[asyncio.Lock] = None
+    _epoch: str = ""
+
+    @property
+    def store(self) -> SessionStore:
+        return get_store()
+
+    async def authenticated(self) -> None:
+        self._epoch = await self.store.epoch()
+        await super().authenticated()
+
+    def get_announcements(self) -> Dict[str, Any]:
+        heartbeat = authsocket_settings.HEARTBEAT if self.heartbeat is None else self.heartbeat
+        return {
+            **super().get_announcements(),
+            "heartbeat": heartbeat,
+            "ack": True,
+            "resume": {"epoch": self._epoch},
+        }
+
+    async def send_message(self, content: Any) -> None:
+        """Sends an application message: numbered and kept for a replay when the client resumes."""
+        if self.delivery is not None:
+            await self.delivery.push(content)
+        else:
+            await self.send_json(content)  # to this socket, before a session frame
+
+    async def receive_frame(self, content: Any, **kwargs: Any) -> None:
+        action = content.get("action") if isinstance(content, dict) else None
+        if action == "ping":
+            await self.send_json(pong_frame())
+        elif action == "session":
+            await self.open_session(content)
+        elif action == "message":
+            await self.receive_numbered(content, **kwargs)
+        else:
+            await super().receive_frame(content, **kwargs)
+
+    async def receive_numbered(self, content: Dict[str, Any], **kwargs: Any) -> None:
+        seq = content.get("seq")
+        if self.delivery is None:
+            await self.send_json(error_frame("A message frame comes after a session frame"))
+            return
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            await self.send_json(error_frame("A message frame needs a whole number seq from 1"))
+            return
+        # A seq already delivered (sent again after a reconnect) is only acknowledged.
+        new, delivered = await self.store.claim(self.delivery.key, seq)
+        if new:
+            await self.receive_json(content.get("data"), **kwargs)
+        await self.send_json(ack_frame(delivered))
+
+    async def open_session(self, content: Dict[str, Any]) -> None:
+        sid = content.get("id")
+        if not isinstance(sid, str) or not sid or len(sid) > MAX_SESSION_ID:
+            detail = f"A session frame needs a string id of 1 to {MAX_SESSION_ID} characters"
+            await self.send_json(error_frame(detail))
+            return
+        store = self.store
+        if self.delivery is not None:  # a second session frame on this socket
+            await store.detach(self.delivery.key, self)
+        key = SessionKey(str(self.user.pk), sid)
+        self.delivery = DeliverySession(store, key)
+        resume = content.get("resume") is True
+        await store.open(key, resume)
+        # Live first, then read what was missed: a frame numbered in between is then both read
+        # and relayed, and the relay drops it by its offset, rather than neither.
+        self._relaying = asyncio.Lock()
+        async with self._relaying:
+            await store.attach(key, self)
+            offset = content.get("offset")
+            if not resume:
+                self.relayed = None
+                return
+            if isinstance(offset, int) and not isinstance(offset, bool):
+                missed = (
+                    await store.after(key, offset) if content.get("epoch") == self._epoch else None
+                )
+                if missed is not None:
+                    self.relayed = offset
+                    await self.send_frames(offset + 1, missed[1])
+                    return
+                if offset > 0 or content.get("epoch") not in (None, self._epoch):
+                    await self.send_json(resync_frame(self._epoch))
+            # A new session, or one that cannot be replayed: live from the newest offset.
+            self.relayed = await store.newest(key)
+
+    async def send_frames(self, first: int, frames: List[str]) -> None:
+        """Sends the frames from offset `first` on that this socket has not sent yet."""
+        for offset, text in enumerate(frames, start=first):
+            if self.relayed is not None and offset > self.relayed:
+                await self.send(text_data=text)
+                self.relayed = offset
+
+    async def relay(self, offset: int, text: str) -> None:
+        """A frame of this socket's session was numbered: sends it in order, fetching what it overtook."""
+        if self._relaying is None or self.delivery is None:
+            return
+        async with self._relaying:
+            if self.relayed is None or offset <= self.relayed:
+                return  # not resuming, or sent already (by the replay, or an earlier relay)
+            if offset == self.relayed + 1:
+                await self.send_frames(offset, [text])
+                return
+            missed = await self.store.after(self.delivery.key, self.relayed)
+            if missed is None:  # what it skipped is no longer kept
+                await self.send_json(resync_frame(self._epoch))
+                self.relayed = offset - 1
+                await self.send_frames(offset, [text])
+                return
+            await self.send_frames(self.relayed + 1, missed[1])
+
+    async def authsocket_relay(self, event: Dict[str, Any]) -> None:
+        """The channel layer's copy of a numbered frame (`RedisStore`)."""
+        try:
+            await self.relay(int(event["offset"]), str(event["text"]))
+        except Exception:  # the socket is closing (daphne raises autobahn's Disconnected)
+            logger.debug("authsocket: a relay to a closing socket was dropped")
+
+    async def authsocket_live(self, event: Dict[str, Any]) -> None:
+        """The channel layer's copy of an unnumbered message (`RedisStore`, resume off)."""
+        await self.send(text_data=str(event["text"]))
+
+    async def websocket_disconnect(self, message: Dict[str, Any]) -> None:
+        if self.delivery is not None:
+            await self.store.detach(self.delivery.key, self)
+        await super().websocket_disconnect(message)

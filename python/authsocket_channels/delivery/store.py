@@ -1,0 +1,107 @@
+"""Where delivery sessions live: what every store does, and the store the settings name.
+
+A delivery session is a client's (its user and the id it chose), and it outlives sockets: the
+last `seq` delivered to the application (acknowledged sends), and the numbered messages sent to
+it, the newest kept for a replay (resume). `MemoryStore` keeps them in the process (one worker);
+`RedisStore` in Redis, so a client may come back to any worker. Each step a store takes is whole
+or not at all: a worker killed at any instruction leaves no half-done step behind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+
+from ..settings import authsocket_settings
+
+if TYPE_CHECKING:
+    from .mixin import DeliveryMixin
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    """A delivery session: its user's primary key (as text) and the id the client chose."""
+
+    owner: str
+    sid: str
+
+
+def frame_parts(epoch: str, content: Any) -> Tuple[str, str]:
+    """A numbered frame's text before and after its offset, as `json.dumps` writes the frame."""
+    before = '{"action": "message", "epoch": ' + json.dumps(epoch) + ', "offset": '
+    after = ', "data": ' + json.dumps(content) + "}"
+    return before, after
+
+
+class SessionStore:
+    """What the delivery mixin needs of a store; `MemoryStore` and `RedisStore` implement it."""
+
+    async def epoch(self) -> str:
+        """The store's stream: offsets from another epoch (before the store lost its data) cannot be replayed."""
+        raise NotImplementedError
+
+    async def open(self, key: SessionKey, resume: bool) -> None:
+        """The session is (again) in use, numbering its messages when `resume`."""
+        raise NotImplementedError
+
+    async def claim(self, key: SessionKey, seq: int) -> Tuple[bool, int]:
+        """Marks `seq` delivered if it is newer than the last: `(whether it was, the last delivered seq)`."""
+        raise NotImplementedError
+
+    async def push(self, key: SessionKey, content: Any) -> Optional[Tuple[int, str]]:
+        """Numbers and keeps `content` for a resuming session: `(offset, frame text)`; `None` when
+        the session does not resume (the message then goes out unnumbered, to a live socket only).
+        """
+        raise NotImplementedError
+
+    async def after(self, key: SessionKey, offset: int) -> Optional[Tuple[int, List[str]]]:
+        """`(the newest offset, the frames after offset)`, or `None` when they are no longer kept."""
+        raise NotImplementedError
+
+    async def newest(self, key: SessionKey) -> int:
+        """The newest offset the session numbered (0 before its first)."""
+        raise NotImplementedError
+
+    async def attach(self, key: SessionKey, consumer: "DeliveryMixin") -> None:
+        """`consumer` is the session's live socket from now on."""
+        raise NotImplementedError
+
+    async def detach(self, key: SessionKey, consumer: "DeliveryMixin") -> None:
+        raise NotImplementedError
+
+    async def notify(self, key: SessionKey, offset: int, text: str) -> None:
+        """Tells the session's live socket, wherever it is, that frame `offset` is `text`."""
+        raise NotImplementedError
+
+    async def send_live(self, key: SessionKey, text: str) -> None:
+        """Sends an unnumbered message to the session's live socket, if there is one."""
+        raise NotImplementedError
+
+
+_store: Optional[SessionStore] = None
+_store_for: Optional[Tuple[str, Optional[str]]] = None
+
+
+def get_store() -> SessionStore:
+    """The store of `AUTHSOCKET["DELIVERY_STORE"]` (made once per process, again if the setting changes)."""
+    global _store, _store_for
+    wanted = (authsocket_settings.DELIVERY_STORE, authsocket_settings.REDIS_URL)
+    if _store is None or _store_for != wanted:
+        if wanted[0] == "redis":
+            from .redis_store import RedisStore
+
+            _store = RedisStore(wanted[1])
+        else:
+            from .memory import MemoryStore
+
+            _store = MemoryStore()
+        _store_for = wanted
+    return _store
+
+
+def forget_store() -> None:
+    """Drops this process's store, as a restarted worker would (tests)."""
+    global _store, _store_for
+    _store = None
+    _store_for = None
