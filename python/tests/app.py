@@ -46,8 +46,19 @@ class NoReauthConsumer(EchoConsumer):
     reauth = False
 
 
+#: Makes the next message's handling raise, as a worker killed there: `{"at": "before" or "after"}`
+#: the application sends its reply.
+CRASH: dict = {"at": None}
+
+
 class DeliveryConsumer(DeliveryMixin, EchoConsumer):
-    pass
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        at, CRASH["at"] = CRASH["at"], None
+        if at == "before":
+            raise RuntimeError("the worker died here")
+        await super().receive_json(content, **kwargs)
+        if at == "after":
+            raise RuntimeError("the worker died here")
 
 
 class LobbyConsumer(EchoConsumer):

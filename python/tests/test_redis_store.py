@@ -98,3 +98,63 @@ async def test_a_client_that_moves_worker_resumes_without_resync(
             "data": {"type": "echo", "data": {"n": 5}},
         },
     ]
+
+
+async def test_a_commit_is_once_across_stores(redis_store: RedisStore, redis_url: str) -> None:
+    key = SessionKey("1", "commits")
+    await redis_store.open(key, True)
+    stores = [redis_store, *(RedisStore(redis_url) for _ in range(4))]
+    for seq in range(1, 21):
+        commits = await asyncio.gather(
+            *(store.commit(key, seq, [{"seq": seq}]) for store in stores)
+        )
+        assert sorted(commit.new for commit in commits) == [False] * 4 + [True]
+    kept = await redis_store.after(key, 0)
+    assert kept is not None and kept[0] == 20
+    assert [frame.endswith(f'"data": {{"seq": {n}}}}}') for n, frame in enumerate(kept[1], 1)] == [
+        True
+    ] * 20
+
+
+@pytest.mark.parametrize("at", ["before", "after"])
+@pytest.mark.parametrize("store_name", ["memory", "redis"])
+async def test_a_worker_that_dies_while_handling_a_message_has_delivered_nothing(
+    redis_url: str, connect: Any, alice_jwt: str, store_name: str, at: str
+) -> None:
+    """Killed before or after the application sent its reply: the message is delivered when the
+    client sends it again, and its reply is in the stream once (a claim first, then the reply,
+    lost both when killed in between)."""
+    from tests import app
+
+    with override_settings(AUTHSOCKET={"DELIVERY_STORE": store_name, "REDIS_URL": redis_url}):
+        forget_store()
+        first = await connect(f"/ws/delivery/?token={alice_jwt}")
+        epoch = (await first.status())[1]["resume"]["epoch"]
+        session = {
+            "action": "session",
+            "id": f"dies-{store_name}-{at}",
+            "resume": True,
+            "epoch": epoch,
+        }
+        await first.send({**session, "offset": 0})
+        app.CRASH["at"] = at
+        await first.send({"action": "message", "seq": 1, "data": {"n": 1}})
+        with pytest.raises(RuntimeError, match="the worker died here"):
+            await first.frame()
+        first.crashed = True
+        again = await connect(f"/ws/delivery/?token={alice_jwt}")
+        await again.status()
+        await again.send({**session, "offset": 0})
+        await again.send({"action": "message", "seq": 1, "data": {"n": 1}})
+        got = [await again.frame() for _ in range(2)]
+        assert sorted(got, key=lambda frame: frame["action"]) == [
+            {"action": "ack", "seq": 1},
+            {
+                "action": "message",
+                "epoch": epoch,
+                "offset": 1,
+                "data": {"type": "echo", "data": {"n": 1}},
+            },
+        ]
+        assert await again.communicator.receive_nothing()
+    forget_store()

@@ -13,7 +13,7 @@ from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any, Deque, List, Optional, Tuple
 
 from ..settings import authsocket_settings
-from .store import SessionKey, SessionStore, frame_parts
+from .store import Commit, SessionKey, SessionStore, frame_parts
 
 if TYPE_CHECKING:
     from .mixin import DeliveryMixin
@@ -54,28 +54,31 @@ class MemoryStore(SessionStore):
     async def open(self, key: SessionKey, resume: bool) -> None:
         self.session(key).resume = resume
 
-    async def claim(self, key: SessionKey, seq: int) -> Tuple[bool, int]:
-        session = self.session(key)
-        if seq <= session.delivered:
-            return False, session.delivered
-        session.delivered = seq
-        return True, seq
+    async def delivered(self, key: SessionKey) -> int:
+        return self.session(key).delivered
 
-    async def push(self, key: SessionKey, content: Any) -> Optional[Tuple[int, str]]:
+    async def commit(self, key: SessionKey, seq: int, contents: List[Any]) -> Commit:
         session = self.session(key)
+        if seq:
+            if seq <= session.delivered:
+                return Commit(False, session.delivered, [])
+            session.delivered = seq
         if not session.resume:
-            return None
-        session.sent += 1
-        before, after = frame_parts(self.stream, content)
-        text = before + str(session.sent) + after
-        session.buffer.append((session.sent, text))
-        session.chars += len(text)
+            return Commit(True, session.delivered, [])
+        numbered: List[Tuple[int, str]] = []
+        for content in contents:
+            session.sent += 1
+            before, after = frame_parts(self.stream, content)
+            text = before + str(session.sent) + after
+            session.buffer.append((session.sent, text))
+            session.chars += len(text)
+            numbered.append((session.sent, text))
         while (
             len(session.buffer) > authsocket_settings.DELIVERY_RESUME_BUFFER
             or session.chars > authsocket_settings.DELIVERY_RESUME_CHARS
         ):
             session.chars -= len(session.buffer.popleft()[1])
-        return session.sent, text
+        return Commit(True, session.delivered, numbered)
 
     async def after(self, key: SessionKey, offset: int) -> Optional[Tuple[int, List[str]]]:
         session = self.session(key)

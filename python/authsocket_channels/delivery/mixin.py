@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..consumers import AuthSocketConsumer
 from ..frames import ack_frame, error_frame, pong_frame, resync_frame
@@ -55,6 +55,8 @@ class DeliveryMixin(AuthSocketConsumer):
     relayed: Optional[int] = None
     _relaying: Optional[asyncio.Lock] = None
     _epoch: str = ""
+    #: What `send_message` was given while a client message is handled, committed with its seq.
+    _pending: Optional[List[Any]] = None
 
     @property
     def store(self) -> SessionStore:
@@ -74,8 +76,12 @@ class DeliveryMixin(AuthSocketConsumer):
         }
 
     async def send_message(self, content: Any) -> None:
-        """Sends an application message: numbered and kept for a replay when the client resumes."""
-        if self.delivery is not None:
+        """Sends an application message: numbered and kept for a replay when the client resumes.
+        While a client message is being handled, it is held and committed with that message's
+        seq, in one step (`receive_numbered`)."""
+        if self._pending is not None:
+            self._pending.append(content)
+        elif self.delivery is not None:
             await self.delivery.push(content)
         else:
             await self.send_json(content)  # to this socket, before a session frame
@@ -99,11 +105,34 @@ class DeliveryMixin(AuthSocketConsumer):
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             await self.send_json(error_frame("A message frame needs a whole number seq from 1"))
             return
-        # A seq already delivered (sent again after a reconnect) is only acknowledged.
-        new, delivered = await self.store.claim(self.delivery.key, seq)
-        if new:
+        key = self.delivery.key
+        delivered = await self.store.delivered(key)
+        if seq <= delivered:  # sent again after a reconnect: only acknowledged
+            await self.send_json(ack_frame(delivered))
+            return
+        # What the application sends its own session while handling the message is committed
+        # with the message's seq in one step: a worker killed before it has delivered nothing
+        # (the client sends the message again), one killed after it has done all of it.
+        self._pending = []
+        try:
             await self.receive_json(content.get("data"), **kwargs)
-        await self.send_json(ack_frame(delivered))
+            contents = self._pending
+        finally:
+            self._pending = None
+        commit = await self.store.commit(key, seq, contents)
+        if commit.new:
+            await self.hand_out(contents, commit.numbered)
+        await self.send_json(ack_frame(commit.delivered))
+
+    async def hand_out(self, contents: List[Any], numbered: List[Tuple[int, str]]) -> None:
+        """Sends what a commit kept to the session's live socket (or, unnumbered, what it did not)."""
+        assert self.delivery is not None
+        if numbered:
+            for offset, text in numbered:
+                await self.store.notify(self.delivery.key, offset, text)
+            return
+        for content in contents:
+            await self.store.send_live(self.delivery.key, json.dumps(content))
 
     async def open_session(self, content: Dict[str, Any]) -> None:
         sid = content.get("id")

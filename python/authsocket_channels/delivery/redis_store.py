@@ -20,7 +20,7 @@ import secrets
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 from ..settings import authsocket_settings
-from .store import SessionKey, SessionStore, frame_parts
+from .store import Commit, SessionKey, SessionStore, frame_parts
 
 if TYPE_CHECKING:
     from .mixin import DeliveryMixin
@@ -42,36 +42,41 @@ redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
 """
 
-# KEYS: the session hash. ARGV: seq, ttl. Returns {1 if seq is new, the last delivered seq}.
-CLAIM = """
+# KEYS: the session hash, its log, the epoch. ARGV: seq (0: mark nothing), the most frames and
+# characters kept, ttl, a new epoch if there is none, then each message's text after its offset.
+# Returns {0, the last delivered seq} when seq is not new; else {1, the last delivered seq,
+# offset, text, offset, text...}: the messages, numbered and kept when the session resumes.
+COMMIT = """
 local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered') or '0')
 local seq = tonumber(ARGV[1])
-if seq <= delivered then return {0, delivered} end
-redis.call('HSET', KEYS[1], 'delivered', seq)
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return {1, seq}
-"""
-
-# KEYS: the session hash, its log, the epoch. ARGV: the frame's text after its offset, the most
-# frames and characters kept, ttl, a new epoch if there is none. Returns {offset, text}, or {0}
-# when the session does not resume.
-PUSH = """
-if redis.call('HGET', KEYS[1], 'resume') ~= '1' then return {0} end
-redis.call('SET', KEYS[3], ARGV[5], 'NX')
-local epoch = redis.call('GET', KEYS[3])
-local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
-local text = '{"action": "message", "epoch": "' .. epoch .. '", "offset": ' .. offset .. ARGV[1]
-redis.call('RPUSH', KEYS[2], text)
-local chars = redis.call('HINCRBY', KEYS[1], 'chars', string.len(text))
-local kept = redis.call('LLEN', KEYS[2])
-while kept > tonumber(ARGV[2]) or (chars > tonumber(ARGV[3]) and kept > 0) do
-  local dropped = redis.call('LPOP', KEYS[2])
-  chars = redis.call('HINCRBY', KEYS[1], 'chars', -string.len(dropped))
-  kept = kept - 1
+if seq > 0 then
+  if seq <= delivered then return {0, delivered} end
+  redis.call('HSET', KEYS[1], 'delivered', seq)
+  delivered = seq
+end
+local reply = {1, delivered}
+if redis.call('HGET', KEYS[1], 'resume') == '1' and #ARGV > 5 then
+  redis.call('SET', KEYS[3], ARGV[5], 'NX')
+  local before = '{"action": "message", "epoch": "' .. redis.call('GET', KEYS[3]) .. '", "offset": '
+  local chars = tonumber(redis.call('HGET', KEYS[1], 'chars') or '0')
+  for i = 6, #ARGV do
+    local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+    local text = before .. offset .. ARGV[i]
+    redis.call('RPUSH', KEYS[2], text)
+    chars = chars + string.len(text)
+    table.insert(reply, offset)
+    table.insert(reply, text)
+  end
+  local kept = redis.call('LLEN', KEYS[2])
+  while kept > tonumber(ARGV[2]) or (chars > tonumber(ARGV[3]) and kept > 0) do
+    chars = chars - string.len(redis.call('LPOP', KEYS[2]))
+    kept = kept - 1
+  end
+  redis.call('HSET', KEYS[1], 'chars', chars)
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
-return {offset, text}
+return reply
 """
 
 # KEYS: the session hash, its log. ARGV: the offset the client has. Returns {newest offset, the
@@ -130,27 +135,24 @@ class RedisStore(SessionStore):
         ttl = authsocket_settings.DELIVERY_SESSION_TTL
         await self.redis.eval(OPEN, 2, *self.keys(key), 1 if resume else 0, ttl)
 
-    async def claim(self, key: SessionKey, seq: int) -> Tuple[bool, int]:
-        ttl = authsocket_settings.DELIVERY_SESSION_TTL
-        new, delivered = await self.redis.eval(CLAIM, 1, self.keys(key)[0], seq, ttl)
-        return bool(new), int(delivered)
+    async def delivered(self, key: SessionKey) -> int:
+        return int(await self.redis.hget(self.keys(key)[0], "delivered") or 0)
 
-    async def push(self, key: SessionKey, content: Any) -> Optional[Tuple[int, str]]:
-        _, after = frame_parts("", content)
+    async def commit(self, key: SessionKey, seq: int, contents: List[Any]) -> Commit:
         reply = await self.redis.eval(
-            PUSH,
+            COMMIT,
             3,
             *self.keys(key),
             EPOCH_KEY,
-            after,
+            seq,
             authsocket_settings.DELIVERY_RESUME_BUFFER,
             authsocket_settings.DELIVERY_RESUME_CHARS,
             authsocket_settings.DELIVERY_SESSION_TTL,
             secrets.token_hex(4),
+            *(frame_parts("", content)[1] for content in contents),
         )
-        if int(reply[0]) == 0:
-            return None
-        return int(reply[0]), _text(reply[1])
+        numbered = [(int(reply[i]), _text(reply[i + 1])) for i in range(2, len(reply), 2)]
+        return Commit(bool(int(reply[0])), int(reply[1]), numbered)
 
     async def after(self, key: SessionKey, offset: int) -> Optional[Tuple[int, List[str]]]:
         reply = await self.redis.eval(AFTER, 2, *self.keys(key), offset)

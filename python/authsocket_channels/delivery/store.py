@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Commit:
+    """What `commit` did: whether the seq was new, the last delivered seq, the numbered frames."""
+
+    new: bool
+    delivered: int
+    numbered: List[Tuple[int, str]]
+
+
+@dataclass(frozen=True)
 class SessionKey:
     """A delivery session: its user's primary key (as text) and the id the client chose."""
 
@@ -45,15 +54,22 @@ class SessionStore:
         """The session is (again) in use, numbering its messages when `resume`."""
         raise NotImplementedError
 
-    async def claim(self, key: SessionKey, seq: int) -> Tuple[bool, int]:
-        """Marks `seq` delivered if it is newer than the last: `(whether it was, the last delivered seq)`."""
+    async def delivered(self, key: SessionKey) -> int:
+        """The last `seq` delivered to the application (0 before the first)."""
+        raise NotImplementedError
+
+    async def commit(self, key: SessionKey, seq: int, contents: List[Any]) -> Commit:
+        """One step, whole or not at all: marks `seq` delivered if it is newer than the last
+        (`seq` 0 marks nothing) and, if it was, numbers and keeps `contents`, the messages the
+        application sent the session while handling it. A resuming session's frames come back
+        numbered; a session that does not resume keeps nothing (they go out unnumbered)."""
         raise NotImplementedError
 
     async def push(self, key: SessionKey, content: Any) -> Optional[Tuple[int, str]]:
-        """Numbers and keeps `content` for a resuming session: `(offset, frame text)`; `None` when
-        the session does not resume (the message then goes out unnumbered, to a live socket only).
-        """
-        raise NotImplementedError
+        """Numbers and keeps `content`: `(offset, frame text)`, or `None` when the session does not
+        resume (the message then goes out unnumbered, to a live socket only)."""
+        numbered = (await self.commit(key, 0, [content])).numbered
+        return numbered[0] if numbered else None
 
     async def after(self, key: SessionKey, offset: int) -> Optional[Tuple[int, List[str]]]:
         """`(the newest offset, the frames after offset)`, or `None` when they are no longer kept."""
