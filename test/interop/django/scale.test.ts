@@ -138,6 +138,51 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
     }
   }, 90_000)
 
+  it('20 clients on the delivery consumer (sessions in Redis) sending 60 numbered messages each while a worker is SIGKILLed and Redis restarts: every echo once, in order, and no resync', async () => {
+    const CLIENTS = 20
+    const COUNT = 60
+    const token = await jwt()
+    const resyncs: number[] = []
+    const clients = Array.from({ length: CLIENTS }, (_, index) => {
+      const socket = new AuthSocket<{ type: 'echo'; data: { n: number } }, { n: number }>(`${cluster.lb.ws}/ws/delivery/`, {
+        WebSocket,
+        origin: cluster.lb.origin,
+        credentials: queryToken({ token: () => token }),
+      })
+      const echoes: number[] = []
+      const closes: number[] = []
+      socket.on('message', (m) => echoes.push(m.data.n))
+      socket.on('resync', () => resyncs.push(index))
+      socket.on('close', ({ code }) => closes.push(code))
+      return { socket, echoes, closes }
+    })
+    try {
+      await Promise.all(clients.map(({ socket }) => socket.ready))
+      const workers = await Promise.all(clients.map(({ socket }) => socket.ready.then(() => socket)))
+      expect(workers).toHaveLength(CLIENTS)
+      let n = 0
+      const sender = setInterval(() => {
+        if (++n > COUNT) return clearInterval(sender)
+        for (const { socket } of clients) socket.send({ n })
+      }, 50)
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      await cluster.workers[0]!.kill()
+      await new Promise((resolve) => setTimeout(resolve, 600))
+      await cluster.redis.restart()
+      await cluster.workers[0]!.start()
+      await until(() => clients.every(({ echoes }) => echoes.length >= COUNT), 30_000, 'every echo')
+      await new Promise((resolve) => setTimeout(resolve, 300)) // for a duplicate to show
+      const expected = Array.from({ length: COUNT }, (_, i) => i + 1)
+      for (const { echoes } of clients) expect(echoes).toEqual(expected)
+      expect(resyncs).toEqual([])
+      const closes = clients.flatMap((c) => c.closes)
+      console.log(`delivery in Redis: closes seen by the clients ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`)
+      expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(CLIENTS / 3 - 1) // the killed worker's clients moved
+    } finally {
+      for (const { socket } of clients) socket.close()
+    }
+  }, 90_000)
+
   it("a room's log: a client that joins gets only what is sent after it joined, and one whose worker dies before its first message gets what it missed", async () => {
     const token = await jwt()
     const [w1, , w3] = cluster.workers

@@ -83,7 +83,10 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
 }
 AUTHSOCKET = {"TICKET_TTL": 30}
-if not REDIS:
+if REDIS:
+    # Delivery sessions where every worker reads them: a client may come back to any of them.
+    AUTHSOCKET.update({"DELIVERY_STORE": "redis", "REDIS_URL": REDIS})
+else:
     # One worker: tickets in its memory are fine, so the check that warns about it is silenced.
     SILENCED_SYSTEM_CHECKS = ["authsocket.W001"]
 LOGGING = {
