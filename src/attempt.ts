@@ -3,6 +3,7 @@
  * the attempt's abort signal and a deadline, and whatever it throws becomes an outcome.
  * @module
  */
+import type { RetryHint } from './retry-hint.js'
 import type { CredentialContext, CredentialReason, PreparedAttempt } from './credentials/provider.js'
 import { redactUrl } from './redact.js'
 import { AuthRejectedError, AuthSocketError, CredentialRejectedError, describeCause, safeCause } from './errors.js'
@@ -45,6 +46,8 @@ export interface Attempt {
   acks: boolean
   /** On this socket the server numbers its messages and replays what was missed, in the stream `epoch`. */
   resume: { epoch?: string } | undefined
+  /** When the server said to come back (a retry frame or close reason): the next attempt waits that long instead of backing off. */
+  retryHint?: RetryHint
 }
 
 /** How an attempt ended, before the attempt's own facts (URL, reason, opened) are added. */

@@ -7,6 +7,7 @@
  */
 import { ask, authTimedOut, credentialFailure, heartbeatDead, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
 import { socketRules } from './extensions.js'
+import { hintedDelay, retryHintOfClose } from './retry-hint.js'
 import { PING, startHeartbeat } from './heartbeat.js'
 import { reauthenticate } from './reauth.js'
 import { classifyWith, delayWith } from './callbacks.js'
@@ -90,16 +91,18 @@ export class Connection<In, Out> {
     if (this.#setState('closed')) this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
   }
 
-  #begin(reason: CredentialReason, retry: number): void {
+  /** Begins the next attempt: after retry number `retry`'s backoff, or after `hinted` ms when the server said when. */
+  #begin(reason: CredentialReason, retry: number, hinted?: number): void {
     const attempt = newAttempt(++this.#ids, reason, this.#baseUrl)
     this.#attempt = attempt
-    void this.#prepare(attempt, retry)
+    void this.#prepare(attempt, retry, hinted)
   }
 
-  async #prepare(attempt: Attempt, retry: number): Promise<void> {
+  async #prepare(attempt: Attempt, retry: number, hinted: number | undefined): Promise<void> {
     const { signal } = attempt.ended
-    const wait = retry > 0 ? delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error)) : undefined
-    if (wait !== undefined) this.#events.line(`retry ${retry} in ${Math.round(wait)} ms`)
+    const backoff = () => (retry > 0 ? delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error)) : undefined)
+    const wait = hinted ?? backoff()
+    if (wait !== undefined) this.#events.line(`retry ${retry} in ${Math.round(wait)} ms${hinted === undefined ? '' : " (the server's hint)"}`)
     if (await this.#page.turn(attempt, wait, (until) => this.#events.emit('waiting', { until }))) this.#counters = NO_FAILURES // woke from sleep: start the backoff again
     if (signal.aborted) return
     let prepared
@@ -218,7 +221,12 @@ export class Connection<In, Out> {
     if (decision.error) this.#events.emit('error', decision.error)
     if (change) this.#events.emit('state', change)
     if (decision.state === 'failed') this.#settled(decision.error)
-    else if (this.#state === 'reconnecting' && !this.#attempt) this.#begin(decision.reason, attempt.heartbeat?.woke ? 0 : decision.backoff) // failed in a sleep: go at once
+    else if (this.#state === 'reconnecting' && !this.#attempt) {
+      const hint = attempt.retryHint ?? (typeof closed === 'string' ? undefined : retryHintOfClose(closed.reason))
+      // Failed in a sleep: go at once; else when the server said, or after the backoff.
+      if (attempt.heartbeat?.woke) this.#begin(decision.reason, 0)
+      else this.#begin(decision.reason, decision.backoff, hint && hintedDelay(hint))
+    }
   }
 
   /** Ends the current attempt on purpose (reconnect, refresh by reconnect) and begins the next at once. */

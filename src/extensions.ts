@@ -10,6 +10,7 @@ import type { FrameRules } from './inbound.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox } from './outbox.js'
 import type { DeliverySession } from './session.js'
+import { readRetryHint } from './retry-hint.js'
 
 /** What the extensions' frames do to the client: acknowledge sends, deliver a numbered message once, start the stream again. */
 export interface ExtensionHooks {
@@ -18,6 +19,8 @@ export interface ExtensionHooks {
   /** `true` if the numbered message is new. */
   accept(epoch: string | undefined, offset: number): boolean
   resync(epoch: string | undefined): void
+  /** The server says when to come back: `{"action":"retry","after","jitter"}` (PROTOCOL.md section 7). */
+  retry(hint: unknown): void
 }
 
 /**
@@ -30,7 +33,11 @@ export function extensionFrames(hooks: ExtensionHooks, control: ControlFrames | 
   return (frame) => {
     // Every incoming frame passes here: an application message costs one property read.
     const action = typeof frame === 'object' && frame !== null ? (frame as { action?: unknown }).action : undefined
-    if (action !== 'message' && action !== 'resync' && action !== 'ping' && action !== 'pong' && action !== 'ack') return control?.(frame)
+    if (action !== 'message' && action !== 'resync' && action !== 'ping' && action !== 'pong' && action !== 'ack' && action !== 'retry') return control?.(frame)
+    if (action === 'retry') {
+      hooks.retry(frame)
+      return {}
+    }
     const { seq, offset, epoch, data } = frame as { seq?: unknown; offset?: unknown; epoch?: unknown; data?: unknown }
     if (action === 'message' || action === 'resync') {
       const stream = typeof epoch === 'string' ? epoch : undefined
@@ -60,6 +67,10 @@ export function socketRules<In, Out>(attempt: Attempt, o: ResolvedOptions<In, Ou
     ack: (seq) => outbox.ack(seq),
     accept: (epoch, offset) => session.accept(epoch, offset),
     resync: (epoch) => (session.resync(epoch), events.emit('resync', { epoch })),
+    retry: (frame) => {
+      attempt.retryHint = readRetryHint(frame)
+      events.line(attempt.retryHint ? 'retry hint ' + JSON.stringify(attempt.retryHint) : 'ignored a bad retry hint')
+    },
   }
   const { serializer } = o
   return { ...o, control: extensionFrames(hooks, o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => events.has('binary'), url: attempt.url }

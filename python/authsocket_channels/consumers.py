@@ -49,7 +49,7 @@ from .authenticators import (
     authenticate_token,
     user_by_pk,
 )
-from .frames import REFUSAL_CLOSE, CloseCode, error_frame, status_frame
+from .frames import REFUSAL_CLOSE, CloseCode, error_frame, retry_frame, status_frame
 from .middleware import INVALID_TICKET, AuthState
 from .origins import origin_refusal
 from .settings import authsocket_settings
@@ -362,9 +362,27 @@ class AuthSocketConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.receive_json(content, **kwargs)
 
+    async def close_and_retry_after(self, after: float, jitter: float = 0.0) -> None:
+        """Closes the socket, telling the client to come back in `after` seconds plus a random
+        part of `jitter` (a worker shutting down for a deploy, or shedding load): the client waits
+        that long instead of its own backoff (at most a minute), so its fleet returns spread out."""
+        if after < 0 or jitter < 0:
+            raise ValueError("after and jitter are seconds, 0 or more")
+        self._cancel_timers()
+        await self.send_json(retry_frame(round(after * 1000), round(jitter * 1000)))
+        await self.close(code=1000)
+
     async def send_message(self, content: Any) -> None:
         """Sends an application message. With `DeliveryMixin`, numbered and kept for a resume."""
         await self.send_json(content)
+
+    async def dispatch(self, message: Dict[str, Any]) -> None:
+        try:
+            await super().dispatch(message)
+        except BaseException:
+            # The application raised: the consumer is gone, and its expiry timer with it.
+            self._cancel_timers()
+            raise
 
     async def websocket_disconnect(self, message: Dict[str, Any]) -> None:
         self._cancel_timers()

@@ -58,6 +58,11 @@ def ack_frame(seq: int) -> Dict[str, Any]:
     return {"action": "ack", "seq": seq}
 
 
+def retry_frame(after_ms: int, jitter_ms: int) -> Dict[str, Any]:
+    """When to come back: after `after_ms`, plus a random part of `jitter_ms` (docs/PROTOCOL.md section 7)."""
+    return {"action": "retry", "after": after_ms, "jitter": jitter_ms}
+
+
 def resync_frame(epoch: str) -> Dict[str, Any]:
     return {"action": "resync", "epoch": epoch}
 

@@ -213,3 +213,13 @@ async def test_authenticated_groups_are_joined_once_admitted_and_left_on_disconn
     await other.communicator.disconnect()
     layer = get_channel_layer()
     assert len(layer.groups["lobby"]) == 1
+
+
+async def test_close_and_retry_after_tells_the_client_when_to_come_back(
+    connect: Any, alice_jwt: str
+) -> None:
+    socket = await connect(f"/ws/echo/?token={alice_jwt}")
+    await socket.status()
+    await socket.send({"type": "leave"})
+    assert await socket.frame() == {"action": "retry", "after": 5000, "jitter": 5000}
+    assert await socket.closed() == 1000
