@@ -17,6 +17,7 @@ import { decorrelatedJitter, scaleOut } from './scale.js'
 import { djangoReady } from '../scripts/django.mjs'
 import { bundleSizes } from './size.js'
 import { refreshLoad, restartStorm } from './storm.js'
+import { retryHintSpread } from './retry-hint.js'
 import { browserThroughput, bytesPerMessage, nodeThroughput } from './throughput.js'
 
 const TOTAL = 200_000
@@ -85,6 +86,16 @@ const floor = sizes.at(-1)!
 targets.push({ target: 'IIFE <= 11.17 kB gzip (its size before the core rebuild)', measured: `${kB(iife.gzipBytes)} kB (with no error messages at all: ${kB(floor.gzipBytes)} kB)`, result: verdict(iife.gzipBytes <= 11_170) })
 
 console.log('restart storm...')
+console.log('retry hints...')
+const hints = await retryHintSpread(1000)
+log(
+  table('Retry hints: 1000 authenticated clients dropped at once (close 1012), with and without the server saying when to come back (PROTOCOL.md section 7); when their next attempts reach the server', hints.map((r) => ({
+    policy: r.policy,
+    'first, last after the drop': `${r.firstMs} ms, ${r.lastMs} ms`,
+    'peak attempts/s': r.peakPerSecond,
+    'peak per 100 ms': r.peakPer100Ms,
+  }))),
+)
 const storm = await restartStorm(1000, 2000)
 log(
   table('Restart storm: 1000 authenticated clients (ticket provider, default backoff) with 3 queued messages each; the server is down 2 s, then restarts', [
