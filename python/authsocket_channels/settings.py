@@ -119,6 +119,11 @@ SETTINGS: Dict[str, Setting] = {
         "Seconds a session is kept in Redis after it was last written (the memory store keeps "
         "the newest `DELIVERY_MAX_SESSIONS`).",
     ),
+    "GROUP_LOG_SIZE": Setting(
+        1000,
+        (int,),
+        "Messages a group keeps for its members who are away; one away longer gets `resync`.",
+    ),
     "DELIVERY_MAX_SESSIONS": Setting(
         1000, (int,), "Delivery sessions a worker keeps (the newest)."
     ),

@@ -64,6 +64,21 @@ class DeliveryConsumer(DeliveryMixin, EchoConsumer):
             raise RuntimeError("the worker died here")
 
 
+class RoomStreamConsumer(DeliveryMixin, EchoConsumer):
+    """A room whose members each get every message once, in order, also what was sent while they
+    were away (`ws/stream/<room>/`)."""
+
+    def get_followed_groups(self) -> Any:
+        return [f"room.{self.scope['url_route']['kwargs']['room']}"]
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        at, CRASH["at"] = CRASH["at"], None
+        group = self.get_followed_groups()[0]
+        await self.group_publish(group, {"from": self.user.get_username(), "n": content["n"]})
+        if at == "after":
+            raise RuntimeError("the worker died here")
+
+
 class LobbyConsumer(EchoConsumer):
     """Members of `lobby` once admitted; what one sends, every member gets."""
 
@@ -85,6 +100,7 @@ application = AuthSocketMiddlewareStack(
             path("ws/first/", FirstMessageConsumer.as_asgi()),
             path("ws/delivery/", DeliveryConsumer.as_asgi()),
             path("ws/lobby/", LobbyConsumer.as_asgi()),
+            re_path(r"^ws/stream/(?P<room>[a-z]+)/$", RoomStreamConsumer.as_asgi()),
             path(
                 "ws/tickets-only/",
                 AuthSocketMiddleware(EchoConsumer.as_asgi(), credentials=["ticket"]),

@@ -7,13 +7,14 @@ other socket's code runs in the middle of one.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections import OrderedDict, deque
-from typing import TYPE_CHECKING, Any, Deque, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Tuple
 
 from ..settings import authsocket_settings
-from .store import Commit, SessionKey, SessionStore, frame_parts
+from .store import Commit, Pull, SessionKey, SessionStore, frame_after, frame_before
 
 if TYPE_CHECKING:
     from .mixin import DeliveryMixin
@@ -31,6 +32,15 @@ class MemorySession:
         self.chars = 0
         self.resume = False
         self.consumer: Optional["DeliveryMixin"] = None  # its live socket, if any
+        self.groups: Dict[str, int] = {}  # group -> the group offset copied into this session
+
+
+class MemoryGroup:
+    """A group's log: its messages' JSON texts, numbered by one counter, the newest kept."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+        self.log: Deque[Tuple[int, str]] = deque()
 
 
 class MemoryStore(SessionStore):
@@ -38,6 +48,7 @@ class MemoryStore(SessionStore):
         # This process's stream: offsets from another epoch (before a restart) cannot be replayed.
         self.stream = secrets.token_hex(4)
         self.sessions: "OrderedDict[SessionKey, MemorySession]" = OrderedDict()
+        self.groups: Dict[str, MemoryGroup] = {}
 
     def session(self, key: SessionKey) -> MemorySession:
         """The session `key`, made if new (the oldest dropped past `DELIVERY_MAX_SESSIONS`)."""
@@ -57,28 +68,75 @@ class MemoryStore(SessionStore):
     async def delivered(self, key: SessionKey) -> int:
         return self.session(key).delivered
 
-    async def commit(self, key: SessionKey, seq: int, contents: List[Any]) -> Commit:
-        session = self.session(key)
-        if seq:
-            if seq <= session.delivered:
-                return Commit(False, session.delivered, [])
-            session.delivered = seq
-        if not session.resume:
-            return Commit(True, session.delivered, [])
+    def group(self, name: str) -> MemoryGroup:
+        group = self.groups.get(name)
+        if group is None:
+            group = self.groups[name] = MemoryGroup()
+        return group
+
+    def append(self, session: MemorySession, data: List[str]) -> List[Tuple[int, str]]:
+        """Numbers and keeps messages (their JSON texts) in a resuming session's stream."""
         numbered: List[Tuple[int, str]] = []
-        for content in contents:
+        for text in data:
             session.sent += 1
-            before, after = frame_parts(self.stream, content)
-            text = before + str(session.sent) + after
-            session.buffer.append((session.sent, text))
-            session.chars += len(text)
-            numbered.append((session.sent, text))
+            frame = frame_before(self.stream) + str(session.sent) + frame_after(text)
+            session.buffer.append((session.sent, frame))
+            session.chars += len(frame)
+            numbered.append((session.sent, frame))
         while (
             len(session.buffer) > authsocket_settings.DELIVERY_RESUME_BUFFER
             or session.chars > authsocket_settings.DELIVERY_RESUME_CHARS
         ):
             session.chars -= len(session.buffer.popleft()[1])
-        return Commit(True, session.delivered, numbered)
+        return numbered
+
+    def publish_now(self, name: str, contents: List[Any]) -> None:
+        group = self.group(name)
+        for content in contents:
+            group.offset += 1
+            group.log.append((group.offset, json.dumps(content)))
+        while len(group.log) > authsocket_settings.GROUP_LOG_SIZE:
+            group.log.popleft()
+
+    async def commit(
+        self,
+        key: SessionKey,
+        seq: int,
+        contents: List[Any],
+        published: Optional[Dict[str, List[Any]]] = None,
+    ) -> Commit:
+        session = self.session(key)
+        if seq:
+            if seq <= session.delivered:
+                return Commit(False, session.delivered, [])
+            session.delivered = seq
+        for name, messages in (published or {}).items():
+            self.publish_now(name, messages)
+        if not session.resume:
+            return Commit(True, session.delivered, [])
+        return Commit(
+            True, session.delivered, self.append(session, [json.dumps(c) for c in contents])
+        )
+
+    async def follow(self, key: SessionKey, group: str) -> None:
+        self.session(key).groups.setdefault(group, self.group(group).offset)
+
+    async def publish(self, group: str, contents: List[Any]) -> None:
+        self.publish_now(group, contents)
+
+    async def pull(self, key: SessionKey, group: str) -> Pull:
+        session = self.session(key)
+        have = session.groups.get(group)
+        if have is None:
+            return Pull(False, [], [])
+        log = self.group(group)
+        oldest = log.log[0][0] if log.log else log.offset + 1
+        resync = have < oldest - 1
+        data = [] if resync else [text for offset, text in log.log if offset > have]
+        session.groups[group] = log.offset
+        if not session.resume:
+            return Pull(resync, [], data)
+        return Pull(resync, self.append(session, data), [])
 
     async def after(self, key: SessionKey, offset: int) -> Optional[Tuple[int, List[str]]]:
         session = self.session(key)

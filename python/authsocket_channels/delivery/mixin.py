@@ -13,9 +13,10 @@ client that comes back to another worker, or to a restarted one, is told `resync
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..consumers import AuthSocketConsumer
 from ..frames import ack_frame, error_frame, pong_frame, resync_frame
@@ -25,6 +26,11 @@ from .store import SessionKey, SessionStore, get_store
 logger = logging.getLogger("authsocket_channels")
 
 MAX_SESSION_ID = 64
+
+
+def member_group(group: str) -> str:
+    """The channel-layer group of the sockets whose sessions follow `group` (a name Channels takes)."""
+    return "authsocket.g." + hashlib.sha1(group.encode()).hexdigest()
 
 
 class DeliverySession:
@@ -55,8 +61,12 @@ class DeliveryMixin(AuthSocketConsumer):
     relayed: Optional[int] = None
     _relaying: Optional[asyncio.Lock] = None
     _epoch: str = ""
+    #: Groups whose messages the session keeps while the client is away (`group_publish`).
+    followed_groups: Sequence[str] = ()
     #: What `send_message` was given while a client message is handled, committed with its seq.
     _pending: Optional[List[Any]] = None
+    #: What `group_publish` was given then, by group.
+    _published: Optional[Dict[str, List[Any]]] = None
 
     @property
     def store(self) -> SessionStore:
@@ -114,14 +124,18 @@ class DeliveryMixin(AuthSocketConsumer):
         # with the message's seq in one step: a worker killed before it has delivered nothing
         # (the client sends the message again), one killed after it has done all of it.
         self._pending = []
+        self._published = {}
         try:
             await self.receive_json(content.get("data"), **kwargs)
-            contents = self._pending
+            contents, published = self._pending, self._published
         finally:
             self._pending = None
-        commit = await self.store.commit(key, seq, contents)
+            self._published = None
+        commit = await self.store.commit(key, seq, contents, published)
         if commit.new:
             await self.hand_out(contents, commit.numbered)
+            for group in published:
+                await self.announce(group)
         await self.send_json(ack_frame(commit.delivered))
 
     async def hand_out(self, contents: List[Any], numbered: List[Tuple[int, str]]) -> None:
@@ -147,6 +161,17 @@ class DeliveryMixin(AuthSocketConsumer):
         self.delivery = DeliverySession(store, key)
         resume = content.get("resume") is True
         await store.open(key, resume)
+        await self.catch_up(key, resume, content)
+        # Groups after the session's own stream: what a group sent while the client was away is
+        # copied into the stream after what the stream already had.
+        for group in self.get_followed_groups():
+            await store.follow(key, group)
+            await self.channel_layer.group_add(member_group(group), self.channel_name)
+            await self.pull_group(group)
+
+    async def catch_up(self, key: SessionKey, resume: bool, content: Dict[str, Any]) -> None:
+        """Goes live on the session, and replays what the client missed (or says `resync`)."""
+        store = self.store
         # Live first, then read what was missed: a frame numbered in between is then both read
         # and relayed, and the relay drops it by its offset, rather than neither.
         self._relaying = asyncio.Lock()
@@ -168,6 +193,48 @@ class DeliveryMixin(AuthSocketConsumer):
                     await self.send_json(resync_frame(self._epoch))
             # A new session, or one that cannot be replayed: live from the newest offset.
             self.relayed = await store.newest(key)
+
+    def get_followed_groups(self) -> Sequence[str]:
+        """The groups whose messages this client's session keeps, also while it is away:
+        `followed_groups`, e.g. plus a room from the URL."""
+        return list(self.followed_groups)
+
+    async def group_publish(self, group: str, content: Any) -> None:
+        """Sends `content` to every session that follows `group`: each gets it once, in order,
+        also a member that is away now (when it comes back, unless the log no longer reaches
+        back: then `resync`). While a client message is handled, it is committed with that
+        message's seq, in one step."""
+        if self._published is not None:
+            self._published.setdefault(group, []).append(content)
+            return
+        await self.store.publish(group, [content])
+        await self.announce(group)
+
+    async def announce(self, group: str) -> None:
+        """Tells the group's members, on every worker, that it has new messages."""
+        event = {"type": "authsocket.group", "group": group}
+        await self.channel_layer.group_send(member_group(group), event)
+
+    async def pull_group(self, group: str) -> None:
+        """Copies what this socket's session has not had of `group` into its stream, and sends it."""
+        if self.delivery is None:
+            return
+        pulled = await self.store.pull(self.delivery.key, group)
+        if pulled.resync:
+            await self.send_json(resync_frame(self._epoch))
+        for offset, text in pulled.numbered:
+            await self.store.notify(self.delivery.key, offset, text)
+        for text in pulled.live:
+            await self.store.send_live(self.delivery.key, text)
+
+    async def authsocket_group(self, event: Dict[str, Any]) -> None:
+        """A group this socket's session follows has new messages (the channel layer's event)."""
+        group = str(event["group"])
+        if group in self.get_followed_groups():
+            try:
+                await self.pull_group(group)
+            except Exception:  # the socket is closing: what was copied is kept for the replay
+                logger.debug("authsocket: a group message to a closing socket was kept for later")
 
     async def send_frames(self, first: int, frames: List[str]) -> None:
         """Sends the frames from offset `first` on that this socket has not sent yet."""
@@ -208,4 +275,6 @@ class DeliveryMixin(AuthSocketConsumer):
     async def websocket_disconnect(self, message: Dict[str, Any]) -> None:
         if self.delivery is not None:
             await self.store.detach(self.delivery.key, self)
+            for group in self.get_followed_groups():
+                await self.channel_layer.group_discard(member_group(group), self.channel_name)
         await super().websocket_disconnect(message)

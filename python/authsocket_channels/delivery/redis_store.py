@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import secrets
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ..settings import authsocket_settings
-from .store import Commit, SessionKey, SessionStore, frame_parts
+from .store import Commit, Pull, SessionKey, SessionStore
 
 if TYPE_CHECKING:
     from .mixin import DeliveryMixin
@@ -42,11 +43,42 @@ redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
 """
 
-# KEYS: the session hash, its log, the epoch. ARGV: seq (0: mark nothing), the most frames and
-# characters kept, ttl, a new epoch if there is none, then each message's text after its offset.
-# Returns {0, the last delivered seq} when seq is not new; else {1, the last delivered seq,
-# offset, text, offset, text...}: the messages, numbered and kept when the session resumes.
-COMMIT = """
+# Appends data texts to the session's stream (KEYS[1] its hash, KEYS[2] its log, KEYS[3] the
+# epoch), numbered; keeps the newest `maxcount` frames and at most `maxchars` characters.
+# Returns {offset, frame, offset, frame...}.
+APPEND = """
+local function append(data, maxcount, maxchars, candidate)
+  redis.call('SET', KEYS[3], candidate, 'NX')
+  local before = '{"action": "message", "epoch": "' .. redis.call('GET', KEYS[3]) .. '", "offset": '
+  local chars = tonumber(redis.call('HGET', KEYS[1], 'chars') or '0')
+  local out = {}
+  for _, text in ipairs(data) do
+    local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+    local frame = before .. offset .. ', "data": ' .. text .. '}'
+    redis.call('RPUSH', KEYS[2], frame)
+    chars = chars + string.len(frame)
+    table.insert(out, offset)
+    table.insert(out, frame)
+  end
+  local kept = redis.call('LLEN', KEYS[2])
+  while kept > maxcount or (chars > maxchars and kept > 0) do
+    chars = chars - string.len(redis.call('LPOP', KEYS[2]))
+    kept = kept - 1
+  end
+  redis.call('HSET', KEYS[1], 'chars', chars)
+  return out
+end
+"""
+
+# KEYS: the session hash, its log, the epoch, then a (hash, log) pair per group published to.
+# ARGV: seq (0: mark nothing), the most frames and characters kept, ttl, a new epoch if there is
+# none, the group logs' size, the number of the session's own messages, their JSON texts, then
+# per group the number of its messages and their JSON texts. Returns {0, the last delivered seq}
+# when seq is not new; else {1, the last delivered seq, offset, frame...}: the session's own
+# messages, numbered and kept when it resumes.
+COMMIT = (
+    APPEND
+    + """
 local delivered = tonumber(redis.call('HGET', KEYS[1], 'delivered') or '0')
 local seq = tonumber(ARGV[1])
 if seq > 0 then
@@ -54,29 +86,85 @@ if seq > 0 then
   redis.call('HSET', KEYS[1], 'delivered', seq)
   delivered = seq
 end
+local own = tonumber(ARGV[7])
+local next = 8 + own
+for g = 4, #KEYS, 2 do
+  local count = tonumber(ARGV[next])
+  next = next + 1
+  for _ = 1, count do
+    redis.call('HINCRBY', KEYS[g], 'offset', 1)
+    redis.call('RPUSH', KEYS[g + 1], ARGV[next])
+    next = next + 1
+  end
+  redis.call('LTRIM', KEYS[g + 1], -tonumber(ARGV[6]), -1)
+end
 local reply = {1, delivered}
-if redis.call('HGET', KEYS[1], 'resume') == '1' and #ARGV > 5 then
-  redis.call('SET', KEYS[3], ARGV[5], 'NX')
-  local before = '{"action": "message", "epoch": "' .. redis.call('GET', KEYS[3]) .. '", "offset": '
-  local chars = tonumber(redis.call('HGET', KEYS[1], 'chars') or '0')
-  for i = 6, #ARGV do
-    local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
-    local text = before .. offset .. ARGV[i]
-    redis.call('RPUSH', KEYS[2], text)
-    chars = chars + string.len(text)
-    table.insert(reply, offset)
-    table.insert(reply, text)
+if own > 0 and redis.call('HGET', KEYS[1], 'resume') == '1' then
+  local data = {}
+  for i = 8, 7 + own do table.insert(data, ARGV[i]) end
+  for _, item in ipairs(append(data, tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5])) do
+    table.insert(reply, item)
   end
-  local kept = redis.call('LLEN', KEYS[2])
-  while kept > tonumber(ARGV[2]) or (chars > tonumber(ARGV[3]) and kept > 0) do
-    chars = chars - string.len(redis.call('LPOP', KEYS[2]))
-    kept = kept - 1
-  end
-  redis.call('HSET', KEYS[1], 'chars', chars)
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 return reply
+"""
+)
+
+# KEYS: the session hash, the group's hash. ARGV: the session's field for the group, ttl.
+FOLLOW = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], redis.call('HGET', KEYS[2], 'offset') or '0')
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS: the session hash, its log, the epoch, the group's hash, its log. ARGV: the session's field
+# for the group, the most frames and characters kept, ttl, a new epoch if there is none. Returns
+# {0} when the session does not follow the group; else {1, resync (0/1), 'n', offset, frame...}
+# (numbered) or {1, resync, 'l', JSON text...} (a session that does not resume).
+PULL = (
+    APPEND
+    + """
+local have = redis.call('HGET', KEYS[1], ARGV[1])
+if not have then return {0} end
+have = tonumber(have)
+local last = tonumber(redis.call('HGET', KEYS[4], 'offset') or '0')
+local first = last - redis.call('LLEN', KEYS[5]) + 1
+local resync = 0
+local data = {}
+if have < first - 1 or have > last then
+  resync = 1
+elseif have < last then
+  data = redis.call('LRANGE', KEYS[5], have - first + 1, -1)
+end
+redis.call('HSET', KEYS[1], ARGV[1], last)
+local reply = {1, resync}
+if redis.call('HGET', KEYS[1], 'resume') == '1' then
+  table.insert(reply, 'n')
+  for _, item in ipairs(append(data, tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5])) do
+    table.insert(reply, item)
+  end
+else
+  table.insert(reply, 'l')
+  for _, text in ipairs(data) do table.insert(reply, text) end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return reply
+"""
+)
+
+# KEYS: the group's hash, its log. ARGV: the log's size, the messages' JSON texts.
+PUBLISH = """
+for i = 2, #ARGV do
+  redis.call('HINCRBY', KEYS[1], 'offset', 1)
+  redis.call('RPUSH', KEYS[2], ARGV[i])
+end
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
+return 1
 """
 
 # KEYS: the session hash, its log. ARGV: the offset the client has. Returns {newest offset, the
@@ -138,21 +226,70 @@ class RedisStore(SessionStore):
     async def delivered(self, key: SessionKey) -> int:
         return int(await self.redis.hget(self.keys(key)[0], "delivered") or 0)
 
-    async def commit(self, key: SessionKey, seq: int, contents: List[Any]) -> Commit:
+    def group_keys(self, group: str) -> Tuple[str, str]:
+        base = f"{PREFIX}g:{group}"
+        return base, base + ":log"
+
+    async def commit(
+        self,
+        key: SessionKey,
+        seq: int,
+        contents: List[Any],
+        published: Optional[Dict[str, List[Any]]] = None,
+    ) -> Commit:
+        keys: List[str] = [*self.keys(key), EPOCH_KEY]
+        groups: List[Any] = []
+        for group, messages in (published or {}).items():
+            keys.extend(self.group_keys(group))
+            groups.extend([len(messages), *(json.dumps(message) for message in messages)])
         reply = await self.redis.eval(
             COMMIT,
-            3,
-            *self.keys(key),
-            EPOCH_KEY,
+            len(keys),
+            *keys,
             seq,
             authsocket_settings.DELIVERY_RESUME_BUFFER,
             authsocket_settings.DELIVERY_RESUME_CHARS,
             authsocket_settings.DELIVERY_SESSION_TTL,
             secrets.token_hex(4),
-            *(frame_parts("", content)[1] for content in contents),
+            authsocket_settings.GROUP_LOG_SIZE,
+            len(contents),
+            *(json.dumps(content) for content in contents),
+            *groups,
         )
         numbered = [(int(reply[i]), _text(reply[i + 1])) for i in range(2, len(reply), 2)]
         return Commit(bool(int(reply[0])), int(reply[1]), numbered)
+
+    async def follow(self, key: SessionKey, group: str) -> None:
+        ttl = authsocket_settings.DELIVERY_SESSION_TTL
+        await self.redis.eval(
+            FOLLOW, 2, self.keys(key)[0], self.group_keys(group)[0], f"g:{group}", ttl
+        )
+
+    async def publish(self, group: str, contents: List[Any]) -> None:
+        texts = [json.dumps(content) for content in contents]
+        size = authsocket_settings.GROUP_LOG_SIZE
+        await self.redis.eval(PUBLISH, 2, *self.group_keys(group), size, *texts)
+
+    async def pull(self, key: SessionKey, group: str) -> Pull:
+        reply = await self.redis.eval(
+            PULL,
+            5,
+            *self.keys(key),
+            EPOCH_KEY,
+            *self.group_keys(group),
+            f"g:{group}",
+            authsocket_settings.DELIVERY_RESUME_BUFFER,
+            authsocket_settings.DELIVERY_RESUME_CHARS,
+            authsocket_settings.DELIVERY_SESSION_TTL,
+            secrets.token_hex(4),
+        )
+        if int(reply[0]) == 0:
+            return Pull(False, [], [])
+        resync = bool(int(reply[1]))
+        if _text(reply[2]) == "l":
+            return Pull(resync, [], [_text(text) for text in reply[3:]])
+        numbered = [(int(reply[i]), _text(reply[i + 1])) for i in range(3, len(reply), 2)]
+        return Pull(resync, numbered, [])
 
     async def after(self, key: SessionKey, offset: int) -> Optional[Tuple[int, List[str]]]:
         reply = await self.redis.eval(AFTER, 2, *self.keys(key), offset)

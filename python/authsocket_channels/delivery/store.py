@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ..settings import authsocket_settings
 
@@ -29,6 +29,16 @@ class Commit:
 
 
 @dataclass(frozen=True)
+class Pull:
+    """What `pull` copied: `resync` if some was no longer kept, the numbered frames, or (a
+    session that does not resume) the messages' JSON texts to send unnumbered."""
+
+    resync: bool
+    numbered: List[Tuple[int, str]]
+    live: List[str]
+
+
+@dataclass(frozen=True)
 class SessionKey:
     """A delivery session: its user's primary key (as text) and the id the client chose."""
 
@@ -36,11 +46,13 @@ class SessionKey:
     sid: str
 
 
-def frame_parts(epoch: str, content: Any) -> Tuple[str, str]:
-    """A numbered frame's text before and after its offset, as `json.dumps` writes the frame."""
-    before = '{"action": "message", "epoch": ' + json.dumps(epoch) + ', "offset": '
-    after = ', "data": ' + json.dumps(content) + "}"
-    return before, after
+def frame_before(epoch: str) -> str:
+    return '{"action": "message", "epoch": ' + json.dumps(epoch) + ', "offset": '
+
+
+def frame_after(data: str) -> str:
+    """The end of a numbered frame whose data is the JSON text `data`."""
+    return ', "data": ' + data + "}"
 
 
 class SessionStore:
@@ -58,11 +70,31 @@ class SessionStore:
         """The last `seq` delivered to the application (0 before the first)."""
         raise NotImplementedError
 
-    async def commit(self, key: SessionKey, seq: int, contents: List[Any]) -> Commit:
+    async def commit(
+        self,
+        key: SessionKey,
+        seq: int,
+        contents: List[Any],
+        published: Optional[Dict[str, List[Any]]] = None,
+    ) -> Commit:
         """One step, whole or not at all: marks `seq` delivered if it is newer than the last
         (`seq` 0 marks nothing) and, if it was, numbers and keeps `contents`, the messages the
-        application sent the session while handling it. A resuming session's frames come back
-        numbered; a session that does not resume keeps nothing (they go out unnumbered)."""
+        application sent the session while handling it, and appends `published` to the groups'
+        logs. A resuming session's frames come back numbered; a session that does not resume
+        keeps nothing of its own (they go out unnumbered)."""
+        raise NotImplementedError
+
+    async def follow(self, key: SessionKey, group: str) -> None:
+        """The session follows `group` from its newest message on, unless it follows it already."""
+        raise NotImplementedError
+
+    async def publish(self, group: str, contents: List[Any]) -> None:
+        """Appends `contents` to the group's log (the newest `GROUP_LOG_SIZE` are kept)."""
+        raise NotImplementedError
+
+    async def pull(self, key: SessionKey, group: str) -> "Pull":
+        """One step: copies what the session has not had of `group` into its own stream (numbered
+        when it resumes); `resync` when the log no longer reaches back to where it was."""
         raise NotImplementedError
 
     async def push(self, key: SessionKey, content: Any) -> Optional[Tuple[int, str]]:
