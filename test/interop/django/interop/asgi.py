@@ -34,7 +34,6 @@ websocket_urlpatterns = [
     path("ws/delivery/", consumers.DeliveryConsumer.as_asgi()),
     path("ws/delivery-reconnect/", consumers.ReconnectDeliveryConsumer.as_asgi()),
     re_path(rf"^ws/group/{ROOM}/$", consumers.GroupConsumer.as_asgi()),
-    re_path(rf"^ws/stream/{ROOM}/$", consumers.RoomStreamConsumer.as_asgi()),
     # Plain Channels (no status frames) behind the package's middleware.
     path("ws/header/", consumers.PlainConsumer.as_asgi()),
     path("ws/plain/", consumers.PlainConsumer.as_asgi()),

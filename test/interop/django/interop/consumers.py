@@ -116,18 +116,3 @@ class PlainConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         await self.send_json({"type": "echo", "data": content})
-
-
-class RoomStreamConsumer(DeliveryMixin, EchoConsumer):
-    """`ws/stream/<room>/`: a room whose members each get every message once, in order, also
-    what was sent while they were away (the package's group streams)."""
-
-    def get_followed_groups(self) -> list:
-        return [f"room.{self.scope['url_route']['kwargs']['room']}"]
-
-    def get_user_data(self, user: Any) -> dict:
-        return {**super().get_user_data(user), "worker": WORKER}  # which worker, for the tests
-
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        message = {"from": self.user.get_username(), "data": content, "worker": WORKER}
-        await self.group_publish(self.get_followed_groups()[0], message)
