@@ -89,12 +89,16 @@ console.log('restart storm...')
 console.log('retry hints...')
 const hints = await retryHintSpread(1000)
 log(
-  table('Retry hints: 1000 authenticated clients dropped at once (close 1012), with and without the server saying when to come back (PROTOCOL.md section 7); when their next attempts reach the server', hints.map((r) => ({
+  table(
+    'Retry hints: 1000 authenticated clients dropped at once (close 1012), with and without the server saying when to come back ' +
+      '(PROTOCOL.md section 7); when their next attempts reach the server',
+    hints.map((r) => ({
     policy: r.policy,
     'first, last after the drop': `${r.firstMs} ms, ${r.lastMs} ms`,
     'peak attempts/s': r.peakPerSecond,
     'peak per 100 ms': r.peakPer100Ms,
-  }))),
+    })),
+  ),
 )
 const storm = await restartStorm(1000, 2000)
 log(

@@ -34,7 +34,8 @@ try {
     process.exit(1)
   }
 
-  run('format', 'black', ['--check', '--quiet', '--config', join(python, 'pyproject.toml'), python, join(root, 'test', 'interop', 'django'), join(root, 'examples', 'django')])
+  const formatted = [python, join(root, 'test', 'interop', 'django'), join(root, 'examples', 'django')]
+  run('format', 'black', ['--check', '--quiet', '--config', join(python, 'pyproject.toml'), ...formatted])
   run('types', PYTHON, ['-m', 'mypy', 'authsocket_channels', 'tests'], { cwd: python })
   run('tests', PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: python })
 
@@ -51,7 +52,11 @@ try {
   const venv = join(work, 'venv')
   run('venv', PYTHON, ['-m', 'venv', '--system-site-packages', venv])
   run('install', join(venv, 'bin', 'pip'), ['install', '--quiet', '--no-index', '--no-build-isolation', python], { cwd: work })
-  const probe = 'import authsocket_channels, importlib.resources as r; assert (r.files("authsocket_channels") / "py.typed").is_file(); print(authsocket_channels.__version__)'
+  const probe = [
+    'import authsocket_channels, importlib.resources as r',
+    'assert (r.files("authsocket_channels") / "py.typed").is_file()',
+    'print(authsocket_channels.__version__)',
+  ].join('; ')
   const installed = execFileSync(join(venv, 'bin', 'python'), ['-c', probe], { cwd: work, encoding: 'utf8' }).trim()
   if (installed !== npmVersion) {
     console.error(`[python] the installed package says ${installed}, not ${npmVersion}`)

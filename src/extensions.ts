@@ -23,17 +23,21 @@ export interface ExtensionHooks {
   retry(hint: unknown): void
 }
 
+/** The actions of the frames the client reads itself; any other frame goes on to the `control` option. */
+const OWN_ACTIONS = new Set(['message', 'resync', 'ping', 'pong', 'ack', 'retry'])
+
 /**
  * The extensions' frames are the client's own: while a heartbeat runs a ping is answered and a
  * pong consumed; with acks `{"action":"ack","seq":N}` goes to `ack`; with resume a numbered
  * `{"action":"message","offset":N,"data":...}` delivers its data once, and `{"action":"resync"}`
- * starts the stream again. Other frames go on to the `control` option.
+ * starts the stream again; `{"action":"retry"}` is the server's retry hint. Other frames go on to
+ * the `control` option.
  */
 export function extensionFrames(hooks: ExtensionHooks, control: ControlFrames | undefined): ControlFrames {
   return (frame) => {
     // Every incoming frame passes here: an application message costs one property read.
     const action = typeof frame === 'object' && frame !== null ? (frame as { action?: unknown }).action : undefined
-    if (action !== 'message' && action !== 'resync' && action !== 'ping' && action !== 'pong' && action !== 'ack' && action !== 'retry') return control?.(frame)
+    if (typeof action !== 'string' || !OWN_ACTIONS.has(action)) return control?.(frame)
     if (action === 'retry') {
       hooks.retry(frame)
       return {}

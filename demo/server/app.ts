@@ -115,7 +115,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         const ttl = testMode && typeof body.ttl === 'number' ? body.ttl : undefined
         if (body.kind === 'jwt') {
           const { token, expiresAt } = await auth.issueToken(user, ttl)
-          return json(res, 200, { user: { name: user.name }, expiresAt }, { 'set-cookie': cookieHeader('JWT', token, ttl ?? auth.tokenTtl) })
+          const cookie = cookieHeader('JWT', token, ttl ?? auth.tokenTtl)
+          return json(res, 200, { user: { name: user.name }, expiresAt }, { 'set-cookie': cookie })
         }
         const sid = auth.createSession(user, ttl)
         return json(res, 200, { user: { name: user.name } }, { 'set-cookie': cookieHeader('sid', sid, 86_400) })

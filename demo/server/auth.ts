@@ -10,7 +10,10 @@ export interface User {
   password: string
   /** Rooms this user may not join. */
   forbiddenRooms: string[]
-  /** Access tokens and tickets issued before this instant (ms) are void: "expire this user's tokens now". Refresh tokens and sessions survive, so a client can recover. */
+  /**
+   * Access tokens and tickets issued before this instant (ms) are void: "expire this user's
+   * tokens now". Refresh tokens and sessions survive, so a client can recover.
+   */
   revokedBefore: number
 }
 
@@ -80,7 +83,8 @@ export class AuthStore {
 
   issueRefreshToken(user: User): string {
     const token = random()
-    insert(this.refreshTokens, token, { user: user.name, issuedAt: Date.now() }, LIMITS.refreshTokens, (e) => e.issuedAt + REFRESH_TTL_MS <= Date.now())
+    const spent = (entry: { issuedAt: number }) => entry.issuedAt + REFRESH_TTL_MS <= Date.now()
+    insert(this.refreshTokens, token, { user: user.name, issuedAt: Date.now() }, LIMITS.refreshTokens, spent)
     return token
   }
 
@@ -106,7 +110,8 @@ export class AuthStore {
   /** @param ttl - seconds a socket authenticated by this session may live before it must reconnect. */
   createSession(user: User, ttl = this.tokenTtl): string {
     const sid = random()
-    insert(this.sessions, sid, { user: user.name, ttl, expiresAt: Date.now() + ttl * 1000 }, LIMITS.sessions, (s) => s.expiresAt <= Date.now())
+    const session = { user: user.name, ttl, expiresAt: Date.now() + ttl * 1000 }
+    insert(this.sessions, sid, session, LIMITS.sessions, (s) => s.expiresAt <= Date.now())
     return sid
   }
 
@@ -127,12 +132,16 @@ export class AuthStore {
     if (session) session.expiresAt = Date.now() + session.ttl * 1000
   }
 
-  /** @param socketExpiresAt - when a socket opened with this ticket must re-authenticate: the expiry of the credential that bought the ticket. */
+  /**
+   * @param socketExpiresAt - when a socket opened with this ticket must re-authenticate: the
+   * expiry of the credential that bought the ticket.
+   */
   issueTicket(user: User, socketExpiresAt: number): { ticket: string; expires: number } {
     this.ticketsIssued++
     const ticket = random()
     const expiresAt = Date.now() + this.ticketTtlMs
-    insert(this.tickets, ticket, { user: user.name, expiresAt, issuedAt: Date.now(), socketExpiresAt }, LIMITS.tickets, (t) => t.expiresAt <= Date.now())
+    const entry = { user: user.name, expiresAt, issuedAt: Date.now(), socketExpiresAt }
+    insert(this.tickets, ticket, entry, LIMITS.tickets, (t) => t.expiresAt <= Date.now())
     return { ticket, expires: Math.floor(expiresAt / 1000) }
   }
 

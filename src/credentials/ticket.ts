@@ -74,7 +74,8 @@ export function ticket(options: TicketOptions): CredentialProvider {
     try {
       given = typeof extra === 'function' ? await extra() : extra
     } catch (cause) {
-      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `ticket()'s \`headers\` threw (${describeCause(cause)}); will retry.`, { cause: safeCause(cause) })
+      const message = `ticket()'s \`headers\` threw (${describeCause(cause)}); will retry.`
+      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', message, { cause: safeCause(cause) })
     }
     const kept: Record<string, string> = {}
     for (const [name, value] of Object.entries(given ?? {})) {
