@@ -39,6 +39,14 @@ function greeted(url: string, origin: string): Promise<{ socket: WebSocket; stat
   })
 }
 
+/**
+ * Waits until HAProxy holds every worker UP: a worker an earlier test killed may not be yet, and
+ * then the balancer sends every client elsewhere (a kill moves nobody, a reconnect stays put).
+ */
+async function everyWorkerUp(): Promise<void> {
+  while ((await cluster.balancer()).up.length < cluster.workers.length) await new Promise((resolve) => setTimeout(resolve, 100))
+}
+
 describe('Django Channels on Redis, three workers, HAProxy', () => {
   it('a ticket minted through one worker is redeemed through another, once', async () => {
     const [w1, w2, w3] = cluster.workers
@@ -141,8 +149,7 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
   it('20 clients on the delivery consumer (sessions in Redis) sending 60 numbered messages each while a worker is SIGKILLed and Redis restarts: every echo once, in order, and no resync', async () => {
     const CLIENTS = 20
     const COUNT = 60
-    // A worker the previous test killed may not be UP again yet: then HAProxy sends every client elsewhere, and the kill below moves nobody.
-    while ((await cluster.balancer()).up.length < cluster.workers.length) await new Promise((resolve) => setTimeout(resolve, 100))
+    await everyWorkerUp()
     const token = await jwt()
     const resyncs: number[] = []
     const clients = Array.from({ length: CLIENTS }, (_, index) => {
@@ -182,6 +189,61 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
       for (const { socket } of clients) socket.close()
     }
   }, 90_000)
+
+  it('group streams: a member away 5 s while its room keeps talking comes back through another worker and gets every message once, in order', async () => {
+    await everyWorkerUp()
+    const token = await jwt()
+    const open = (at: Endpoint) => {
+      const socket = new AuthSocket<{ n: number }, { n: number }>(`${at.ws}/ws/rooms-redis/away/`, {
+        WebSocket,
+        origin: at.origin,
+        credentials: queryToken({ token: () => token }),
+        retryDelay: () => 100,
+      })
+      const got: number[] = []
+      const workers: string[] = []
+      let resyncs = 0
+      socket.on('message', (m) => got.push(m.n))
+      socket.on('authenticated', ({ user }) => workers.push((user as { worker: string }).worker))
+      socket.on('resync', () => resyncs++)
+      return { socket, got, workers, resyncs: () => resyncs }
+    }
+    const talker = open(cluster.workers[0]!)
+    const member = open(cluster.lb)
+    try {
+      await Promise.all([talker.socket.ready, member.socket.ready])
+      await new Promise((resolve) => setTimeout(resolve, 200)) // both session frames are in
+      let n = 0
+      const say = async (count: number) => {
+        for (let i = 0; i < count; i++) await talker.socket.send({ n: ++n }).acked
+      }
+      await say(10)
+      await until(() => member.got.length === 10)
+      const away = Date.now()
+      // Away: its session stays in Redis. Round robin sends its next socket to the next worker,
+      // unless another client's upgrade came in between: then it goes again until it moved.
+      while (member.workers.at(-1) === member.workers[0]) {
+        member.socket.close()
+        while (Date.now() - away < 5000) {
+          await say(1)
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+        member.socket.connect()
+        await member.socket.ready
+      }
+      await say(5)
+      await until(() => member.got.length >= n, 15_000, 'every message')
+      await new Promise((resolve) => setTimeout(resolve, 300)) // for a duplicate to show
+      console.log(`group streams: away 5 s, ${n} messages, the member on ${member.workers.join(' then ')}`)
+      expect(member.workers.at(-1)).not.toBe(member.workers[0])
+      expect(member.got).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+      expect(member.resyncs()).toBe(0)
+      expect(n).toBeGreaterThan(30)
+    } finally {
+      talker.socket.close()
+      member.socket.close()
+    }
+  }, 60_000)
 
   it("a room's log: a client that joins gets only what is sent after it joined, and one whose worker dies before its first message gets what it missed", async () => {
     const token = await jwt()

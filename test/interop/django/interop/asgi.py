@@ -7,7 +7,6 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
 from authsocket_channels.middleware import AuthSocketMiddleware  # noqa: E402
@@ -34,6 +33,9 @@ websocket_urlpatterns = [
     path("ws/delivery/", consumers.DeliveryConsumer.as_asgi()),
     path("ws/delivery-reconnect/", consumers.ReconnectDeliveryConsumer.as_asgi()),
     re_path(rf"^ws/group/{ROOM}/$", consumers.GroupConsumer.as_asgi()),
+    # The same room for the query token and the ticket (scale tests and bench).
+    re_path(rf"^ws/rooms-redis/{ROOM}/$", consumers.RoomConsumer.as_asgi()),
+    re_path(rf"^ws/rooms-redis-ticket/{ROOM}/$", consumers.RoomConsumer.as_asgi()),
     # Plain Channels (no status frames) behind the package's middleware.
     path("ws/header/", consumers.PlainConsumer.as_asgi()),
     path("ws/plain/", consumers.PlainConsumer.as_asgi()),
@@ -44,13 +46,6 @@ websocket_urlpatterns = [
     ),
 ]
 
-if settings.REDIS:  # several workers (test/interop/django/cluster.ts)
-    from . import rooms  # noqa: E402
-
-    websocket_urlpatterns += [
-        re_path(rf"^ws/rooms-redis/{ROOM}/$", rooms.RoomConsumer.as_asgi()),
-        re_path(rf"^ws/rooms-redis-ticket/{ROOM}/$", rooms.RoomConsumer.as_asgi()),
-    ]
 
 application = ProtocolTypeRouter(
     {

@@ -116,3 +116,18 @@ class PlainConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         await self.send_json({"type": "echo", "data": content})
+
+
+class RoomConsumer(DeliveryMixin, EchoConsumer):
+    """`ws/rooms-redis/<room>/`: what a member sends (numbered, acknowledged), every member gets
+    once and in order (numbered, resumable), on whichever worker each of them is, also what was
+    sent while it was away (the package's group streams: `get_followed_groups`, `group_publish`)."""
+
+    def get_followed_groups(self) -> list:
+        return [f"room.{self.scope['url_route']['kwargs']['room']}"]
+
+    def get_user_data(self, user: Any) -> dict:
+        return {**super().get_user_data(user), "worker": WORKER}  # which worker, for the tests
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self.group_publish(self.get_followed_groups()[0], content)

@@ -86,6 +86,8 @@ AUTHSOCKET = {"TICKET_TTL": 30}
 if REDIS:
     # Delivery sessions where every worker reads them: a client may come back to any of them.
     AUTHSOCKET.update({"DELIVERY_STORE": "redis", "REDIS_URL": REDIS})
+    # A room's log long enough for the scale bench's rooms (20 members sending for a minute).
+    AUTHSOCKET["GROUP_LOG_SIZE"] = 10_000
 else:
     # One worker: tickets in its memory are fine, so the check that warns about it is silenced.
     SILENCED_SYSTEM_CHECKS = ["authsocket.W001"]
