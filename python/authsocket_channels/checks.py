@@ -88,7 +88,19 @@ def check_values(user: dict) -> List[CheckMessage]:
                         id="authsocket.E006",
                     )
                 )
-    for name in ("MAX_FRAME_BYTES", "MAX_JSON_DEPTH", "TICKET_TTL", "FIRST_MESSAGE_TIMEOUT"):
+    sizes = (
+        "MAX_FRAME_BYTES",
+        "MAX_JSON_DEPTH",
+        "TICKET_TTL",
+        "FIRST_MESSAGE_TIMEOUT",
+        "REDIS_TIMEOUT",
+        "DELIVERY_SESSION_TTL",
+        "GROUP_LOG_SIZE",
+        "DELIVERY_MAX_SESSIONS",
+        "DELIVERY_RESUME_BUFFER",
+        "DELIVERY_RESUME_CHARS",
+    )
+    for name in sizes:
         value = user.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 0:
             errors.append(Error(f"AUTHSOCKET[{name!r}] must be above 0.", id="authsocket.E007"))

@@ -113,6 +113,12 @@ SETTINGS: Dict[str, Setting] = {
         (str, type(None)),
         'The Redis of `DELIVERY_STORE = "redis"`, e.g. `redis://host:6379/0`.',
     ),
+    "REDIS_TIMEOUT": Setting(
+        5.0,
+        (int, float),
+        "Seconds a call of the Redis store may take, connecting included: past it (a Redis that "
+        "hangs), the socket closes with a retry hint instead of waiting for ever.",
+    ),
     "DELIVERY_SESSION_TTL": Setting(
         24 * 3600,
         (int,),

@@ -3,10 +3,6 @@ worker (here: a fresh store, as a new process has) resumes with nothing lost or 
 claims are atomic; what is no longer kept, or a Redis that lost its data, gives `resync`."""
 
 import asyncio
-import shutil
-import socket
-import subprocess
-import time
 from typing import Any, AsyncIterator, Iterator
 
 import pytest
@@ -15,37 +11,16 @@ from django.test import override_settings
 from authsocket_channels.delivery import SessionKey, get_store
 from authsocket_channels.delivery.redis_store import RedisStore
 from authsocket_channels.delivery.store import forget_store
+from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is missing: node scripts/django.mjs --ensure installs Debian's")
-    port = free_port()
-    args = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait()
+    server = RedisServer().start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..consumers import AuthSocketConsumer
 from ..frames import ack_frame, error_frame, pong_frame, resync_frame
 from ..settings import authsocket_settings
-from .store import SessionKey, SessionStore, get_store
+from .store import SessionKey, SessionStore, get_store, store_unavailable
 
 logger = logging.getLogger("authsocket_channels")
 
@@ -67,10 +67,27 @@ class DeliveryMixin(AuthSocketConsumer):
     _pending: Optional[List[Any]] = None
     #: What `group_publish` was given then, by group.
     _published: Optional[Dict[str, List[Any]]] = None
+    #: When the store cannot be reached (Redis restarting, or hanging past `REDIS_TIMEOUT`): the
+    #: socket closes, telling the client to come back in this many seconds plus a random part
+    #: of `store_retry_jitter`, so a fleet does not return in one burst.
+    store_retry_after: float = 0.5
+    store_retry_jitter: float = 2.0
 
     @property
     def store(self) -> SessionStore:
         return get_store()
+
+    async def dispatch(self, message: Dict[str, Any]) -> None:
+        try:
+            await super().dispatch(message)
+        except Exception as error:
+            if not store_unavailable(error) or message.get("type") == "websocket.disconnect":
+                raise
+            # Nothing half done: each store step is whole or not at all, and the client sends
+            # again what was not acknowledged. The client resumes when it comes back.
+            name = type(error).__name__
+            logger.warning("authsocket: the delivery store is unavailable (%s); closing", name)
+            await self.close_and_retry_after(self.store_retry_after, self.store_retry_jitter)
 
     async def authenticated(self) -> None:
         self._epoch = await self.store.epoch()
@@ -274,7 +291,13 @@ class DeliveryMixin(AuthSocketConsumer):
 
     async def websocket_disconnect(self, message: Dict[str, Any]) -> None:
         if self.delivery is not None:
-            await self.store.detach(self.delivery.key, self)
-            for group in self.get_followed_groups():
-                await self.channel_layer.group_discard(member_group(group), self.channel_name)
+            try:
+                await self.store.detach(self.delivery.key, self)
+                for group in self.get_followed_groups():
+                    await self.channel_layer.group_discard(member_group(group), self.channel_name)
+            except Exception as error:
+                if not store_unavailable(error):
+                    raise
+                # The membership expires in the channel layer by itself (its group_expiry).
+                logger.info("authsocket: a closed socket's groups were left to expire")
         await super().websocket_disconnect(message)

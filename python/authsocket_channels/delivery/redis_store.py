@@ -201,7 +201,12 @@ class RedisStore(SessionStore):
 
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            self._client = aioredis.from_url(self.url)
+            # Bounded calls: a Redis that hangs fails the call (`store_unavailable`), and the
+            # socket closes with a retry hint, rather than every consumer waiting for ever.
+            timeout = authsocket_settings.REDIS_TIMEOUT
+            self._client = aioredis.from_url(
+                self.url, socket_timeout=timeout, socket_connect_timeout=timeout
+            )
             self._loop = loop
         return self._client
 

@@ -46,6 +46,17 @@ class SessionKey:
     sid: str
 
 
+def store_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the store (or the channel layer on the same Redis) cannot be reached
+    now: refused, reset, restarting (loading its data) or past `REDIS_TIMEOUT`."""
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # the memory store alone: no Redis to be unavailable
+        return False
+    return isinstance(error, (RedisConnectionError, RedisTimeoutError))
+
+
 def frame_before(epoch: str) -> str:
     return '{"action": "message", "epoch": ' + json.dumps(epoch) + ', "offset": '
 

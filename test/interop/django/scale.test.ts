@@ -141,6 +141,8 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
       const closes = clients.flatMap((c) => c.closes)
       console.log(`closes seen by the clients: ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`)
       expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(SENDERS / 3 - 1) // the killed worker's clients
+      // Redis away: the consumers close with a retry hint (1000), not a traceback's 1011 (as before issue 23).
+      expect(closes.filter((code) => code === 1011)).toEqual([])
     } finally {
       for (const { socket } of clients) socket.close()
     }
@@ -185,6 +187,7 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
       const closes = clients.flatMap((c) => c.closes)
       console.log(`delivery in Redis: closes seen by the clients ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`)
       expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(CLIENTS / 3 - 1) // the killed worker's clients moved
+      expect(closes.filter((code) => code === 1011)).toEqual([])
     } finally {
       for (const { socket } of clients) socket.close()
     }
