@@ -8,11 +8,12 @@ import { cpus, totalmem } from 'node:os'
 // @ts-expect-error -- a plain .mjs helper shared with the npm scripts
 import { findChromium } from '../scripts/chromium.mjs'
 import { authLatency, openLatency } from './connect.js'
-import { median, round, table, verdict } from './lib.js'
+import { round, table, verdict } from './lib.js'
 import { chaos, halfOpen, refreshByReconnect } from './delivery.js'
 import { pageLifecycle } from './lifecycle.js'
 import { manyTabs } from './tabs.js'
 import { decorrelatedJitter, scaleOut } from './scale.js'
+import { fanOutCost } from './fan-out.js'
 // @ts-expect-error -- a plain .mjs helper shared with the npm scripts
 import { djangoReady } from '../scripts/django.mjs'
 import { bundleSizes } from './size.js'
@@ -173,26 +174,41 @@ log(`## Delivery under faults (acks, heartbeat, resume)\n\n${deliverySections.jo
 
 if ((djangoReady as () => boolean)()) {
   console.log('scale-out (Django Channels, 3 workers, Redis, HAProxy)...')
-  // Two runs of each policy, alternating (A B B A), each on a fresh cluster; medians.
+  // One run of each policy, each on a fresh cluster (a run is about 3 minutes).
   const policies = [{ name: 'full jitter, 0-1 s doubling (the default)' }, { name: 'decorrelated jitter, 1-3 s growing (AWS)', retryDelay: decorrelatedJitter() }]
   const runs: Awaited<ReturnType<typeof scaleOut>>[] = []
-  for (const policy of [policies[0]!, policies[1]!, policies[1]!, policies[0]!]) runs.push(await scaleOut(policy))
-  const rows = policies.map(({ name }) => {
-    const mine = runs.filter((r) => r.policy === name)
-    const mid = (pick: (r: (typeof runs)[number]) => number) => median(mine.map(pick))
-    const faults = mine[0]!.recoveries.map((r) => r.fault)
-    return {
-      policy: name,
-      ...Object.fromEntries(faults.map((fault, i) => [`all open again after ${fault}`, `${round(mid((r) => r.recoveries[i]!.ms), 0)} ms`])),
-      'attempts per client': round(mid((r) => r.attemptsPerClient)),
-      'ticket fetches per ticket client': round(mid((r) => r.ticketFetchesPerTicketClient)),
-      'peak attempts/s (clients; balancer)': `${mid((r) => r.peakAttemptsPerSecClient)}; ${mid((r) => r.peakAttemptsPerSecBalancer)}`,
-      'lost, duplicated, reordered (server to clients; clients to server)': mine.map((r) => `${r.downstream.lost}/${r.downstream.duplicated}/${r.downstream.reordered}; ${r.upstream.lost}/${r.upstream.duplicated}/${r.upstream.reordered}`).join(' and '),
-    }
-  })
-  log(`## Django Channels past one process\n\n` + table(`${runs[0]!.clients} clients (ticket and query providers, half each) in rooms of 20 over 3 daphne workers on Redis behind HAProxy (round robin, no sticky sessions), each sending a numbered message a second (${runs[0]!.sent} each); a worker SIGKILLed, later another, then Redis restarted. Acks and resume on. Two runs per policy, medians`, rows))
+  for (const policy of policies) runs.push(await scaleOut(policy))
+  const rows = runs.map((run) => ({
+    policy: run.policy,
+    ...Object.fromEntries(run.recoveries.map((r) => [`all open again after ${r.fault}`, `${r.ms} ms`])),
+    'resync (kill; freeze; Redis restart)': run.recoveries.map((r) => r.resyncs).join('; '),
+    'attempts per client': run.attemptsPerClient,
+    'ticket fetches per ticket client': run.ticketFetchesPerTicketClient,
+    'peak attempts/s (clients; balancer)': `${run.peakAttemptsPerSecClient}; ${run.peakAttemptsPerSecBalancer}`,
+    'lost, duplicated, reordered (server to clients; clients to server)': `${run.downstream.lost}/${run.downstream.duplicated}/${run.downstream.reordered}; ${run.upstream.lost}/${run.upstream.duplicated}/${run.upstream.reordered}`,
+  }))
+  const first = runs[0]!
+  const memory = first.memory
+  console.log('group fan-out cost...')
+  const fanOut = await fanOutCost()
+  log(
+    `## Django Channels past one process\n\n` +
+      table(`${first.clients} clients (ticket and query providers, half each) in rooms of 20 over 3 daphne workers on Redis (AOF, fsync always) behind HAProxy (round robin, no sticky sessions), each sending a numbered message to its room every ${first.every / 1000} s (${first.sent} each; ${first.clients / (first.every / 1000)} sent and ${(first.clients * 20) / (first.every / 1000)} delivered a second), which every member gets through the package's group streams; a worker SIGKILLed (started again 2 s after), another frozen 20 s (SIGSTOP; "open again" is when every client has left it), then Redis restarted. One run per policy`, rows) +
+      '\n\n' +
+      table(`What Redis holds at the end of the first run (\`MEMORY USAGE\` of each key): ${memory.sessions} sessions, ${memory.groups} rooms`, [
+        { what: 'a delivery session (its hash and its numbered frames)', bytes: memory.bytesPerSession, 'messages kept': memory.messagesPerSession, 'bytes per message': memory.bytesPerSessionMessage },
+        { what: "a room (its hash and its log)", bytes: memory.bytesPerGroup, 'messages kept': memory.messagesPerGroup, 'bytes per message': memory.bytesPerGroupMessage },
+      ]) +
+      '\n\n' +
+      table(`Group fan-out: one member of a room of ${fanOut.members} over the three workers sends ${fanOut.messages} messages as fast as it can, every member gets them all (${fanOut.rounds * 2} runs alternating, medians, a fresh cluster)`, [
+        { room: 'plain Channels `group_send` (nothing kept, no numbers)', 'member deliveries/s': fanOut.plainPerSecond, 'ratio to plain': 1 },
+        { room: 'group streams (log, per-member stream, acks, resume)', 'member deliveries/s': fanOut.deliveryPerSecond, 'ratio to plain': fanOut.ratio },
+      ]),
+  )
   const clean = runs.every((r) => [...Object.values(r.downstream), ...Object.values(r.upstream)].every((v) => v === 0))
-  targets.push({ target: 'scale-out: 0 lost, 0 duplicated, 0 reordered both ways, through 2 worker kills and a Redis restart', measured: clean ? `0/0/0 in ${runs.length} runs of ${runs[0]!.clients} clients` : JSON.stringify(runs.map((r) => [r.downstream, r.upstream])), result: verdict(clean) })
+  targets.push({ target: 'scale-out: 0 lost, 0 duplicated, 0 reordered both ways, through a worker kill, a 20 s freeze and a Redis restart', measured: clean ? `0/0/0 in ${runs.length} runs of ${first.clients} clients` : JSON.stringify(runs.map((r) => [r.downstream, r.upstream])), result: verdict(clean) })
+  const resyncs = runs.flatMap((r) => r.recoveries.map((f) => f.resyncs))
+  targets.push({ target: 'scale-out: 0 resync for the kill, the freeze and the Redis restart (persistence on)', measured: runs.map((r) => r.recoveries.map((f) => f.resyncs).join('; ')).join(' and '), result: verdict(resyncs.every((n) => n === 0)) })
 } else {
   console.log('scale-out: skipped (Django Channels, Redis or HAProxy missing: node scripts/django.mjs --ensure)')
 }

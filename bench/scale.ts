@@ -1,11 +1,14 @@
 /**
- * Django Channels past one process (issue 12): 500 clients (ticket and query providers, half
- * each) in 25 rooms of 20, spread over three daphne workers on Redis behind HAProxy
- * (test/interop/django/cluster.ts), each sending a numbered message a second. One worker is
- * SIGKILLed, later another (each started again 2 s after), then Redis is restarted. Measured,
- * per backoff policy, on a fresh cluster each: the time until every client is authenticated
- * again after each fault, attempts and ticket fetches per client, the peak upgrade attempts
- * per second at the balancer, and messages lost, duplicated and reordered both ways.
+ * Django Channels past one process (issues 12 and 23): 500 clients (ticket and query providers,
+ * half each) in 25 rooms of 20, spread over three daphne workers on Redis behind HAProxy
+ * (test/interop/django/cluster.ts), each sending a numbered message a second to its room, which
+ * every member gets (the package's group streams: the example's RoomConsumer). One worker is
+ * SIGKILLed (started again 2 s after), another frozen for 20 s (SIGSTOP, then SIGCONT), then
+ * Redis is restarted (AOF, fsync always). Measured, per backoff policy, on a fresh cluster each:
+ * the time until every client is authenticated again after each fault, attempts and ticket
+ * fetches per client, the peak upgrade attempts per second at the balancer, `resync` events per
+ * fault, messages lost, duplicated and reordered both ways (per client from each sender of its
+ * room, and in each room's log in Redis), and what Redis holds per session and per room.
  */
 import { execFileSync } from 'node:child_process'
 import WebSocket from 'ws'
@@ -27,9 +30,10 @@ export function decorrelatedJitter(base = 1000, cap = 30_000): () => RetryDelay 
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-export async function scaleOut(policy: { name: string; retryDelay?: () => RetryDelay }, clients = 500, roomSize = 20) {
+/** `every`: ms between two messages of a client (500 clients every 4 s: 125 sent, 2,500 delivered a second). */
+export async function scaleOut(policy: { name: string; retryDelay?: () => RetryDelay }, clients = 500, roomSize = 20, every = 4000) {
   const cluster = await startCluster(3)
   try {
     const login = async (user: string) => ((await (await fetch(`${cluster.lb.http}/api/jwt/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: user }) })).json()) as { access: string }).access
@@ -45,8 +49,11 @@ export async function scaleOut(policy: { name: string; retryDelay?: () => RetryD
       const credentials = byTicket ? ticket({ endpoint: `${cluster.lb.http}/api/ws-ticket/`, token: () => token, fetch: counted }) : queryToken({ token: () => token })
       const socket = new AuthSocket<Message, Message>(url, { WebSocket, origin: cluster.lb.origin, credentials, retryDelay: policy.retryDelay?.(), maxQueueSize: 10_000 })
       const got: Message[] = []
-      const state = { socket, room, got, attempts: 0, resyncs: 0 }
+      const state = { socket, room, got, attempts: 0, resyncs: 0, worker: '' }
       socket.on('message', (m) => got.push(m))
+      socket.on('authenticated', ({ user }) => {
+        state.worker = (user as { worker: string }).worker
+      })
       socket.on('connecting', () => (state.attempts++, connectingAt.push(Date.now())))
       socket.on('resync', () => state.resyncs++)
       return state
@@ -62,27 +69,52 @@ export async function scaleOut(policy: { name: string; retryDelay?: () => RetryD
     const sender = setInterval(() => {
       n++
       all.forEach(({ socket }, from) => socket.send({ from, n }))
-    }, 1000)
-    const recoveries: { fault: string; ms: number }[] = []
-    /** Runs `fault`, then waits until every client is open again (or 60 s). */
-    const fault = async (name: string, run: () => Promise<void>) => {
+    }, every)
+    const recoveries: { fault: string; ms: number; resyncs: number }[] = []
+    const resyncsNow = () => all.reduce((sum, c) => sum + c.resyncs, 0)
+    /**
+     * Runs `fault`, then waits until every client is open again (or 60 s); counts the `resync`
+     * events from the fault until `settled` is done.
+     */
+    const fault = async (name: string, run: () => Promise<void>, settled: () => Promise<void>, away?: string) => {
       const at = Date.now()
+      const resyncsBefore = resyncsNow()
       await run()
       await sleep(50)
-      while (all.some(({ socket }) => socket.state !== 'open') && Date.now() - at < 60_000) await sleep(10)
-      recoveries.push({ fault: name, ms: Date.now() - at })
+      // Recovered: every client open, and none on the worker `away` (a frozen one).
+      const recovered = () => all.every(({ socket, worker }) => socket.state === 'open' && worker !== away)
+      while (!recovered() && Date.now() - at < 60_000) await sleep(10)
+      const ms = Date.now() - at
+      await settled()
+      recoveries.push({ fault: name, ms, resyncs: resyncsNow() - resyncsBefore })
     }
+    const [killed, frozen] = cluster.workers
     await sleep(3000)
-    await fault('worker w1 SIGKILLed', () => cluster.workers[0]!.kill())
-    await sleep(2000)
-    await cluster.workers[0]!.start()
-    await sleep(3000)
-    await fault('worker w2 SIGKILLed', () => cluster.workers[1]!.kill())
-    await sleep(2000)
-    await cluster.workers[1]!.start()
-    await sleep(3000)
-    await fault('Redis restarted', () => cluster.redis.restart())
-    await sleep(3000)
+    await fault(
+      'worker w1 SIGKILLed',
+      () => killed!.kill(),
+      async () => {
+        await sleep(2000)
+        await killed!.start()
+        await sleep(3000)
+      },
+    )
+    // Frozen: its clients' heartbeat finds it (RoomConsumer: 5 s + 5 s) and they move; when it
+    // runs again, it handles what waited for it (frames of sockets gone, the channel layer's).
+    const freezeAt = Date.now()
+    await fault(
+      'worker w2 frozen 20 s',
+      async () => {
+        frozen!.freeze()
+      },
+      async () => {
+        await sleep(20_000 - (Date.now() - freezeAt))
+        frozen!.thaw()
+        await sleep(3000)
+      },
+      frozen!.name,
+    )
+    await fault('Redis restarted', () => cluster.redis.restart(), () => sleep(3000))
     clearInterval(sender)
     const sent = n
 
@@ -110,13 +142,27 @@ export async function scaleOut(policy: { name: string; retryDelay?: () => RetryD
     }
     const downstream = { lost, duplicated, reordered }
     lost = duplicated = reordered = 0
-    // Client to server: what each room's log in Redis holds from each sender.
+    // Client to server: what each room's log in Redis holds from each sender (the package's
+    // group log, authsocket:g:<group>:log, GROUP_LOG_SIZE 10,000 in the example's settings).
     const port = new URL(cluster.redis.url).port
+    const redis = (...args: string[]) => execFileSync('redis-cli', ['-p', port, '--raw', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim()
     for (const room of new Set(all.map((c) => c.room))) {
-      const log = execFileSync('redis-cli', ['-p', port, '--raw', 'LRANGE', `room:${room}:log`, '0', '-1'], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim().split('\n').map((line) => JSON.parse(line).data as Message)
+      const log = redis('LRANGE', `authsocket:g:room.${room}:log`, '0', '-1').split('\n').map((line) => JSON.parse(line) as Message)
       for (const [from, member] of all.entries()) if (member.room === room) count(log.filter((m) => m.from === from).map((m) => m.n))
     }
     const upstream = { lost, duplicated, reordered }
+    if (upstream.lost && process.env.SCALE_DEBUG) {
+      for (const room of new Set(all.map((c) => c.room))) {
+        const log = redis('LRANGE', `authsocket:g:room.${room}:log`, '0', '-1').split('\n').map((line) => JSON.parse(line) as Message)
+        for (const [from, member] of all.entries()) {
+          if (member.room !== room) continue
+          const have = new Set(log.filter((m) => m.from === from).map((m) => m.n))
+          const missing = Array.from({ length: sent }, (_, i) => i + 1).filter((k) => !have.has(k))
+          if (missing.length) console.log(`sender ${from} (${room}): missing ${missing} state ${member.socket.state} queued ${member.socket.queued} on ${member.worker} attempts ${member.attempts}`)
+        }
+      }
+    }
+    const memory = redisMemory(redis)
     const perSecond = new Map<number, number>()
     for (const at of connectingAt) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1)
     const balancer = await cluster.balancer()
@@ -124,6 +170,7 @@ export async function scaleOut(policy: { name: string; retryDelay?: () => RetryD
     return {
       policy: policy.name,
       clients,
+      every,
       sent,
       recoveries,
       attemptsPerClient: round((all.reduce((sum, c) => sum + c.attempts, 0) - attemptsBefore) / clients, 2),
@@ -131,11 +178,44 @@ export async function scaleOut(policy: { name: string; retryDelay?: () => RetryD
       peakAttemptsPerSecClient: Math.max(0, ...perSecond.values()),
       peakAttemptsPerSecBalancer: balancer.peakRate,
       upgradesAtBalancer: balancer.sessions,
-      resyncs: all.reduce((sum, c) => sum + c.resyncs, 0),
+      resyncs: resyncsNow(),
+      memory,
       downstream,
       upstream,
     }
   } finally {
     await cluster.stop()
+  }
+}
+
+/**
+ * What Redis holds for the delivery sessions and the groups, from `MEMORY USAGE` of each key (a
+ * session is a hash and the list of its numbered frames; a group, a hash and its log): bytes
+ * per session and per group, and per message kept.
+ */
+function redisMemory(redis: (...args: string[]) => string) {
+  const usage = (pattern: string) => {
+    const keys = redis('--scan', '--pattern', pattern).split('\n').filter(Boolean)
+    let bytes = 0
+    let messages = 0
+    let owners = 0
+    for (const key of keys) {
+      bytes += Number(redis('MEMORY', 'USAGE', key, 'SAMPLES', '0'))
+      if (key.endsWith(':log')) messages += Number(redis('LLEN', key))
+      else owners++
+    }
+    return { owners, bytes, messages }
+  }
+  const sessions = usage('authsocket:s:*')
+  const groups = usage('authsocket:g:*')
+  return {
+    sessions: sessions.owners,
+    bytesPerSession: Math.round(sessions.bytes / Math.max(1, sessions.owners)),
+    messagesPerSession: Math.round(sessions.messages / Math.max(1, sessions.owners)),
+    bytesPerSessionMessage: Math.round(sessions.bytes / Math.max(1, sessions.messages)),
+    groups: groups.owners,
+    bytesPerGroup: Math.round(groups.bytes / Math.max(1, groups.owners)),
+    messagesPerGroup: Math.round(groups.messages / Math.max(1, groups.owners)),
+    bytesPerGroupMessage: Math.round(groups.bytes / Math.max(1, groups.messages)),
   }
 }

@@ -156,12 +156,12 @@ class MemoryStore(SessionStore):
         if session is not None and session.consumer is consumer:
             session.consumer = None
 
-    async def notify(self, key: SessionKey, offset: int, text: str) -> None:
+    async def notify(self, key: SessionKey, frames: List[Tuple[int, str]]) -> None:
         consumer = self.session(key).consumer
         if consumer is None:
             return  # kept for the replay
         try:
-            await consumer.relay(offset, text)
+            await consumer.relay(frames)
         except Exception:  # the socket is closing: the buffer keeps the message for the replay
             logger.debug("authsocket: a live send to a closing socket was dropped")
 

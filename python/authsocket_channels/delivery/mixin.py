@@ -46,8 +46,7 @@ class DeliverySession:
         if numbered is None:  # acks only: nothing numbered, nothing kept
             await self.store.send_live(self.key, json.dumps(content))
             return
-        offset, text = numbered
-        await self.store.notify(self.key, offset, text)
+        await self.store.notify(self.key, [numbered])
 
 
 class DeliveryMixin(AuthSocketConsumer):
@@ -159,8 +158,7 @@ class DeliveryMixin(AuthSocketConsumer):
         """Sends what a commit kept to the session's live socket (or, unnumbered, what it did not)."""
         assert self.delivery is not None
         if numbered:
-            for offset, text in numbered:
-                await self.store.notify(self.delivery.key, offset, text)
+            await self.store.notify(self.delivery.key, numbered)
             return
         for content in contents:
             await self.store.send_live(self.delivery.key, json.dumps(content))
@@ -239,8 +237,9 @@ class DeliveryMixin(AuthSocketConsumer):
         pulled = await self.store.pull(self.delivery.key, group)
         if pulled.resync:
             await self.send_json(resync_frame(self._epoch))
-        for offset, text in pulled.numbered:
-            await self.store.notify(self.delivery.key, offset, text)
+        if pulled.numbered:
+            # One channel-layer message for all it copied (under load, a pull copies several).
+            await self.store.notify(self.delivery.key, pulled.numbered)
         for text in pulled.live:
             await self.store.send_live(self.delivery.key, text)
 
@@ -260,28 +259,29 @@ class DeliveryMixin(AuthSocketConsumer):
                 await self.send(text_data=text)
                 self.relayed = offset
 
-    async def relay(self, offset: int, text: str) -> None:
-        """A frame of this socket's session was numbered: sends it in order, fetching what it overtook."""
-        if self._relaying is None or self.delivery is None:
+    async def relay(self, frames: List[Tuple[int, str]]) -> None:
+        """Frames of this socket's session were numbered (consecutive, oldest first): sends them
+        in order, fetching first what they overtook. Frames sent already are skipped."""
+        if self._relaying is None or self.delivery is None or not frames:
             return
         async with self._relaying:
-            if self.relayed is None or offset <= self.relayed:
-                return  # not resuming, or sent already (by the replay, or an earlier relay)
-            if offset == self.relayed + 1:
-                await self.send_frames(offset, [text])
-                return
-            missed = await self.store.after(self.delivery.key, self.relayed)
-            if missed is None:  # what it skipped is no longer kept
-                await self.send_json(resync_frame(self._epoch))
-                self.relayed = offset - 1
-                await self.send_frames(offset, [text])
-                return
-            await self.send_frames(self.relayed + 1, missed[1])
+            if self.relayed is None:
+                return  # not resuming
+            first = frames[0][0]
+            if first > self.relayed + 1:  # frames numbered before these have not come yet
+                missed = await self.store.after(self.delivery.key, self.relayed)
+                if missed is None:  # what they skipped is no longer kept
+                    await self.send_json(resync_frame(self._epoch))
+                    self.relayed = first - 1
+                else:
+                    await self.send_frames(self.relayed + 1, missed[1])
+            await self.send_frames(first, [text for _, text in frames])
 
     async def authsocket_relay(self, event: Dict[str, Any]) -> None:
-        """The channel layer's copy of a numbered frame (`RedisStore`)."""
+        """The channel layer's copy of numbered frames (`RedisStore`)."""
+        frames = [(int(offset), str(text)) for offset, text in event["frames"]]
         try:
-            await self.relay(int(event["offset"]), str(event["text"]))
+            await self.relay(frames)
         except Exception:  # the socket is closing (daphne raises autobahn's Disconnected)
             logger.debug("authsocket: a relay to a closing socket was dropped")
 

@@ -3,8 +3,12 @@
 Per session (`authsocket:s:<owner>:<sid>`), a hash (`delivered`, the newest `offset`, `chars`,
 `resume`) and a list of its numbered frames, oldest first, the newest `DELIVERY_RESUME_BUFFER`
 and at most `DELIVERY_RESUME_CHARS` characters. Both expire `DELIVERY_SESSION_TTL` seconds after
-the session was last written. `authsocket:epoch` names the store's stream: made once, so a Redis
-that lost its data makes a new one and resuming clients get `resync`, not a gap.
+the session was last written; the hash also keeps, per group the session follows (`g:<group>`),
+the newest offset of the group's log copied into its stream. Per group (`authsocket:g:<group>`),
+a hash (the newest `offset`) and its log, the newest `GROUP_LOG_SIZE` messages, expiring
+`DELIVERY_SESSION_TTL` seconds after the last publish. `authsocket:epoch` names the store's
+stream: made once, so a Redis that lost its data makes a new one and resuming clients get
+`resync`, not a gap.
 
 Each step is one Lua script, so a worker killed at any instruction has done all of a step or
 none of it. A numbered frame reaches the session's live socket, on whichever worker, through the
@@ -97,6 +101,8 @@ for g = 4, #KEYS, 2 do
     next = next + 1
   end
   redis.call('LTRIM', KEYS[g + 1], -tonumber(ARGV[6]), -1)
+  redis.call('EXPIRE', KEYS[g], ARGV[4])
+  redis.call('EXPIRE', KEYS[g + 1], ARGV[4])
 end
 local reply = {1, delivered}
 if own > 0 and redis.call('HGET', KEYS[1], 'resume') == '1' then
@@ -157,13 +163,15 @@ return reply
 """
 )
 
-# KEYS: the group's hash, its log. ARGV: the log's size, the messages' JSON texts.
+# KEYS: the group's hash, its log. ARGV: the log's size, ttl, the messages' JSON texts.
 PUBLISH = """
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   redis.call('HINCRBY', KEYS[1], 'offset', 1)
   redis.call('RPUSH', KEYS[2], ARGV[i])
 end
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
 """
 
@@ -273,7 +281,8 @@ class RedisStore(SessionStore):
     async def publish(self, group: str, contents: List[Any]) -> None:
         texts = [json.dumps(content) for content in contents]
         size = authsocket_settings.GROUP_LOG_SIZE
-        await self.redis.eval(PUBLISH, 2, *self.group_keys(group), size, *texts)
+        ttl = authsocket_settings.DELIVERY_SESSION_TTL
+        await self.redis.eval(PUBLISH, 2, *self.group_keys(group), size, ttl, *texts)
 
     async def pull(self, key: SessionKey, group: str) -> Pull:
         reply = await self.redis.eval(
@@ -311,10 +320,10 @@ class RedisStore(SessionStore):
     async def detach(self, key: SessionKey, consumer: "DeliveryMixin") -> None:
         await consumer.channel_layer.group_discard(self.group(key), consumer.channel_name)
 
-    async def notify(self, key: SessionKey, offset: int, text: str) -> None:
+    async def notify(self, key: SessionKey, frames: List[Tuple[int, str]]) -> None:
         from channels.layers import get_channel_layer
 
-        event = {"type": "authsocket.relay", "offset": offset, "text": text}
+        event = {"type": "authsocket.relay", "frames": [list(frame) for frame in frames]}
         await get_channel_layer().group_send(self.group(key), event)
 
     async def send_live(self, key: SessionKey, text: str) -> None:

@@ -129,8 +129,9 @@ class SessionStore:
     async def detach(self, key: SessionKey, consumer: "DeliveryMixin") -> None:
         raise NotImplementedError
 
-    async def notify(self, key: SessionKey, offset: int, text: str) -> None:
-        """Tells the session's live socket, wherever it is, that frame `offset` is `text`."""
+    async def notify(self, key: SessionKey, frames: List[Tuple[int, str]]) -> None:
+        """Tells the session's live socket, wherever it is, about numbered frames (offset, text),
+        consecutive and oldest first: one message for all of them."""
         raise NotImplementedError
 
     async def send_live(self, key: SessionKey, text: str) -> None:

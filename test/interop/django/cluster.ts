@@ -30,6 +30,10 @@ export interface Worker extends Endpoint {
   kill(): Promise<void>
   /** Starts it again on the same port. */
   start(): Promise<void>
+  /** SIGSTOP: a worker that hangs (a blocked event loop, a stalled VM); its sockets stay open. */
+  freeze(): void
+  /** SIGCONT: it runs again, with everything that waited for it. */
+  thaw(): void
 }
 
 export interface Cluster {
@@ -104,7 +108,18 @@ export async function startCluster(count = 3): Promise<Cluster> {
         child = track(await launch(`daphne ${name}`, PYTHON, ['-m', 'daphne', '-b', '127.0.0.1', '-p', String(port), 'interop.asgi:application'], { ...env, INTEROP_WORKER: name }, () => answers(`http://127.0.0.1:${port}/health`)))
       }
       await start()
-      workers.push({ name, ...endpoint(port), start, kill: () => exited(child, 'SIGKILL') })
+      workers.push({
+        name,
+        ...endpoint(port),
+        start,
+        kill: () => exited(child, 'SIGKILL'),
+        freeze: () => {
+          child?.kill('SIGSTOP')
+        },
+        thaw: () => {
+          child?.kill('SIGCONT')
+        },
+      })
     }
 
     const lbPort = await freePort()
@@ -173,6 +188,7 @@ listen stats
           socket.on('error', reject).on('close', () => resolve()).resume()
         }),
       async stop() {
+        for (const child of children) child.kill('SIGCONT') // a frozen worker acts on SIGTERM only once it runs
         await Promise.all([...children].map((child) => exited(child, 'SIGTERM')))
         rmSync(dir, { recursive: true, force: true })
       },

@@ -123,6 +123,9 @@ class RoomConsumer(DeliveryMixin, EchoConsumer):
     once and in order (numbered, resumable), on whichever worker each of them is, also what was
     sent while it was away (the package's group streams: `get_followed_groups`, `group_publish`)."""
 
+    # A worker that hangs is found within 10 s, and its members move (the scale bench freezes one).
+    heartbeat = {"interval": 5000, "timeout": 5000}
+
     def get_followed_groups(self) -> list:
         return [f"room.{self.scope['url_route']['kwargs']['room']}"]
 
