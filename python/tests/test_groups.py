@@ -108,3 +108,36 @@ async def test_a_publish_is_committed_with_the_message_that_made_it(
     assert [m["data"] for m in await messages(listener, 1)] == [{"from": "alice", "n": 1}]
     await again.send({"action": "message", "seq": 1, "data": {"n": 1}})  # sent again: only acked
     assert await listener.communicator.receive_nothing(0.2)
+
+
+async def test_news_a_member_has_had_costs_no_pull(
+    store_name: str, connect: Any, alice_jwt: str, bob_jwt: str, monkeypatch: Any
+) -> None:
+    """A burst of publishes is one pull per member: the first pull copies all of it, and each
+    announcement of an offset the member has had already is dropped without a store call."""
+    from channels.layers import get_channel_layer
+
+    from authsocket_channels.delivery.mixin import member_group
+
+    talker = await member(connect, alice_jwt, "talker")
+    listener = await member(connect, bob_jwt, "listener")
+    for n in (1, 2, 3):
+        await talker.send({"action": "message", "seq": n, "data": {"n": n}})
+    assert [m["offset"] for m in await messages(listener, 3)] == [1, 2, 3]
+    store = get_store()
+    pulls: List[str] = []
+    real_pull = store.pull
+
+    async def counted_pull(key: Any, group: str) -> Any:
+        pulls.append(key.sid)
+        return await real_pull(key, group)
+
+    monkeypatch.setattr(store, "pull", counted_pull)
+    layer = get_channel_layer()
+    event: Dict[str, Any] = {"type": "authsocket.group", "group": "room.lobby"}
+    await layer.group_send(member_group("room.lobby"), {**event, "offset": 3})
+    assert await listener.communicator.receive_nothing(0.2)
+    assert pulls == []  # both sockets have had offset 3
+    await layer.group_send(member_group("room.lobby"), {**event, "offset": 4})
+    assert await listener.communicator.receive_nothing(0.2)
+    assert sorted(pulls) == ["listener", "talker"]  # news they have not had: each pulls

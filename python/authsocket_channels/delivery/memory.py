@@ -90,13 +90,14 @@ class MemoryStore(SessionStore):
             session.chars -= len(session.buffer.popleft()[1])
         return numbered
 
-    def publish_now(self, name: str, contents: List[Any]) -> None:
+    def publish_now(self, name: str, contents: List[Any]) -> int:
         group = self.group(name)
         for content in contents:
             group.offset += 1
             group.log.append((group.offset, json.dumps(content)))
         while len(group.log) > authsocket_settings.GROUP_LOG_SIZE:
             group.log.popleft()
+        return group.offset
 
     async def commit(
         self,
@@ -110,19 +111,19 @@ class MemoryStore(SessionStore):
             if seq <= session.delivered:
                 return Commit(False, session.delivered, [])
             session.delivered = seq
-        for name, messages in (published or {}).items():
-            self.publish_now(name, messages)
+        groups = {
+            name: self.publish_now(name, messages) for name, messages in (published or {}).items()
+        }
         if not session.resume:
-            return Commit(True, session.delivered, [])
-        return Commit(
-            True, session.delivered, self.append(session, [json.dumps(c) for c in contents])
-        )
+            return Commit(True, session.delivered, [], groups)
+        numbered = self.append(session, [json.dumps(c) for c in contents])
+        return Commit(True, session.delivered, numbered, groups)
 
     async def follow(self, key: SessionKey, group: str) -> None:
         self.session(key).groups.setdefault(group, self.group(group).offset)
 
-    async def publish(self, group: str, contents: List[Any]) -> None:
-        self.publish_now(group, contents)
+    async def publish(self, group: str, contents: List[Any]) -> int:
+        return self.publish_now(group, contents)
 
     async def pull(self, key: SessionKey, group: str) -> Pull:
         session = self.session(key)
@@ -135,8 +136,8 @@ class MemoryStore(SessionStore):
         data = [] if resync else [text for offset, text in log.log if offset > have]
         session.groups[group] = log.offset
         if not session.resume:
-            return Pull(resync, [], data)
-        return Pull(resync, self.append(session, data), [])
+            return Pull(resync, [], data, log.offset)
+        return Pull(resync, self.append(session, data), [], log.offset)
 
     async def after(self, key: SessionKey, offset: int) -> Optional[Tuple[int, List[str]]]:
         session = self.session(key)

@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from types import MappingProxyType
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..consumers import AuthSocketConsumer
@@ -66,6 +67,9 @@ class DeliveryMixin(AuthSocketConsumer):
     _pending: Optional[List[Any]] = None
     #: What `group_publish` was given then, by group.
     _published: Optional[Dict[str, List[Any]]] = None
+    #: Per followed group, the offset this socket's session has had everything up to (a pull
+    #: told it): a group's news older than that needs no pull. Set by the session frame.
+    _copied: Dict[str, int] = MappingProxyType({})  # type: ignore[assignment]
     #: When the store cannot be reached (Redis restarting, or hanging past `REDIS_TIMEOUT`): the
     #: socket closes, telling the client to come back in this many seconds plus a random part
     #: of `store_retry_jitter`, so a fleet does not return in one burst.
@@ -150,8 +154,8 @@ class DeliveryMixin(AuthSocketConsumer):
         commit = await self.store.commit(key, seq, contents, published)
         if commit.new:
             await self.hand_out(contents, commit.numbered)
-            for group in published:
-                await self.announce(group)
+            for group, newest in commit.groups.items():
+                await self.announce(group, newest)
         await self.send_json(ack_frame(commit.delivered))
 
     async def hand_out(self, contents: List[Any], numbered: List[Tuple[int, str]]) -> None:
@@ -174,6 +178,7 @@ class DeliveryMixin(AuthSocketConsumer):
             await store.detach(self.delivery.key, self)
         key = SessionKey(str(self.user.pk), sid)
         self.delivery = DeliverySession(store, key)
+        self._copied = {}
         resume = content.get("resume") is True
         await store.open(key, resume)
         await self.catch_up(key, resume, content)
@@ -222,19 +227,28 @@ class DeliveryMixin(AuthSocketConsumer):
         if self._published is not None:
             self._published.setdefault(group, []).append(content)
             return
-        await self.store.publish(group, [content])
-        await self.announce(group)
+        newest = await self.store.publish(group, [content])
+        await self.announce(group, newest)
 
-    async def announce(self, group: str) -> None:
-        """Tells the group's members, on every worker, that it has new messages."""
-        event = {"type": "authsocket.group", "group": group}
+    async def announce(self, group: str, newest: int) -> None:
+        """Tells the group's members, on every worker, that its log reaches `newest` now."""
+        event = {"type": "authsocket.group", "group": group, "offset": newest}
         await self.channel_layer.group_send(member_group(group), event)
 
     async def pull_group(self, group: str) -> None:
         """Copies what this socket's session has not had of `group` into its stream, and sends it."""
         if self.delivery is None:
             return
-        pulled = await self.store.pull(self.delivery.key, group)
+        key = self.delivery.key
+        pulled = await self.store.pull(key, group)
+        if pulled.copied is None:
+            # The store no longer has the session (Redis lost its data): follow from now on,
+            # and tell the client that what was sent meanwhile is gone.
+            await self.store.follow(key, group)
+            self._copied[group] = 0
+            await self.send_json(resync_frame(self._epoch))
+            return
+        self._copied[group] = max(pulled.copied, self._copied.get(group, 0))
         if pulled.resync:
             await self.send_json(resync_frame(self._epoch))
         if pulled.numbered:
@@ -246,11 +260,17 @@ class DeliveryMixin(AuthSocketConsumer):
     async def authsocket_group(self, event: Dict[str, Any]) -> None:
         """A group this socket's session follows has new messages (the channel layer's event)."""
         group = str(event["group"])
-        if group in self.get_followed_groups():
-            try:
-                await self.pull_group(group)
-            except Exception:  # the socket is closing: what was copied is kept for the replay
-                logger.debug("authsocket: a group message to a closing socket was kept for later")
+        if group not in self.get_followed_groups():
+            return
+        newest = event.get("offset")
+        # A burst of publishes is one pull: the first copies all of it, the rest have nothing
+        # new (another socket of the session may have pulled: then this pull finds nothing).
+        if isinstance(newest, int) and newest <= self._copied.get(group, -1):
+            return
+        try:
+            await self.pull_group(group)
+        except Exception:  # the socket is closing: what was copied is kept for the replay
+            logger.debug("authsocket: a group message to a closing socket was kept for later")
 
     async def send_frames(self, first: int, frames: List[str]) -> None:
         """Sends the frames from offset `first` on that this socket has not sent yet."""

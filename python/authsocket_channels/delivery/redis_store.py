@@ -78,8 +78,8 @@ end
 # ARGV: seq (0: mark nothing), the most frames and characters kept, ttl, a new epoch if there is
 # none, the group logs' size, the number of the session's own messages, their JSON texts, then
 # per group the number of its messages and their JSON texts. Returns {0, the last delivered seq}
-# when seq is not new; else {1, the last delivered seq, offset, frame...}: the session's own
-# messages, numbered and kept when it resumes.
+# when seq is not new; else {1, the last delivered seq, each group's newest offset..., offset,
+# frame...}: the session's own messages, numbered and kept when it resumes.
 COMMIT = (
     APPEND
     + """
@@ -92,19 +92,19 @@ if seq > 0 then
 end
 local own = tonumber(ARGV[7])
 local next = 8 + own
+local reply = {1, delivered}
 for g = 4, #KEYS, 2 do
   local count = tonumber(ARGV[next])
   next = next + 1
   for _ = 1, count do
-    redis.call('HINCRBY', KEYS[g], 'offset', 1)
     redis.call('RPUSH', KEYS[g + 1], ARGV[next])
     next = next + 1
   end
+  table.insert(reply, redis.call('HINCRBY', KEYS[g], 'offset', count))
   redis.call('LTRIM', KEYS[g + 1], -tonumber(ARGV[6]), -1)
   redis.call('EXPIRE', KEYS[g], ARGV[4])
   redis.call('EXPIRE', KEYS[g + 1], ARGV[4])
 end
-local reply = {1, delivered}
 if own > 0 and redis.call('HGET', KEYS[1], 'resume') == '1' then
   local data = {}
   for i = 8, 7 + own do table.insert(data, ARGV[i]) end
@@ -129,8 +129,9 @@ return 1
 
 # KEYS: the session hash, its log, the epoch, the group's hash, its log. ARGV: the session's field
 # for the group, the most frames and characters kept, ttl, a new epoch if there is none. Returns
-# {0} when the session does not follow the group; else {1, resync (0/1), 'n', offset, frame...}
-# (numbered) or {1, resync, 'l', JSON text...} (a session that does not resume).
+# {0} when the session does not follow the group; else {1, resync (0/1), the group's newest
+# offset, 'n', offset, frame...} (numbered) or {1, resync, newest, 'l', JSON text...} (a session
+# that does not resume).
 PULL = (
     APPEND
     + """
@@ -147,7 +148,7 @@ elseif have < last then
   data = redis.call('LRANGE', KEYS[5], have - first + 1, -1)
 end
 redis.call('HSET', KEYS[1], ARGV[1], last)
-local reply = {1, resync}
+local reply = {1, resync, last}
 if redis.call('HGET', KEYS[1], 'resume') == '1' then
   table.insert(reply, 'n')
   for _, item in ipairs(append(data, tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5])) do
@@ -163,16 +164,17 @@ return reply
 """
 )
 
-# KEYS: the group's hash, its log. ARGV: the log's size, ttl, the messages' JSON texts.
+# KEYS: the group's hash, its log. ARGV: the log's size, ttl, the messages' JSON texts. Returns
+# the group's newest offset.
 PUBLISH = """
 for i = 3, #ARGV do
-  redis.call('HINCRBY', KEYS[1], 'offset', 1)
   redis.call('RPUSH', KEYS[2], ARGV[i])
 end
+local offset = redis.call('HINCRBY', KEYS[1], 'offset', #ARGV - 2)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
-return 1
+return offset
 """
 
 # KEYS: the session hash, its log. ARGV: the offset the client has. Returns {newest offset, the
@@ -269,8 +271,13 @@ class RedisStore(SessionStore):
             *(json.dumps(content) for content in contents),
             *groups,
         )
-        numbered = [(int(reply[i]), _text(reply[i + 1])) for i in range(2, len(reply), 2)]
-        return Commit(bool(int(reply[0])), int(reply[1]), numbered)
+        if not int(reply[0]):
+            return Commit(False, int(reply[1]), [])
+        names = list((published or {}).keys())
+        newest = {name: int(offset) for name, offset in zip(names, reply[2 : 2 + len(names)])}
+        first = 2 + len(names)
+        numbered = [(int(reply[i]), _text(reply[i + 1])) for i in range(first, len(reply), 2)]
+        return Commit(True, int(reply[1]), numbered, newest)
 
     async def follow(self, key: SessionKey, group: str) -> None:
         ttl = authsocket_settings.DELIVERY_SESSION_TTL
@@ -278,11 +285,11 @@ class RedisStore(SessionStore):
             FOLLOW, 2, self.keys(key)[0], self.group_keys(group)[0], f"g:{group}", ttl
         )
 
-    async def publish(self, group: str, contents: List[Any]) -> None:
+    async def publish(self, group: str, contents: List[Any]) -> int:
         texts = [json.dumps(content) for content in contents]
         size = authsocket_settings.GROUP_LOG_SIZE
         ttl = authsocket_settings.DELIVERY_SESSION_TTL
-        await self.redis.eval(PUBLISH, 2, *self.group_keys(group), size, ttl, *texts)
+        return int(await self.redis.eval(PUBLISH, 2, *self.group_keys(group), size, ttl, *texts))
 
     async def pull(self, key: SessionKey, group: str) -> Pull:
         reply = await self.redis.eval(
@@ -300,10 +307,11 @@ class RedisStore(SessionStore):
         if int(reply[0]) == 0:
             return Pull(False, [], [])
         resync = bool(int(reply[1]))
-        if _text(reply[2]) == "l":
-            return Pull(resync, [], [_text(text) for text in reply[3:]])
-        numbered = [(int(reply[i]), _text(reply[i + 1])) for i in range(3, len(reply), 2)]
-        return Pull(resync, numbered, [])
+        copied = int(reply[2])
+        if _text(reply[3]) == "l":
+            return Pull(resync, [], [_text(text) for text in reply[4:]], copied)
+        numbered = [(int(reply[i]), _text(reply[i + 1])) for i in range(4, len(reply), 2)]
+        return Pull(resync, numbered, [], copied)
 
     async def after(self, key: SessionKey, offset: int) -> Optional[Tuple[int, List[str]]]:
         reply = await self.redis.eval(AFTER, 2, *self.keys(key), offset)

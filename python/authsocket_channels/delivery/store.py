@@ -10,7 +10,7 @@ or not at all: a worker killed at any instruction leaves no half-done step behin
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ..settings import authsocket_settings
@@ -21,21 +21,25 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Commit:
-    """What `commit` did: whether the seq was new, the last delivered seq, the numbered frames."""
+    """What `commit` did: whether the seq was new, the last delivered seq, the numbered frames,
+    and the newest offset of each group it published to."""
 
     new: bool
     delivered: int
     numbered: List[Tuple[int, str]]
+    groups: Dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Pull:
     """What `pull` copied: `resync` if some was no longer kept, the numbered frames, or (a
-    session that does not resume) the messages' JSON texts to send unnumbered."""
+    session that does not resume) the messages' JSON texts to send unnumbered; `copied`, the
+    group's offset the session has had everything up to (`None`: it does not follow the group)."""
 
     resync: bool
     numbered: List[Tuple[int, str]]
     live: List[str]
+    copied: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,9 @@ class SessionStore:
         """The session follows `group` from its newest message on, unless it follows it already."""
         raise NotImplementedError
 
-    async def publish(self, group: str, contents: List[Any]) -> None:
-        """Appends `contents` to the group's log (the newest `GROUP_LOG_SIZE` are kept)."""
+    async def publish(self, group: str, contents: List[Any]) -> int:
+        """Appends `contents` to the group's log (the newest `GROUP_LOG_SIZE` are kept); returns
+        the group's newest offset."""
         raise NotImplementedError
 
     async def pull(self, key: SessionKey, group: str) -> "Pull":
