@@ -4,6 +4,7 @@
  * once, even when it is presented to two at the same moment; a room spans the workers; the
  * balancer spreads clients with no sticky sessions.
  */
+import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -103,47 +104,62 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
     expect((await cluster.balancer()).sessions - before).toBeGreaterThanOrEqual(9)
   })
 
-  it('a room of 20 clients through HAProxy, each sending 40 numbered messages while a worker is SIGKILLed and Redis restarts: every client gets every message once, in order', async () => {
+  it('a room of 20 clients through HAProxy, each sending 50 numbered messages while a worker is SIGKILLed, another frozen 12 s and Redis restarts: every client gets every message once, in order, the room\'s log has each once, and no resync', async () => {
     const SENDERS = 20
-    const COUNT = 40
+    const COUNT = 50
+    await everyWorkerUp()
     const token = await jwt()
     const errors: string[] = []
     const clients = Array.from({ length: SENDERS }, () => {
       const socket = new AuthSocket<{ from: number; n: number }, { from: number; n: number }>(`${cluster.lb.ws}/ws/rooms-redis/chaos/`, { WebSocket, origin: cluster.lb.origin, credentials: queryToken({ token: () => token }) })
       const got: { from: number; n: number }[] = []
       const closes: number[] = []
+      const workers: string[] = []
       socket.on('message', (m) => got.push(m))
       socket.on('resync', () => errors.push('resync'))
       socket.on('close', ({ code }) => closes.push(code))
-      return { socket, got, closes }
+      socket.on('authenticated', ({ user }) => workers.push((user as { worker: string }).worker))
+      return { socket, got, closes, workers }
     })
+    const [killed, frozen] = cluster.workers
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
     try {
       await Promise.all(clients.map(({ socket }) => socket.ready))
-      await new Promise((resolve) => setTimeout(resolve, 200)) // every session frame is in
+      await sleep(200) // every session frame is in
       let n = 0
       const sender = setInterval(() => {
         if (++n > COUNT) return clearInterval(sender)
         clients.forEach(({ socket }, from) => socket.send({ from, n }))
-      }, 75)
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-      await cluster.workers[0]!.kill()
-      await new Promise((resolve) => setTimeout(resolve, 800))
+      }, 300)
+      await sleep(1000)
+      await killed!.kill()
+      // Frozen: RoomConsumer's heartbeat (5 s + 5 s) finds it, and its members move.
+      frozen!.freeze()
+      await sleep(800)
       await cluster.redis.restart()
-      await cluster.workers[0]!.start()
-      const end = Date.now() + 30_000
-      while (clients.some(({ got }) => got.length < SENDERS * COUNT) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100))
+      await killed!.start()
+      await sleep(11_000)
+      frozen!.thaw()
+      await until(() => clients.every(({ got }) => got.length >= SENDERS * COUNT), 30_000, 'every message at every member')
+      await sleep(300) // for a duplicate to show
       const expected = Array.from({ length: COUNT }, (_, i) => i + 1)
       for (const { got } of clients) {
         expect(got).toHaveLength(SENDERS * COUNT)
         for (let from = 0; from < SENDERS; from++) expect(got.filter((m) => m.from === from).map((m) => m.n)).toEqual(expected)
       }
+      // Client to server: the room's log in Redis has each sender's messages once, in order.
+      const log = execFileSync('redis-cli', ['-u', cluster.redis.url, '--raw', 'LRANGE', 'authsocket:g:room.chaos:log', '0', '-1'], { encoding: 'utf8' })
+      const logged = log.trim().split('\n').map((line) => JSON.parse(line) as { from: number; n: number })
+      for (let from = 0; from < SENDERS; from++) expect(logged.filter((m) => m.from === from).map((m) => m.n)).toEqual(expected)
       expect(errors).toEqual([])
       const closes = clients.flatMap((c) => c.closes)
-      console.log(`closes seen by the clients: ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`)
-      expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(SENDERS / 3 - 1) // the killed worker's clients
+      console.log(`a room through a kill, a freeze and a Redis restart: closes seen by the clients ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`)
+      expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(SENDERS / 3 - 1) // the killed worker's clients, and the frozen one's
+      expect(clients.filter(({ workers }) => workers[0] === frozen!.name && workers.length > 1).length).toBeGreaterThan(0) // the frozen worker's members moved
       // Redis away: the consumers close with a retry hint (1000), not a traceback's 1011 (as before issue 23).
       expect(closes.filter((code) => code === 1011)).toEqual([])
     } finally {
+      frozen!.thaw()
       for (const { socket } of clients) socket.close()
     }
   }, 90_000)
