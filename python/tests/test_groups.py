@@ -141,3 +141,30 @@ async def test_news_a_member_has_had_costs_no_pull(
     await layer.group_send(member_group("room.lobby"), {**event, "offset": 4})
     assert await listener.communicator.receive_nothing(0.2)
     assert sorted(pulls) == ["listener", "talker"]  # news they have not had: each pulls
+
+
+async def test_news_the_channel_layer_lost_arrives_at_the_next_ping(
+    store_name: str, connect: Any, alice_jwt: str, bob_jwt: str, monkeypatch: Any
+) -> None:
+    """Redis pub/sub keeps nothing while a worker resubscribes (after a Redis restart): an
+    announcement lost then would leave a quiet room's last messages behind until the next
+    message. The client pings after a silence, and the ping catches the socket up."""
+    from authsocket_channels.delivery.mixin import DeliveryMixin
+
+    talker = await member(connect, alice_jwt, "talker")
+    listener = await member(connect, bob_jwt, "listener")
+
+    async def lost(self: Any, group: str, newest: int) -> None:
+        return None
+
+    monkeypatch.setattr(DeliveryMixin, "announce", lost)
+    await talker.send({"action": "message", "seq": 1, "data": {"n": 1}})
+    assert await talker.frame() == {"action": "ack", "seq": 1}
+    assert await listener.communicator.receive_nothing(0.2)  # the announcement was lost
+    await listener.send({"action": "ping"})
+    assert await listener.frame() == {"action": "pong"}
+    [caught_up] = await messages(listener, 1)
+    assert (caught_up["offset"], caught_up["data"]) == (1, {"from": "alice", "n": 1})
+    await listener.send({"action": "ping"})
+    assert await listener.frame() == {"action": "pong"}
+    assert await listener.communicator.receive_nothing(0.2)  # nothing twice
