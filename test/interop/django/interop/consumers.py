@@ -129,8 +129,8 @@ class RoomConsumer(DeliveryMixin, EchoConsumer):
     def get_followed_groups(self) -> list:
         return [f"room.{self.scope['url_route']['kwargs']['room']}"]
 
-    def get_user_data(self, user: Any) -> dict:
-        return {**super().get_user_data(user), "worker": WORKER}  # which worker, for the tests
-
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         await self.group_publish(self.get_followed_groups()[0], content)
+
+    def get_user_data(self, user: Any) -> dict:
+        return {**super().get_user_data(user), "worker": WORKER}  # which worker, for the tests
