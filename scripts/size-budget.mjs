@@ -11,13 +11,14 @@
 // and one refresh for all tabs (issue 13: sharedAcrossTabs, Web Locks and BroadcastChannel) to 17.3 kB, and one socket for
 // all tabs (issue 13: shareSocket, the journal a new holder merges, the notes between tabs, split into files) to 19.8 kB,
 // and ticket({ headers }) with the 4009 close code's meaning (issue 22) to 19.93 kB, and the server's retry hints
-// (issue 23: a frame or a close reason, bounded) to 20.18 kB. The rebuild's target of
+// (issue 23: a frame or a close reason, bounded) to 20.18 kB, and shareSocket's handover fix (a
+// leader that leaves at pagehide and says bye; the next one waits for it) to 20.38 kB. The rebuild's target of
 // 11.17 kB is not met (with no error text at all the code alone is over it) and is tracked in
 // BENCHMARKS.md (npm run bench).
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 
-const BUDGET = 20_300 // bytes, gzip level 9
+const BUDGET = 20_450 // bytes, gzip level 9
 const code = readFileSync('dist/authsocket.iife.min.js', 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '')
 const size = gzipSync(code, { level: 9 }).length
 if (size > BUDGET) {

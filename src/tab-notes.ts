@@ -11,6 +11,8 @@ import type { WireData } from './outbox.js'
 
 /** What the leader knows that a tab joining needs. */
 export interface Group extends Known {
+  /** The leader's tab: the one whose `bye` the next leader waits for. */
+  readonly leader: string
   readonly id: string
   readonly epoch: string | undefined
   readonly offset: number
@@ -33,6 +35,7 @@ export type Note =
   | { kind: 'restart' } // to the leader: a follower's reconnect()
   | { kind: 'survey' } // from a tab that just got the lock: what do you know?
   | { kind: 'report'; known: Known } // a follower's answer
+  | { kind: 'bye'; tab: string; known: Known } // the leader leaves: its last note, after every other
 
 /** The events a follower hears from the leader (`message` goes apart, with its offset; `state` is mirrored). */
 export const RELAYED = ['connecting', 'open', 'authenticated', 'unauthenticated', 'binary', 'close', 'refresh', 'resync', 'waiting', 'error', 'state'] as const
