@@ -2,12 +2,30 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['.readme-check/', 'dist/', 'coverage/', 'demo/dist/', 'docs/api/', 'examples/*/dist/', 'playwright-report/', 'test-results/'] },
+  {
+    ignores: [
+      '.readme-check/',
+      'dist/',
+      'coverage/',
+      'demo/dist/',
+      'docs/api/',
+      'examples/*/dist/',
+      'playwright-report/',
+      'test-results/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Issue 24: no comma expressions with side effects, and no line past 120 columns that a
+      // formatter could not break (Prettier shapes the code; long strings are left whole).
+      'no-sequences': ['error', { allowInParentheses: false }],
+      'max-len': [
+        'error',
+        { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
+      ],
     },
   },
   {

@@ -7,7 +7,14 @@ const djangoPort = Number(process.env.DJANGO_PORT ?? 8301)
 
 const launchOptions = {
   executablePath: (findChromium as () => string | undefined)(),
-  args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--disable-gpu'],
+  args: [
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage',
+    '--disable-gpu',
+  ],
 }
 
 export default defineConfig({
@@ -21,11 +28,29 @@ export default defineConfig({
     viewport: { width: 1280, height: 900 },
   },
   projects: [
-    { name: 'demo', testDir: 'test/e2e', testIgnore: /page-(lifecycle|frozen)/, use: { baseURL: `http://127.0.0.1:${demoPort}` } },
+    {
+      name: 'demo',
+      testDir: 'test/e2e',
+      testIgnore: /page-(lifecycle|frozen)/,
+      use: { baseURL: `http://127.0.0.1:${demoPort}` },
+    },
     // The back/forward cache live: Playwright launches Chromium with it off unless told not to.
     // page-frozen starts its own Chromium (test/e2e/cdp.ts).
-    { name: 'lifecycle', testDir: 'test/e2e', testMatch: /page-(lifecycle|frozen)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${demoPort}`, launchOptions: { ...launchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] } } },
-    { name: 'django', testDir: 'test/interop/django', testMatch: /\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${djangoPort}` } },
+    {
+      name: 'lifecycle',
+      testDir: 'test/e2e',
+      testMatch: /page-(lifecycle|frozen)\.spec\.ts$/,
+      use: {
+        baseURL: `http://127.0.0.1:${demoPort}`,
+        launchOptions: { ...launchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] },
+      },
+    },
+    {
+      name: 'django',
+      testDir: 'test/interop/django',
+      testMatch: /\.spec\.ts$/,
+      use: { baseURL: `http://127.0.0.1:${djangoPort}` },
+    },
   ],
   webServer: [
     {

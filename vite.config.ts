@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config'
 import { strictLogger } from './scripts/strict-logger.js'
 
-// Two library builds (Vite library mode cannot give per-format externals in one build): the default mode emits ESM + CJS with dependencies
-// external; `--mode cdn` emits the minified IIFE with every dependency inlined.
+// Two library builds (Vite library mode cannot give per-format externals in one build): the default mode emits ESM +
+// CJS with dependencies external; `--mode cdn` emits the minified IIFE with every dependency inlined.
 export default defineConfig(({ mode }) => ({
   // The IIFE is for browsers only: the `ws` paths (src/node.ts) are dropped from it.
   customLogger: mode === 'test' ? undefined : strictLogger(),
@@ -10,7 +10,8 @@ export default defineConfig(({ mode }) => ({
   // reconnecting-websocket publishes its TypeScript source beside an ES5 build full of helpers
   // (__values, __spread, function prototypes): the IIFE compiles the same 4.4.0 source for
   // today's browsers instead (test/unit/stuck.test.ts pins the internals either way).
-  resolve: mode === 'cdn' ? { alias: { 'reconnecting-websocket': 'reconnecting-websocket/reconnecting-websocket.ts' } } : {},
+  resolve:
+    mode === 'cdn' ? { alias: { 'reconnecting-websocket': 'reconnecting-websocket/reconnecting-websocket.ts' } } : {},
   build:
     mode === 'cdn'
       ? {

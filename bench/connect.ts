@@ -4,7 +4,16 @@
  * reference server (demo/server), credentials fetched beforehand so the login is not timed.
  */
 import WebSocket from 'ws'
-import { AuthSocket, cookie, firstMessage, header, queryToken, subprotocol, ticket, type CredentialProvider } from '../src/index.js'
+import {
+  AuthSocket,
+  cookie,
+  firstMessage,
+  header,
+  queryToken,
+  subprotocol,
+  ticket,
+  type CredentialProvider,
+} from '../src/index.js'
 import { median, round, startChild } from './lib.js'
 
 function rawOpen(url: string): Promise<number> {
@@ -18,7 +27,12 @@ function rawOpen(url: string): Promise<number> {
   })
 }
 
-function authSocketUntil(url: string, event: 'open' | 'authenticated', credentials: CredentialProvider, origin?: string): Promise<number> {
+function authSocketUntil(
+  url: string,
+  event: 'open' | 'authenticated',
+  credentials: CredentialProvider,
+  origin?: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now()
     const socket = new AuthSocket(url, { WebSocket, credentials, origin })
@@ -63,13 +77,19 @@ export interface AuthLatency {
 }
 
 export async function authLatency(connects: number): Promise<AuthLatency[]> {
-  const server = await startChild(process.execPath, ['--import', 'tsx', 'demo/server/index.ts'], { PORT: '0', TOKEN_TTL: '3600' })
+  const server = await startChild(process.execPath, ['--import', 'tsx', 'demo/server/index.ts'], {
+    PORT: '0',
+    TOKEN_TTL: '3600',
+  })
   const http = `http://127.0.0.1:${server.port}`
   const ws = `ws://127.0.0.1:${server.port}/ws`
   try {
     const post = async (path: string, body: unknown) => {
       const response = await fetch(`${http}${path}`, { method: 'POST', body: JSON.stringify(body) })
-      return { json: (await response.json()) as { token: string }, cookie: response.headers.get('set-cookie')?.split(';')[0] ?? '' }
+      return {
+        json: (await response.json()) as { token: string },
+        cookie: response.headers.get('set-cookie')?.split(';')[0] ?? '',
+      }
     }
     const { token } = (await post('/api/login', { username: 'alice', password: 'alice' })).json
     const session = (await post('/api/session', { username: 'alice', password: 'alice' })).cookie

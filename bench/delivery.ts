@@ -57,19 +57,36 @@ class Ledger {
  */
 async function server(port: number, app: Ledger): Promise<DemoServer & { crash(): Promise<void> }> {
   let alive = true
-  const demo = await startDemoServer({ port, testMode: true, jwtSecret: SECRET, log: () => undefined, observe: (_user, frame) => {
-    const { stream, n } = frame as { stream?: unknown; n?: unknown }
-    if (alive && typeof stream === 'string' && typeof n === 'number') app.add(stream, n)
-  } })
-  return Object.assign(demo, { crash: () => ((alive = false), demo.close()) })
+  const demo = await startDemoServer({
+    port,
+    testMode: true,
+    jwtSecret: SECRET,
+    log: () => undefined,
+    observe: (_user, frame) => {
+      const { stream, n } = frame as { stream?: unknown; n?: unknown }
+      if (alive && typeof stream === 'string' && typeof n === 'number') app.add(stream, n)
+    },
+  })
+  return Object.assign(demo, {
+    crash: () => {
+      alive = false
+      return demo.close()
+    },
+  })
 }
 
 async function login(url: string, ttl?: number): Promise<string> {
-  const body = (await (await fetch(`${url}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice', ttl }) })).json()) as { token: string }
+  const body = (await (
+    await fetch(`${url}/api/login`, {
+      method: 'POST',
+      body: JSON.stringify({ username: 'alice', password: 'alice', ttl }),
+    })
+  ).json()) as { token: string }
   return body.token
 }
 
-const post = (url: string, path: string, body: object = {}) => fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) })
+const post = (url: string, path: string, body: object = {}) =>
+  fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) })
 
 /**
  * The server stops reading for `freezeMs` (TCP up) while the client sends 10 messages/s. The
@@ -80,10 +97,19 @@ export async function halfOpen(freezeMs: number, heartbeat: { interval: number; 
   const app = new Ledger()
   const demo = await server(0, app)
   const token = await login(demo.url)
-  const socket = new AuthSocket<Frame>(`${demo.url.replace('http', 'ws')}/ws`, { WebSocket, origin: demo.url, heartbeat, credentials: queryToken({ token }) })
+  const socket = new AuthSocket<Frame>(`${demo.url.replace('http', 'ws')}/ws`, {
+    WebSocket,
+    origin: demo.url,
+    heartbeat,
+    credentials: queryToken({ token }),
+  })
   let deathAt: number | undefined
   let deaths = 0
-  socket.on('error', (e) => e.code === 'HEARTBEAT_TIMEOUT' && (deaths++, (deathAt ??= Date.now())))
+  socket.on('error', (e) => {
+    if (e.code !== 'HEARTBEAT_TIMEOUT') return
+    deaths++
+    deathAt ??= Date.now()
+  })
   await socket.ready
   await delay(50)
   await post(demo.url, '/test/freeze', { ms: freezeMs })
@@ -96,7 +122,13 @@ export async function halfOpen(freezeMs: number, heartbeat: { interval: number; 
   await until(() => socket.queued === 0 && (app.seen.get('half-open')?.length ?? 0) >= sent, 10_000)
   socket.close()
   await demo.close()
-  return { detectedAfterMs: deathAt === undefined ? undefined : deathAt - frozenAt, bound: heartbeat.interval + heartbeat.timeout, deaths, sent, ...app.check(new Map([['half-open', sent]])) }
+  return {
+    detectedAfterMs: deathAt === undefined ? undefined : deathAt - frozenAt,
+    bound: heartbeat.interval + heartbeat.timeout,
+    deaths,
+    sent,
+    ...app.check(new Map([['half-open', sent]])),
+  }
 }
 
 /**
@@ -111,7 +143,13 @@ export async function chaos(clients: number, crashes: number, freezes: number) {
   let demo = await server(0, app)
   const port = demo.port
   const token = await login(demo.url)
-  const options: AuthSocketOptions<Frame> = { WebSocket, origin: demo.url, heartbeat: { interval: 1000, timeout: 1000 }, maxQueueSize: 10_000, credentials: queryToken({ token }) }
+  const options: AuthSocketOptions<Frame> = {
+    WebSocket,
+    origin: demo.url,
+    heartbeat: { interval: 1000, timeout: 1000 },
+    maxQueueSize: 10_000,
+    credentials: queryToken({ token }),
+  }
   const echoes = new Ledger()
   const sockets: AuthSocket<Frame>[] = []
   const sent = new Map<string, number>()
@@ -195,6 +233,10 @@ export async function refreshByReconnect(refreshes: number, ttl = 2) {
   await delay(500)
   for (const c of clients) c.socket.close()
   await demo.close()
-  const tally = (c: (typeof clients)[number]) => ({ refreshes: c.authentications() - 1, lost: count - new Set(c.ticks).size, duplicated: c.ticks.length - new Set(c.ticks).size })
+  const tally = (c: (typeof clients)[number]) => ({
+    refreshes: c.authentications() - 1,
+    lost: count - new Set(c.ticks).size,
+    duplicated: c.ticks.length - new Set(c.ticks).size,
+  })
   return { count, resume: tally(clients[0]!), control: tally(clients[1]!) }
 }

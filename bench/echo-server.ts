@@ -7,7 +7,11 @@
  */
 import { WebSocketServer } from 'ws'
 
-const status = (data: object) => JSON.stringify({ action: 'authentication', payload: { status_code: 200, status_text: 'OK', data: { detail: 'OK', ...data } } })
+const status = (data: object) =>
+  JSON.stringify({
+    action: 'authentication',
+    payload: { status_code: 200, status_text: 'OK', data: { detail: 'OK', ...data } },
+  })
 const plain = status({})
 const withAcks = status({ ack: true, heartbeat: { interval: 25_000, timeout: 10_000 } })
 const NUMBERED = '{"action":"message","seq":'

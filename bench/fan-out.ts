@@ -18,7 +18,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function login(cluster: Cluster): Promise<string> {
   const body = JSON.stringify({ username: 'alice', password: 'alice' })
-  const response = await fetch(`${cluster.lb.http}/api/jwt/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  const response = await fetch(`${cluster.lb.http}/api/jwt/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  })
   return ((await response.json()) as { access: string }).access
 }
 

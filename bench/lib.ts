@@ -10,7 +10,12 @@ export const median = (values: number[]): number => {
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits))
 
 /** A child process that prints `listening <port>` (or a URL) once ready. */
-export async function startChild(command: string, args: string[], env: Record<string, string> = {}, ready = /listening (\d+)|http:\/\/127\.0\.0\.1:(\d+)/): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
+export async function startChild(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  ready = /listening (\d+)|http:\/\/127\.0\.0\.1:(\d+)/,
+): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''
@@ -19,7 +24,9 @@ export async function startChild(command: string, args: string[], env: Record<st
       const match = ready.exec(out)
       if (match) resolve(Number(match[1] ?? match[2]))
     })
-    child.once('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited with ${code} before it was ready:\n${out}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`${command} ${args.join(' ')} exited with ${code} before it was ready:\n${out}`)),
+    )
   })
   child.stdout!.resume()
   return {

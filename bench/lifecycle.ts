@@ -7,7 +7,10 @@
  * and answers the client's next bytes with a reset, as a server's kernel does, or with nothing).
  */
 
-/** A TCP proxy to `port`. `sleep(answer)` kills every connection through it on the server's side; the client's side finds out only when it sends: a reset, or silence. */
+/**
+ * A TCP proxy to `port`. `sleep(answer)` kills every connection through it on the server's side; the client's side
+ * finds out only when it sends: a reset, or silence.
+ */
 async function sleepingProxy(port: number) {
   const pairs = new Set<[Socket, Socket]>()
   const proxy = createServer((client) => {
@@ -15,7 +18,11 @@ async function sleepingProxy(port: number) {
     const pair: [Socket, Socket] = [client, upstream]
     pairs.add(pair)
     client.pipe(upstream).pipe(client)
-    const end = () => (pairs.delete(pair), client.destroy(), upstream.destroy())
+    const end = () => {
+      pairs.delete(pair)
+      client.destroy()
+      upstream.destroy()
+    }
     client.on('error', end).on('close', end)
     upstream.on('error', end)
   })
@@ -34,7 +41,14 @@ async function sleepingProxy(port: number) {
         client.resume()
       }
     },
-    close: () => new Promise<void>((resolve) => (proxy.close(() => resolve()), pairs.forEach(([a, b]) => (a.destroy(), b.destroy())))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        proxy.close(() => resolve())
+        pairs.forEach(([a, b]) => {
+          a.destroy()
+          b.destroy()
+        })
+      }),
   }
 }
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -46,11 +60,26 @@ import { median, round } from './lib.js'
 
 export async function pageLifecycle(executablePath: string, offlineSeconds = 30) {
   const dir = mkdtempSync(join(tmpdir(), 'authsocket-bench-'))
-  writeFileSync(join(dir, 'page.html'), '<!doctype html><title>bench</title><script src="/authsocket.iife.min.js"></script>')
+  writeFileSync(
+    join(dir, 'page.html'),
+    '<!doctype html><title>bench</title><script src="/authsocket.iife.min.js"></script>',
+  )
   writeFileSync(join(dir, 'away.html'), '<!doctype html><title>away</title>')
-  const server = await startDemoServer({ port: 0, testMode: true, log: () => undefined, staticDirs: [['/', dir], ['/', 'dist']] })
+  const server = await startDemoServer({
+    port: 0,
+    testMode: true,
+    log: () => undefined,
+    staticDirs: [
+      ['/', dir],
+      ['/', 'dist'],
+    ],
+  })
   const { chromium } = await import('@playwright/test')
-  const browser = await chromium.launch({ executablePath, ignoreDefaultArgs: ['--disable-back-forward-cache'], args: ['--disable-background-networking', '--no-first-run'] })
+  const browser = await chromium.launch({
+    executablePath,
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    args: ['--disable-background-networking', '--no-first-run'],
+  })
   try {
     const context = await browser.newContext()
     const page = await context.newPage()
@@ -61,7 +90,8 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
       const w = window
       // Offline emulation does not cut an open socket: the heartbeat (2 s + 2 s here) finds it dead.
       w.socket = new AuthSocket('/ws', { heartbeat: { interval: 2000, timeout: 2000 }, credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }) })
-      // The control, in the same page: the same client with the cache handling off (the browser cuts its socket; it finds out on return).
+      // The control, in the same page: the same client with the cache handling off (the browser cuts its socket; it
+      // finds out on return).
       w.control = new AuthSocket('/ws', { bfcache: false, credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }) })
       Object.assign(w, { attempts: [], authenticatedAt: [], controlAt: [], shownAt: [], errors: [] })
       w.control.on('authenticated', () => w.controlAt.push(performance.now()))
@@ -75,37 +105,48 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
     const read = <T>(expression: string) => page.evaluate(expression) as Promise<T>
     const authentications = () => read<number>('window.authenticatedAt.length')
     const waitFor = async (count: number) => {
-      for (let i = 0; i < 500 && (await authentications()) < count; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      for (let i = 0; i < 500 && (await authentications()) < count; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10))
     }
 
     for (let i = 0; i < 10; i++) {
       await page.goto(`${server.url}/away.html`)
       await page.goBack({ waitUntil: 'commit' })
       await waitFor(i + 2)
-      for (let k = 0; k < 300 && (await read<number>('window.controlAt.length')) < i + 2; k++) await new Promise((resolve) => setTimeout(resolve, 10))
+      for (let k = 0; k < 300 && (await read<number>('window.controlAt.length')) < i + 2; k++)
+        await new Promise((resolve) => setTimeout(resolve, 10))
     }
     const bfcache = await read<{ gaps: number[]; control: number[]; restores: number }>(
       '({ gaps: window.shownAt.map((t, i) => window.authenticatedAt[i + 1] - t), control: window.shownAt.map((t) => window.controlAt.find((at) => at > t) - t), restores: window.shownAt.length })',
     )
-    const closeCodes = ((await (await fetch(`${server.url}/test/stats`)).json()) as { closeCodes: Record<string, number> }).closeCodes
+    const closeCodes = (
+      (await (await fetch(`${server.url}/test/stats`)).json()) as { closeCodes: Record<string, number> }
+    ).closeCodes
     await read('window.control.close()')
 
     const before = await read<number>('window.attempts.length')
     await context.setOffline(true)
     const offlineAt = Date.now()
-    for (let i = 0; i < 1000 && (await read<string>('window.socket.state')) === 'open'; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (let i = 0; i < 1000 && (await read<string>('window.socket.state')) === 'open'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10))
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, offlineAt + offlineSeconds * 1000 - Date.now())))
     const onlineAt = await read<number>('performance.now()')
     const count = await authentications()
     await context.setOffline(false)
     await waitFor(count + 1)
-    const offline = await read<{ attempts: boolean[]; at: number }>('({ attempts: window.attempts, at: window.authenticatedAt.at(-1) })')
+    const offline = await read<{ attempts: boolean[]; at: number }>(
+      '({ attempts: window.attempts, at: window.authenticatedAt.at(-1) })',
+    )
 
-    // A wake: the server drops the socket and refuses for a moment, so the client waits out a 30 s backoff; then the page wakes.
-    await read(`window.socket.close(), window.socket = new AuthSocket('/ws', { retryDelay: () => 30000, credentials: AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json()).then((b) => b.token) }) }), window.socket.ready`)
+    // A wake: the server drops the socket and refuses for a moment, so the client waits out a 30 s backoff; then the
+    // page wakes.
+    await read(
+      `window.socket.close(), window.socket = new AuthSocket('/ws', { retryDelay: () => 30000, credentials: AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json()).then((b) => b.token) }) }), window.socket.ready`,
+    )
     await read(`window.socket.on('authenticated', () => window.authenticatedAt.push(performance.now()))`)
     await fetch(`${server.url}/test/drop`, { method: 'POST' })
-    for (let i = 0; i < 100 && (await read<string>('window.socket.state')) === 'open'; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (let i = 0; i < 100 && (await read<string>('window.socket.state')) === 'open'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10))
     await new Promise((resolve) => setTimeout(resolve, 200))
     const woken = await authentications()
     const wokeAt = await read<number>(`(document.dispatchEvent(new Event('resume')), performance.now())`)
@@ -116,23 +157,54 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
     // Wakes of an open client whose connection died while it slept: 5 of each kind.
     const proxy = await sleepingProxy(Number(new URL(server.url).port))
     const wakeOpen = { reset: [] as number[], silence: [] as number[] }
-    await read(`window.socket = new AuthSocket('ws://127.0.0.1:${proxy.port}/ws', { heartbeat: { interval: 25000, timeout: 2000 }, retryDelay: () => 5000, credentials: AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json()).then((b) => b.token) }) }), window.socket.ready`)
+    await read(
+      `window.socket = new AuthSocket('ws://127.0.0.1:${proxy.port}/ws', { heartbeat: { interval: 25000, timeout: 2000 }, retryDelay: () => 5000, credentials: AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json()).then((b) => b.token) }) }), window.socket.ready`,
+    )
     await read(`window.socket.on('authenticated', () => window.authenticatedAt.push(performance.now()))`)
-    for (const answer of ['reset', 'silence', 'reset', 'silence', 'reset', 'silence', 'reset', 'silence', 'reset', 'silence'] as const) {
+    for (const answer of [
+      'reset',
+      'silence',
+      'reset',
+      'silence',
+      'reset',
+      'silence',
+      'reset',
+      'silence',
+      'reset',
+      'silence',
+    ] as const) {
       await new Promise((resolve) => setTimeout(resolve, 100))
       proxy.sleep(answer)
       const count = await authentications()
       const at = await read<number>(`(document.dispatchEvent(new Event('resume')), performance.now())`)
-      for (let i = 0; i < 600 && (await authentications()) === count; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      for (let i = 0; i < 600 && (await authentications()) === count; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10))
       wakeOpen[answer].push((await read<number>('window.authenticatedAt.at(-1)')) - at)
     }
     await proxy.close()
 
     return {
-      bfcache: { closeCodes, restores: bfcache.restores, medianMs: round(median(bfcache.gaps), 1), maxMs: round(Math.max(...bfcache.gaps), 1), controlMedianMs: round(median(bfcache.control), 1), controlMaxMs: round(Math.max(...bfcache.control), 1) },
-      offline: { seconds: offlineSeconds, attemptsWhileOffline: offline.attempts.slice(before).filter((online) => !online).length, onlineToOpenMs: round(offline.at - onlineAt, 1) },
+      bfcache: {
+        closeCodes,
+        restores: bfcache.restores,
+        medianMs: round(median(bfcache.gaps), 1),
+        maxMs: round(Math.max(...bfcache.gaps), 1),
+        controlMedianMs: round(median(bfcache.control), 1),
+        controlMaxMs: round(Math.max(...bfcache.control), 1),
+      },
+      offline: {
+        seconds: offlineSeconds,
+        attemptsWhileOffline: offline.attempts.slice(before).filter((online) => !online).length,
+        onlineToOpenMs: round(offline.at - onlineAt, 1),
+      },
       wakeToOpenMs: round(wakeToOpen, 1),
-      wakeOpen: { resetMedianMs: round(median(wakeOpen.reset), 1), resetMaxMs: round(Math.max(...wakeOpen.reset), 1), silenceMedianMs: round(median(wakeOpen.silence), 1), silenceMaxMs: round(Math.max(...wakeOpen.silence), 1), timeoutMs: 2000 },
+      wakeOpen: {
+        resetMedianMs: round(median(wakeOpen.reset), 1),
+        resetMaxMs: round(Math.max(...wakeOpen.reset), 1),
+        silenceMedianMs: round(median(wakeOpen.silence), 1),
+        silenceMaxMs: round(Math.max(...wakeOpen.silence), 1),
+        timeoutMs: 2000,
+      },
       errors: await read<string[]>('window.errors'),
     }
   } finally {

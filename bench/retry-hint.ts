@@ -21,7 +21,10 @@ export interface HintRun {
   peakPer100Ms: number
 }
 
-const STATUS = JSON.stringify({ action: 'authentication', payload: { status_code: 200, status_text: 'OK', data: { detail: 'OK' } } })
+const STATUS = JSON.stringify({
+  action: 'authentication',
+  payload: { status_code: 200, status_text: 'OK', data: { detail: 'OK' } },
+})
 
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms
@@ -38,7 +41,11 @@ const peak = (times: number[], bucket: number) => {
 }
 
 /** One run: `hint` is the retry frame the server sends before the drop, or `undefined` for none. */
-async function run(policy: string, clients: number, hint: { after: number; jitter: number } | undefined): Promise<HintRun> {
+async function run(
+  policy: string,
+  clients: number,
+  hint: { after: number; jitter: number } | undefined,
+): Promise<HintRun> {
   const http = createServer()
   const wss = new WebSocketServer({ server: http })
   const sockets = new Set<WebSocket>()
@@ -56,7 +63,10 @@ async function run(policy: string, clients: number, hint: { after: number; jitte
   let authenticated = 0
   try {
     for (let i = 0; i < clients; i++) {
-      const socket = new AuthSocket(`ws://127.0.0.1:${port}/ws`, { WebSocket, credentials: queryToken({ token: 'bench' }) })
+      const socket = new AuthSocket(`ws://127.0.0.1:${port}/ws`, {
+        WebSocket,
+        credentials: queryToken({ token: 'bench' }),
+      })
       socket.on('authenticated', () => authenticated++)
       clientsList.push(socket)
     }

@@ -33,28 +33,56 @@ export function decorrelatedJitter(base = 1000, cap = 30_000): () => RetryDelay 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** `every`: ms between two messages of a client (500 clients every 4 s: 125 sent, 2,500 delivered a second). */
-export async function scaleOut(policy: { name: string; retryDelay?: () => RetryDelay }, clients = 500, roomSize = 20, every = 4000) {
+export async function scaleOut(
+  policy: { name: string; retryDelay?: () => RetryDelay },
+  clients = 500,
+  roomSize = 20,
+  every = 4000,
+) {
   const cluster = await startCluster(3)
   try {
-    const login = async (user: string) => ((await (await fetch(`${cluster.lb.http}/api/jwt/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: user }) })).json()) as { access: string }).access
+    const login = async (user: string) =>
+      (
+        (await (
+          await fetch(`${cluster.lb.http}/api/jwt/`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: user, password: user }),
+          })
+        ).json()) as { access: string }
+      ).access
     const tokens = { alice: await login('alice'), bob: await login('bob') }
     let fetches = 0
-    const counted: typeof fetch = (input, init) => (fetches++, fetch(input, init))
+    const counted: typeof fetch = (input, init) => {
+      fetches++
+      return fetch(input, init)
+    }
     const connectingAt: number[] = []
     const all = Array.from({ length: clients }, (_, i) => {
       const room = `r${Math.floor(i / roomSize)}`
       const token = i % 4 < 2 ? tokens.alice : tokens.bob
       const byTicket = i % 2 === 0
       const url = `${cluster.lb.ws}/ws/${byTicket ? 'rooms-redis-ticket' : 'rooms-redis'}/${room}/`
-      const credentials = byTicket ? ticket({ endpoint: `${cluster.lb.http}/api/ws-ticket/`, token: () => token, fetch: counted }) : queryToken({ token: () => token })
-      const socket = new AuthSocket<Message, Message>(url, { WebSocket, origin: cluster.lb.origin, credentials, retryDelay: policy.retryDelay?.(), maxQueueSize: 10_000 })
+      const credentials = byTicket
+        ? ticket({ endpoint: `${cluster.lb.http}/api/ws-ticket/`, token: () => token, fetch: counted })
+        : queryToken({ token: () => token })
+      const socket = new AuthSocket<Message, Message>(url, {
+        WebSocket,
+        origin: cluster.lb.origin,
+        credentials,
+        retryDelay: policy.retryDelay?.(),
+        maxQueueSize: 10_000,
+      })
       const got: Message[] = []
       const state = { socket, room, got, attempts: 0, resyncs: 0, worker: '' }
       socket.on('message', (m) => got.push(m))
       socket.on('authenticated', ({ user }) => {
         state.worker = (user as { worker: string }).worker
       })
-      socket.on('connecting', () => (state.attempts++, connectingAt.push(Date.now())))
+      socket.on('connecting', () => {
+        state.attempts++
+        connectingAt.push(Date.now())
+      })
       socket.on('resync', () => state.resyncs++)
       return state
     })
@@ -114,7 +142,11 @@ export async function scaleOut(policy: { name: string; retryDelay?: () => RetryD
       },
       frozen!.name,
     )
-    await fault('Redis restarted', () => cluster.redis.restart(), () => sleep(3000))
+    await fault(
+      'Redis restarted',
+      () => cluster.redis.restart(),
+      () => sleep(3000),
+    )
     clearInterval(sender)
     const sent = n
 
@@ -138,27 +170,37 @@ export async function scaleOut(policy: { name: string; retryDelay?: () => RetryD
     }
     // Server to client: what each client got from each sender of its room.
     for (const { got, room } of all) {
-      for (const [from, member] of all.entries()) if (member.room === room) count(got.filter((m) => m.from === from).map((m) => m.n))
+      for (const [from, member] of all.entries())
+        if (member.room === room) count(got.filter((m) => m.from === from).map((m) => m.n))
     }
     const downstream = { lost, duplicated, reordered }
     lost = duplicated = reordered = 0
     // Client to server: what each room's log in Redis holds from each sender (the package's
     // group log, authsocket:g:<group>:log, GROUP_LOG_SIZE 10,000 in the example's settings).
     const port = new URL(cluster.redis.url).port
-    const redis = (...args: string[]) => execFileSync('redis-cli', ['-p', port, '--raw', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim()
+    const redis = (...args: string[]) =>
+      execFileSync('redis-cli', ['-p', port, '--raw', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim()
     for (const room of new Set(all.map((c) => c.room))) {
-      const log = redis('LRANGE', `authsocket:g:room.${room}:log`, '0', '-1').split('\n').map((line) => JSON.parse(line) as Message)
-      for (const [from, member] of all.entries()) if (member.room === room) count(log.filter((m) => m.from === from).map((m) => m.n))
+      const log = redis('LRANGE', `authsocket:g:room.${room}:log`, '0', '-1')
+        .split('\n')
+        .map((line) => JSON.parse(line) as Message)
+      for (const [from, member] of all.entries())
+        if (member.room === room) count(log.filter((m) => m.from === from).map((m) => m.n))
     }
     const upstream = { lost, duplicated, reordered }
     if (upstream.lost && process.env.SCALE_DEBUG) {
       for (const room of new Set(all.map((c) => c.room))) {
-        const log = redis('LRANGE', `authsocket:g:room.${room}:log`, '0', '-1').split('\n').map((line) => JSON.parse(line) as Message)
+        const log = redis('LRANGE', `authsocket:g:room.${room}:log`, '0', '-1')
+          .split('\n')
+          .map((line) => JSON.parse(line) as Message)
         for (const [from, member] of all.entries()) {
           if (member.room !== room) continue
           const have = new Set(log.filter((m) => m.from === from).map((m) => m.n))
           const missing = Array.from({ length: sent }, (_, i) => i + 1).filter((k) => !have.has(k))
-          if (missing.length) console.log(`sender ${from} (${room}): missing ${missing} state ${member.socket.state} queued ${member.socket.queued} on ${member.worker} attempts ${member.attempts}`)
+          if (missing.length)
+            console.log(
+              `sender ${from} (${room}): missing ${missing} state ${member.socket.state} queued ${member.socket.queued} on ${member.worker} attempts ${member.attempts}`,
+            )
         }
       }
     }

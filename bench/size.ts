@@ -20,9 +20,9 @@ const entries: Record<string, string> = {
   'its dependencies alone (reconnecting-websocket + mitt + jwt-decode)':
     "export { default as RWS } from 'reconnecting-websocket'; export { default as mitt } from 'mitt'; export { jwtDecode } from 'jwt-decode'",
   'reconnecting-websocket alone': "export { default } from 'reconnecting-websocket'",
-  'partysocket': "export { default } from 'partysocket'",
+  partysocket: "export { default } from 'partysocket'",
   'graphql-ws (client)': "export { createClient } from 'graphql-ws'",
-  'centrifuge': "export { Centrifuge } from 'centrifuge'",
+  centrifuge: "export { Centrifuge } from 'centrifuge'",
   'socket.io-client': "export { io } from 'socket.io-client'",
 }
 
@@ -34,7 +34,11 @@ export async function bundleSizes(): Promise<SizeResult[]> {
   mkdirSync(dir, { recursive: true })
   const results: SizeResult[] = []
   const iife = readFileSync('dist/authsocket.iife.min.js', 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '')
-  results.push({ name: 'authsocket IIFE (CDN, all providers)', minBytes: Buffer.byteLength(iife), gzipBytes: gzipSize(iife) })
+  results.push({
+    name: 'authsocket IIFE (CDN, all providers)',
+    minBytes: Buffer.byteLength(iife),
+    gzipBytes: gzipSize(iife),
+  })
   for (const [name, code] of Object.entries(entries)) {
     const file = resolve(dir, `${results.length}.js`)
     writeFileSync(file, `${code}\n`)
@@ -44,7 +48,12 @@ export async function bundleSizes(): Promise<SizeResult[]> {
       root: dir,
       resolve: { alias: { authsocket: resolve('src/index.ts') } },
       // Library mode leaves ES output's whitespace alone; minify it fully, as the IIFE is.
-      build: { write: false, minify: true, lib: { entry: file, formats: ['es'], fileName: 'out' }, rolldownOptions: { external: [], output: { minify: true } } },
+      build: {
+        write: false,
+        minify: true,
+        lib: { entry: file, formats: ['es'], fileName: 'out' },
+        rolldownOptions: { external: [], output: { minify: true } },
+      },
     })) as Rollup.RollupOutput[]
     const chunk = output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!
     results.push({ name, minBytes: Buffer.byteLength(chunk.code), gzipBytes: gzipSize(chunk.code) })
@@ -70,9 +79,23 @@ async function messagelessIife(): Promise<SizeResult> {
     logLevel: 'silent',
     define: { __AUTHSOCKET_BROWSER__: 'true' },
     resolve: { alias: { 'reconnecting-websocket': 'reconnecting-websocket/reconnecting-websocket.ts' } },
-    plugins: [{ name: 'no-messages', enforce: 'post', transform: (code: string, id: string) => (id.includes('/src/') ? strip(code) : undefined) }],
-    build: { write: false, minify: true, lib: { entry: resolve('src/cdn.ts'), name: 'AuthSocket', formats: ['iife'], fileName: () => 'out.js' } },
+    plugins: [
+      {
+        name: 'no-messages',
+        enforce: 'post',
+        transform: (code: string, id: string) => (id.includes('/src/') ? strip(code) : undefined),
+      },
+    ],
+    build: {
+      write: false,
+      minify: true,
+      lib: { entry: resolve('src/cdn.ts'), name: 'AuthSocket', formats: ['iife'], fileName: () => 'out.js' },
+    },
   })) as Rollup.RollupOutput[]
   const chunk = output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!
-  return { name: 'authsocket IIFE with every error message replaced by "x" (the floor of the code alone)', minBytes: Buffer.byteLength(chunk.code), gzipBytes: gzipSize(chunk.code) }
+  return {
+    name: 'authsocket IIFE with every error message replaced by "x" (the floor of the code alone)',
+    minBytes: Buffer.byteLength(chunk.code),
+    gzipBytes: gzipSize(chunk.code),
+  }
 }

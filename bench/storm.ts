@@ -9,7 +9,12 @@ import { AuthSocket, queryToken, ticket } from '../src/index.js'
 import { round, startChild } from './lib.js'
 
 /** The reference server in its own process; port 0 picks a free one, a restart passes the same port again. */
-const referenceServer = (port: number) => startChild(process.execPath, ['--import', 'tsx', 'demo/server/index.ts', '--test-hooks'], { PORT: String(port), TOKEN_TTL: '3600', JWT_SECRET: 'bench: tokens survive the restart' })
+const referenceServer = (port: number) =>
+  startChild(process.execPath, ['--import', 'tsx', 'demo/server/index.ts', '--test-hooks'], {
+    PORT: String(port),
+    TOKEN_TTL: '3600',
+    JWT_SECRET: 'bench: tokens survive the restart',
+  })
 
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms
@@ -34,14 +39,19 @@ export async function restartStorm(clients: number, downtimeMs: number): Promise
   let server = await referenceServer(0)
   const port = server.port
   const http = `http://127.0.0.1:${port}`
-  const login = (await (await fetch(`${http}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })).json()) as { token: string }
+  const login = (await (
+    await fetch(`${http}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })
+  ).json()) as { token: string }
   const credentials = ticket({ endpoint: `${http}/api/ws-ticket`, token: login.token })
   const sockets: AuthSocket<unknown, { stream: string; n: number }>[] = []
   const attemptTimes: number[] = []
   let authenticated = 0
   try {
     for (let i = 0; i < clients; i++) {
-      const socket = new AuthSocket<unknown, { stream: string; n: number }>(`ws://127.0.0.1:${port}/ws`, { WebSocket, credentials })
+      const socket = new AuthSocket<unknown, { stream: string; n: number }>(`ws://127.0.0.1:${port}/ws`, {
+        WebSocket,
+        credentials,
+      })
       socket.on('connecting', () => attemptTimes.push(performance.now()))
       socket.on('authenticated', () => authenticated++)
       sockets.push(socket)
@@ -62,11 +72,20 @@ export async function restartStorm(clients: number, downtimeMs: number): Promise
     const reauthenticatedAfterMs = performance.now() - restartedAt
     await until(() => sockets.every((s) => s.queued === 0), 10_000, 'queues drained')
     await new Promise((resolve) => setTimeout(resolve, 500))
-    const stats = (await (await fetch(`${http}/test/stats`)).json()) as { attempts: number; ticketsIssued: number; streams: Record<string, { received: number; errors: string[] }> }
+    const stats = (await (await fetch(`${http}/test/stats`)).json()) as {
+      attempts: number
+      ticketsIssued: number
+      streams: Record<string, { received: number; errors: string[] }>
+    }
     const perSecond = new Map<number, number>()
-    for (const t of attemptTimes) perSecond.set(Math.floor((t - restartedAt) / 1000), (perSecond.get(Math.floor((t - restartedAt) / 1000)) ?? 0) + 1)
+    for (const t of attemptTimes)
+      perSecond.set(
+        Math.floor((t - restartedAt) / 1000),
+        (perSecond.get(Math.floor((t - restartedAt) / 1000)) ?? 0) + 1,
+      )
     let lost = 0
-    for (let i = 0; i < clients; i++) lost += 3 - (stats.streams[`c${i}`]?.received ?? 0) + (stats.streams[`c${i}`]?.errors.length ?? 0)
+    for (let i = 0; i < clients; i++)
+      lost += 3 - (stats.streams[`c${i}`]?.received ?? 0) + (stats.streams[`c${i}`]?.errors.length ?? 0)
     return {
       clients,
       downtimeMs,
@@ -97,7 +116,10 @@ export async function refreshLoad(count: number, ttlSeconds: number, expiries: n
   let fetches = 0
   const source = async () => {
     fetches++
-    const response = await fetch(`${http}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice', ttl: ttlSeconds }) })
+    const response = await fetch(`${http}/api/login`, {
+      method: 'POST',
+      body: JSON.stringify({ username: 'alice', password: 'alice', ttl: ttlSeconds }),
+    })
     return ((await response.json()) as { token: string }).token
   }
   const credentials = queryToken({ token: source }) // one provider, one token source, for all sockets
@@ -113,7 +135,12 @@ export async function refreshLoad(count: number, ttlSeconds: number, expiries: n
     const initial = fetches
     await until(() => refreshes >= count * expiries, (ttlSeconds + 2) * 1000 * expiries, `${expiries} expiries`)
     await until(() => sockets.every((s) => s.state === 'open'), 10_000, 'all open again')
-    return { sockets: count, expiries, tokenFetches: fetches - initial, fetchesPerExpiry: round((fetches - initial) / expiries, 2) }
+    return {
+      sockets: count,
+      expiries,
+      tokenFetches: fetches - initial,
+      fetchesPerExpiry: round((fetches - initial) / expiries, 2),
+    }
   } finally {
     sockets.forEach((s) => s.close())
     await server.stop()

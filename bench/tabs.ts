@@ -35,11 +35,27 @@ const sendAcked = (count: number) => `(async () => {
 
 export async function manyTabs(executablePath: string, messages = 2000, rounds = 3) {
   const dir = mkdtempSync(join(tmpdir(), 'authsocket-bench-'))
-  writeFileSync(join(dir, 'page.html'), '<!doctype html><title>bench</title><script src="/authsocket.iife.min.js"></script>')
-  const server = await startDemoServer({ port: 0, testMode: true, log: () => undefined, staticDirs: [['/', dir], ['/', 'dist']] })
+  writeFileSync(
+    join(dir, 'page.html'),
+    '<!doctype html><title>bench</title><script src="/authsocket.iife.min.js"></script>',
+  )
+  const server = await startDemoServer({
+    port: 0,
+    testMode: true,
+    log: () => undefined,
+    staticDirs: [
+      ['/', dir],
+      ['/', 'dist'],
+    ],
+  })
   const { chromium } = await import('@playwright/test')
   const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--no-first-run'] })
-  const stats = async () => (await (await fetch(`${server.url}/test/stats`)).json()) as { peakSockets: number; attempts: number; authenticated: number }
+  const stats = async () =>
+    (await (await fetch(`${server.url}/test/stats`)).json()) as {
+      peakSockets: number
+      attempts: number
+      authenticated: number
+    }
   const reset = () => fetch(`${server.url}/test/reset`, { method: 'POST' })
   const holds = (page: Page) => page.evaluate('window.sockets.some((s) => s.readyState === 1)') as Promise<boolean>
   const tabs = async (share: boolean) => {
@@ -55,7 +71,8 @@ export async function manyTabs(executablePath: string, messages = 2000, rounds =
     return { context, pages }
   }
   try {
-    const result: Record<'own' | 'shared', { sockets: number; attemptsAfterDrop: number; ackedMsgsPerSec: number }> = {} as never
+    const result: Record<'own' | 'shared', { sockets: number; attemptsAfterDrop: number; ackedMsgsPerSec: number }> =
+      {} as never
     const sendRates: Record<'own' | 'shared', number[]> = { own: [], shared: [] }
     const moves: number[] = []
     for (const mode of ['own', 'shared'] as const) {
@@ -76,7 +93,7 @@ export async function manyTabs(executablePath: string, messages = 2000, rounds =
       const sender = pages[holder === 0 ? 1 : 0]!
       for (let round = 0; round < rounds; round++) {
         await sender.evaluate(`window.round = ${round}`)
-        sendRates[mode].push(messages / ((await sender.evaluate(sendAcked(messages))) as number) * 1000)
+        sendRates[mode].push((messages / ((await sender.evaluate(sendAcked(messages))) as number)) * 1000)
       }
       result[mode] = { sockets, attemptsAfterDrop, ackedMsgsPerSec: round(median(sendRates[mode]), 0) }
       if (mode === 'shared') {
@@ -87,13 +104,21 @@ export async function manyTabs(executablePath: string, messages = 2000, rounds =
           const closedAt = Date.now()
           await alive[index]!.close()
           alive = alive.filter((_, k) => k !== index)
-          for (let k = 0; k < 1000 && !(await Promise.all(alive.map(holds))).includes(true); k++) await new Promise((resolve) => setTimeout(resolve, 2))
+          for (let k = 0; k < 1000 && !(await Promise.all(alive.map(holds))).includes(true); k++)
+            await new Promise((resolve) => setTimeout(resolve, 2))
           moves.push(Date.now() - closedAt)
         }
       }
       await context.close()
     }
-    return { ...result, ratio: round(median(sendRates.shared) / median(sendRates.own), 2), moveMedianMs: median(moves), moveMaxMs: Math.max(...moves), messages, rounds }
+    return {
+      ...result,
+      ratio: round(median(sendRates.shared) / median(sendRates.own), 2),
+      moveMedianMs: median(moves),
+      moveMaxMs: Math.max(...moves),
+      messages,
+      rounds,
+    }
   } finally {
     await browser.close()
     await server.close()

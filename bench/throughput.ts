@@ -65,17 +65,30 @@ export const contenders: Contender[] = [
     connect: async (url) => {
       const socket = new AuthSocket(`${url}?auth=1`, { WebSocket, credentials: queryToken({ token: 'bench-token' }) })
       await socket.ready
-      return { send: (m) => socket.send(m), onMessage: (handler) => void socket.on('message', handler), close: () => socket.close() }
+      return {
+        send: (m) => socket.send(m),
+        onMessage: (handler) => void socket.on('message', handler),
+        close: () => socket.close(),
+      }
     },
   },
   {
     // Every message numbered, kept until the server's (cumulative) ack; the heartbeat armed.
     name: 'AuthSocket (acks + heartbeat)',
     connect: async (url) => {
-      // The outbox holds every unacknowledged message: 1,000 in flight plus those whose ack is on its way exceed the default bound of 1,000.
-      const socket = new AuthSocket(`${url}?auth=ack`, { WebSocket, maxQueueSize: 10_000, credentials: queryToken({ token: 'bench-token' }) })
+      // The outbox holds every unacknowledged message: 1,000 in flight plus those whose ack is on its way exceed the
+      // default bound of 1,000.
+      const socket = new AuthSocket(`${url}?auth=ack`, {
+        WebSocket,
+        maxQueueSize: 10_000,
+        credentials: queryToken({ token: 'bench-token' }),
+      })
       await socket.ready
-      return { send: (m) => void socket.send(m), onMessage: (handler) => void socket.on('message', handler), close: () => socket.close() }
+      return {
+        send: (m) => void socket.send(m),
+        onMessage: (handler) => void socket.on('message', handler),
+        close: () => socket.close(),
+      }
     },
   },
 ]
@@ -96,11 +109,26 @@ export async function bytesPerMessage(total: number): Promise<{ name: string; up
   }
   const rows = []
   try {
-    for (const [name, query] of [['AuthSocket', 'auth=1'], ['AuthSocket (acks + heartbeat)', 'auth=ack']] as const) {
-      const socket = new AuthSocket(`ws://127.0.0.1:${server.port}/?${query}`, { WebSocket: CountingWebSocket as unknown as typeof WebSocket, maxQueueSize: 10_000, credentials: queryToken({ token: 'bench-token' }) })
+    for (const [name, query] of [
+      ['AuthSocket', 'auth=1'],
+      ['AuthSocket (acks + heartbeat)', 'auth=ack'],
+    ] as const) {
+      const socket = new AuthSocket(`ws://127.0.0.1:${server.port}/?${query}`, {
+        WebSocket: CountingWebSocket as unknown as typeof WebSocket,
+        maxQueueSize: 10_000,
+        credentials: queryToken({ token: 'bench-token' }),
+      })
       await socket.ready
       Object.assign(counted, { up: 0, down: 0 })
-      await pump({ send: (m) => void socket.send(m), onMessage: (handler) => void socket.on('message', handler), close: () => socket.close() }, total, 1000)
+      await pump(
+        {
+          send: (m) => void socket.send(m),
+          onMessage: (handler) => void socket.on('message', handler),
+          close: () => socket.close(),
+        },
+        total,
+        1000,
+      )
       await new Promise((resolve) => setTimeout(resolve, 50)) // the last ack
       socket.close()
       rows.push({ name, up: round(counted.up / total, 1), down: round(counted.down / total, 1) })
@@ -171,14 +199,26 @@ export async function nodeThroughput(total: number, window: number, rounds: numb
   } finally {
     await server.stop()
   }
-  return summarise(contenders.map((c) => c.name), rate, cpu)
+  return summarise(
+    contenders.map((c) => c.name),
+    rate,
+    cpu,
+  )
 }
 
 /** The same pump in Chromium: the page's native WebSocket against AuthSocket from the IIFE bundle. */
-export async function browserThroughput(total: number, window: number, rounds: number, executablePath: string): Promise<ThroughputResult[]> {
+export async function browserThroughput(
+  total: number,
+  window: number,
+  rounds: number,
+  executablePath: string,
+): Promise<ThroughputResult[]> {
   const { chromium } = await import('@playwright/test')
   const server = await startChild(process.execPath, ['--import', 'tsx', 'bench/echo-server.ts'])
-  const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'] })
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  })
   try {
     const page = await browser.newPage()
     await page.addScriptTag({ content: readFileSync('dist/authsocket.iife.min.js', 'utf8') })
@@ -219,7 +259,15 @@ export async function browserThroughput(total: number, window: number, rounds: n
       for (const i of r % 2 ? [2, 1, 0] : [0, 1, 2]) rates[i]!.push(total / ((await run(kinds[i]!, total)) / 1000))
     }
     const nan = rates.map((list) => list.map(() => NaN))
-    return summarise(['WebSocket (Chromium, native)', 'WebSocket (Chromium, native, again: noise control)', 'AuthSocket (Chromium, IIFE)'], rates, nan)
+    return summarise(
+      [
+        'WebSocket (Chromium, native)',
+        'WebSocket (Chromium, native, again: noise control)',
+        'AuthSocket (Chromium, IIFE)',
+      ],
+      rates,
+      nan,
+    )
   } finally {
     await browser.close()
     await server.stop()

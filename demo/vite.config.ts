@@ -12,6 +12,11 @@ export default defineConfig({
     outDir: resolve(import.meta.dirname, 'dist'),
     emptyOutDir: true,
     sourcemap: true,
-    rolldownOptions: { input: { index: resolve(import.meta.dirname, 'web/index.html'), cdn: resolve(import.meta.dirname, 'web/cdn.html') } },
+    rolldownOptions: {
+      input: {
+        index: resolve(import.meta.dirname, 'web/index.html'),
+        cdn: resolve(import.meta.dirname, 'web/cdn.html'),
+      },
+    },
   },
 })

@@ -2,9 +2,35 @@
 // node10 stub for authsocket/react; never tests, the demo, examples, sources maps of tests or configs.
 import { execSync } from 'node:child_process'
 
-const files = JSON.parse(execSync('npm pack --dry-run --json', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))[0].files.map((f) => f.path)
-const required = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.cjs', 'dist/react.js', 'dist/react.cjs', 'dist/authsocket.iife.min.js', 'dist/types/index.d.ts', 'dist/types-cjs/index.d.cts', 'react/package.json']
-const forbidden = [/^test\//, /^demo\//, /^examples\//, /^src\//, /^bench\//, /^scripts\//, /^\.ci\//, /^docs\//, /config\.ts$/, /\.test\./]
+const files = JSON.parse(
+  execSync('npm pack --dry-run --json', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+)[0].files.map((f) => f.path)
+const required = [
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+  'dist/index.js',
+  'dist/index.cjs',
+  'dist/react.js',
+  'dist/react.cjs',
+  'dist/authsocket.iife.min.js',
+  'dist/types/index.d.ts',
+  'dist/types-cjs/index.d.cts',
+  'react/package.json',
+]
+const forbidden = [
+  /^test\//,
+  /^demo\//,
+  /^examples\//,
+  /^src\//,
+  /^bench\//,
+  /^scripts\//,
+  /^\.ci\//,
+  /^docs\//,
+  /config\.ts$/,
+  /\.test\./,
+]
 const missing = required.filter((f) => !files.includes(f))
 const leaked = files.filter((f) => forbidden.some((re) => re.test(f)))
 if (missing.length || leaked.length) {

@@ -6,8 +6,14 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 
-const REPO = /^https:\/\/(?:github\.com\/authsocket\/authsocket\/blob\/main|raw\.githubusercontent\.com\/authsocket\/authsocket\/main)\/([^#?]+)/
-const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+const REPO =
+  /^https:\/\/(?:github\.com\/authsocket\/authsocket\/blob\/main|raw\.githubusercontent\.com\/authsocket\/authsocket\/main)\/([^#?]+)/
+const docs = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+]
 
 const problems = []
 const readme = readFileSync('README.md', 'utf8')
@@ -16,7 +22,10 @@ for (const [, target] of readme.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)) {
   if (target.startsWith('#') || packaged.has(target.split('#')[0])) continue
   const inRepo = REPO.exec(target)?.[1]
   if (inRepo && !existsSync(inRepo)) problems.push(`README.md links to ${target}, but ${inRepo} does not exist`)
-  else if (!inRepo && !/^https?:\/\//.test(target)) problems.push(`README.md links to ${target}, which the package does not ship: link it absolutely (github.com/authsocket/authsocket/blob/main/...)`)
+  else if (!inRepo && !/^https?:\/\//.test(target))
+    problems.push(
+      `README.md links to ${target}, which the package does not ship: link it absolutely (github.com/authsocket/authsocket/blob/main/...)`,
+    )
 }
 
 const out = '.readme-check'
@@ -33,14 +42,20 @@ writeFileSync(
   `${out}/tsconfig.json`,
   JSON.stringify({
     extends: '../tsconfig.json',
-    compilerOptions: { noEmit: true, noUnusedLocals: false, paths: { authsocket: ['../src/index.ts'], 'authsocket/react': ['../src/react.ts'] } },
+    compilerOptions: {
+      noEmit: true,
+      noUnusedLocals: false,
+      paths: { authsocket: ['../src/index.ts'], 'authsocket/react': ['../src/react.ts'] },
+    },
     include: ['./*.ts', '../test/readme/prelude.d.ts'],
   }),
 )
 try {
   execFileSync('npx', ['tsc', '-p', `${out}/tsconfig.json`], { stdio: 'inherit' })
 } catch {
-  problems.push(`a TypeScript example does not type-check (files in ${out}/ are named after their document, numbered in order)`)
+  problems.push(
+    `a TypeScript example does not type-check (files in ${out}/ are named after their document, numbered in order)`,
+  )
 }
 if (problems.length) {
   console.error(problems.map((p) => `docs: ${p}`).join('\n'))

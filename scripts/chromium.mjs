@@ -12,7 +12,10 @@ export function findChromium() {
   for (const path of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(path)) return path
   const cache = process.env.PLAYWRIGHT_BROWSERS_PATH ?? join(homedir(), '.cache', 'ms-playwright')
   if (existsSync(cache)) {
-    for (const dir of readdirSync(cache).filter((d) => d.startsWith('chromium')).sort().reverse()) {
+    for (const dir of readdirSync(cache)
+      .filter((d) => d.startsWith('chromium'))
+      .sort()
+      .reverse()) {
       for (const sub of ['chrome-linux64/chrome', 'chrome-linux/chrome']) {
         const path = join(cache, dir, sub)
         if (existsSync(path)) return path
@@ -35,8 +38,12 @@ if (process.argv.includes('--ensure')) {
       run('npx playwright install chromium')
     } catch {
       console.log("[chromium] Playwright's download failed (no network to its CDN?).")
-      if (process.getuid?.() === 0) run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium')
-      else console.log('[chromium] Not root, so Debian\'s package cannot be installed here: run `sudo apt-get install chromium` or set CHROMIUM_PATH.')
+      if (process.getuid?.() === 0)
+        run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium')
+      else
+        console.log(
+          "[chromium] Not root, so Debian's package cannot be installed here: run `sudo apt-get install chromium` or set CHROMIUM_PATH.",
+        )
     }
     path = findChromium()
   }

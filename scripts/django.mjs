@@ -26,15 +26,21 @@ export const PACKAGES = [
   'black',
   'mypy',
 ]
-const MODULES = 'django, channels, daphne, rest_framework, rest_framework_simplejwt, channels_redis, django_redis, pytest, pytest_asyncio, pytest_django, build, twine, ensurepip, setuptools, mypy'
+const MODULES =
+  'django, channels, daphne, rest_framework, rest_framework_simplejwt, channels_redis, django_redis, pytest, pytest_asyncio, pytest_django, build, twine, ensurepip, setuptools, mypy'
 const PROGRAMS = ['/usr/bin/redis-server', '/usr/bin/redis-cli', '/usr/sbin/haproxy', '/usr/bin/black']
 
 export function djangoReady() {
-  return spawnSync(PYTHON, ['-c', `import ${MODULES}`], { stdio: 'ignore' }).status === 0 && PROGRAMS.every((path) => existsSync(path))
+  return (
+    spawnSync(PYTHON, ['-c', `import ${MODULES}`], { stdio: 'ignore' }).status === 0 &&
+    PROGRAMS.every((path) => existsSync(path))
+  )
 }
 
 if (process.argv.includes('--ensure') && !djangoReady()) {
-  console.log(`[django] ${PYTHON} cannot import ${MODULES}, or one of ${PROGRAMS.join(', ')} is missing: installing Debian's packages.`)
+  console.log(
+    `[django] ${PYTHON} cannot import ${MODULES}, or one of ${PROGRAMS.join(', ')} is missing: installing Debian's packages.`,
+  )
   if (process.getuid?.() !== 0) {
     console.error(`[django] Not root: run \`sudo apt-get install -y ${PACKAGES.join(' ')}\`, then retry.`)
     process.exit(1)

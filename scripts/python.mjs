@@ -28,9 +28,13 @@ function run(what, command, args, { quiet = false, ...options } = {}) {
 try {
   const npmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version
   const pyVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(python, 'pyproject.toml'), 'utf8'))?.[1]
-  const initVersion = /^__version__ = "([^"]+)"/m.exec(readFileSync(join(python, 'authsocket_channels', '__init__.py'), 'utf8'))?.[1]
+  const initVersion = /^__version__ = "([^"]+)"/m.exec(
+    readFileSync(join(python, 'authsocket_channels', '__init__.py'), 'utf8'),
+  )?.[1]
   if (pyVersion !== npmVersion || initVersion !== npmVersion) {
-    console.error(`[python] versions differ: package.json ${npmVersion}, pyproject.toml ${pyVersion}, __init__.py ${initVersion}`)
+    console.error(
+      `[python] versions differ: package.json ${npmVersion}, pyproject.toml ${pyVersion}, __init__.py ${initVersion}`,
+    )
     process.exit(1)
   }
 
@@ -51,7 +55,9 @@ try {
   // Offline: the venv sees Debian's Django, Channels, DRF and simplejwt, and pip gets no index.
   const venv = join(work, 'venv')
   run('venv', PYTHON, ['-m', 'venv', '--system-site-packages', venv])
-  run('install', join(venv, 'bin', 'pip'), ['install', '--quiet', '--no-index', '--no-build-isolation', python], { cwd: work })
+  run('install', join(venv, 'bin', 'pip'), ['install', '--quiet', '--no-index', '--no-build-isolation', python], {
+    cwd: work,
+  })
   const probe = [
     'import authsocket_channels, importlib.resources as r',
     'assert (r.files("authsocket_channels") / "py.typed").is_file()',

@@ -46,7 +46,10 @@ export interface Attempt {
   acks: boolean
   /** On this socket the server numbers its messages and replays what was missed, in the stream `epoch`. */
   resume: { epoch?: string } | undefined
-  /** When the server said to come back (a retry frame or close reason): the next attempt waits that long instead of backing off. */
+  /**
+   * When the server said to come back (a retry frame or close reason): the next attempt waits that long instead of
+   * backing off.
+   */
   retryHint?: RetryHint
 }
 
@@ -54,16 +57,43 @@ export interface Attempt {
 export type End = Omit<Outcome, 'url' | 'reason' | 'opened'>
 
 export function newAttempt(id: number, reason: CredentialReason, url: string): Attempt {
-  return { id, reason, ended: new AbortController(), url, socket: false, opened: false, authenticated: false, awaiting: false, reauth: false, expiresAt: undefined, greeting: undefined, rules: undefined, timer: undefined, wake: undefined, heartbeat: undefined, acks: false, resume: undefined }
+  return {
+    id,
+    reason,
+    ended: new AbortController(),
+    url,
+    socket: false,
+    opened: false,
+    authenticated: false,
+    awaiting: false,
+    reauth: false,
+    expiresAt: undefined,
+    greeting: undefined,
+    rules: undefined,
+    timer: undefined,
+    wake: undefined,
+    heartbeat: undefined,
+    acks: false,
+    resume: undefined,
+  }
 }
 
-/** Takes what the provider prepared into the attempt; returns what the transport opens (the `protocols` and `origin` options added). */
-export function takePrepared(attempt: Attempt, prepared: PreparedAttempt, o: { origin?: string; redactParams: readonly string[]; protocols: readonly string[] }): PreparedAttempt {
+/**
+ * Takes what the provider prepared into the attempt; returns what the transport opens (the `protocols` and `origin`
+ * options added).
+ */
+export function takePrepared(
+  attempt: Attempt,
+  prepared: PreparedAttempt,
+  o: { origin?: string; redactParams: readonly string[]; protocols: readonly string[] },
+): PreparedAttempt {
   attempt.url = redactUrl(prepared.url, [...o.redactParams, ...(prepared.secretParams ?? [])])
   attempt.expiresAt = prepared.expiresAt
   attempt.greeting = prepared.greeting
   attempt.socket = true
-  const opened = o.protocols.length ? { ...prepared, protocols: [...o.protocols, ...(prepared.protocols ?? [])] } : prepared
+  const opened = o.protocols.length
+    ? { ...prepared, protocols: [...o.protocols, ...(prepared.protocols ?? [])] }
+    : prepared
   return o.origin ? { ...opened, headers: { ...opened.headers, Origin: o.origin } } : opened
 }
 
@@ -93,14 +123,25 @@ export function backoff(attempt: Attempt, ms?: number): Promise<boolean> {
  * Runs a provider call for `attempt`: aborted when the attempt ends, and rejected with
  * `CREDENTIAL_FETCH_FAILED` (the call aborted too) when `ms` pass first.
  */
-export function ask<T>(attempt: Attempt, ms: number, kind: string, ctx: Omit<CredentialContext, 'signal'>, call: (ctx: CredentialContext) => Promise<T>): Promise<T> {
+export function ask<T>(
+  attempt: Attempt,
+  ms: number,
+  kind: string,
+  ctx: Omit<CredentialContext, 'signal'>,
+  call: (ctx: CredentialContext) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController()
   const abort = () => controller.abort()
   attempt.ended.signal.addEventListener('abort', abort, { once: true })
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       controller.abort()
-      reject(new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${kind} provider gave no credential within ${ms} ms (credentialTimeout); retrying.`))
+      reject(
+        new AuthSocketError(
+          'CREDENTIAL_FETCH_FAILED',
+          `The ${kind} provider gave no credential within ${ms} ms (credentialTimeout); retrying.`,
+        ),
+      )
     }, ms)
     Promise.resolve()
       .then(() => call({ ...ctx, signal: controller.signal }))
@@ -114,7 +155,10 @@ export function ask<T>(attempt: Attempt, ms: number, kind: string, ctx: Omit<Cre
 
 /** The end of an attempt the heartbeat found dead: transient, the client reconnects. */
 export function heartbeatDead(timeout: number, url: string): End {
-  const error = new AuthSocketError('HEARTBEAT_TIMEOUT', `Nothing from ${url} within ${timeout} ms of a ping: the connection is dead (or the server frozen). Dropped it; reconnecting.`)
+  const error = new AuthSocketError(
+    'HEARTBEAT_TIMEOUT',
+    `Nothing from ${url} within ${timeout} ms of a ping: the connection is dead (or the server frozen). Dropped it; reconnecting.`,
+  )
   return { cls: 'network', source: 'client', status: 1006, error }
 }
 
@@ -131,24 +175,48 @@ export function authTimedOut(ms: number, url: string): End {
  * What a socket's close says: an `end` already decided (the WebSocket constructor threw), or the
  * failure to classify, with the error to report alongside (a frame over the payload cap).
  */
-export function readClose(attempt: Attempt, closed: SocketClosed, maxMessageSize: number): { end: End } | { failure: Exclude<Failure, { kind: 'frame' }>; error?: AuthSocketError } {
+export function readClose(
+  attempt: Attempt,
+  closed: SocketClosed,
+  maxMessageSize: number,
+): { end: End } | { failure: Exclude<Failure, { kind: 'frame' }>; error?: AuthSocketError } {
   if (closed.thrown !== undefined) {
     // The constructor's own message can quote the subprotocols, which may hold the token: name the error only.
-    const error = new AuthSocketError('INVALID_OPTIONS', `The WebSocket constructor threw ${describeCause(closed.thrown)}: check the URL and subprotocols.`)
+    const error = new AuthSocketError(
+      'INVALID_OPTIONS',
+      `The WebSocket constructor threw ${describeCause(closed.thrown)}: check the URL and subprotocols.`,
+    )
     return { end: { cls: 'fatal', source: 'client', status: closed.code, error } }
   }
-  const error = closed.oversize ? new AuthSocketError('FRAME_TOO_LARGE', `${attempt.url} sent a frame over maxMessageSize (${maxMessageSize}): ws closed the socket; reconnecting.`) : undefined
+  const error = closed.oversize
+    ? new AuthSocketError(
+        'FRAME_TOO_LARGE',
+        `${attempt.url} sent a frame over maxMessageSize (${maxMessageSize}): ws closed the socket; reconnecting.`,
+      )
+    : undefined
   const status = attempt.opened ? undefined : closed.status
-  return { failure: status !== undefined ? { kind: 'handshake', status } : { kind: 'close', code: closed.code, reason: closed.reason, opened: attempt.opened }, error }
+  return {
+    failure:
+      status !== undefined
+        ? { kind: 'handshake', status }
+        : { kind: 'close', code: closed.code, reason: closed.reason, opened: attempt.opened },
+    error,
+  }
 }
 
 /** What a failed provider call means: signed out (fatal), a refused credential, or a transient failure. */
 export function credentialFailure(cause: unknown, kind: string): End {
-  if (cause instanceof CredentialRejectedError) return { cls: 'fatal', source: 'client', status: cause.status ?? 0, error: cause }
-  if (cause instanceof AuthRejectedError) return { cls: 'unauthorized', source: 'endpoint', status: cause.status, detail: cause.detail }
+  if (cause instanceof CredentialRejectedError)
+    return { cls: 'fatal', source: 'client', status: cause.status ?? 0, error: cause }
+  if (cause instanceof AuthRejectedError)
+    return { cls: 'unauthorized', source: 'endpoint', status: cause.status, detail: cause.detail }
   const error =
     cause instanceof AuthSocketError
       ? cause
-      : new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ${kind} provider threw ${describeCause(cause)}; retrying.`, { cause: safeCause(cause) })
+      : new AuthSocketError(
+          'CREDENTIAL_FETCH_FAILED',
+          `The ${kind} provider threw ${describeCause(cause)}; retrying.`,
+          { cause: safeCause(cause) },
+        )
   return { cls: 'network', source: 'client', status: 0, error }
 }

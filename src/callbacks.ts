@@ -15,7 +15,11 @@ const defaultDelay = fullJitter()
 type Report = (error: AuthSocketError) => void
 
 /** The `classify` option over the default classification. */
-export function classifyWith(classify: ((failure: Failure) => FailureClass | undefined) | undefined, failure: Failure, report: Report): FailureClass {
+export function classifyWith(
+  classify: ((failure: Failure) => FailureClass | undefined) | undefined,
+  failure: Failure,
+  report: Report,
+): FailureClass {
   if (!classify) return classifyFailure(failure)
   try {
     const cls = classify(failure)
@@ -46,10 +50,15 @@ export function serialize<Out>(serializer: Serializer<unknown, Out>, message: Ou
   try {
     text = serializer.stringify(message)
   } catch (cause) {
-    throw new AuthSocketError('SERIALIZE_FAILED', `The message could not be serialized (${describeCause(cause)}).`, { cause: safeCause(cause) })
+    throw new AuthSocketError('SERIALIZE_FAILED', `The message could not be serialized (${describeCause(cause)}).`, {
+      cause: safeCause(cause),
+    })
   }
   if (typeof text !== 'string') {
-    throw new AuthSocketError('SERIALIZE_FAILED', `The serializer made ${typeof text} of a ${typeof message}, not a string: not sent (JSON cannot encode undefined, functions, symbols).`)
+    throw new AuthSocketError(
+      'SERIALIZE_FAILED',
+      `The serializer made ${typeof text} of a ${typeof message}, not a string: not sent (JSON cannot encode undefined, functions, symbols).`,
+    )
   }
   return text
 }

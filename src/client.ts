@@ -51,7 +51,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
   #readyWaiters: { resolve: () => void; reject: (error: AuthSocketError) => void }[] = []
 
   /**
-   * @param url - `ws://` or `wss://` URL (in a browser, a path such as `/ws/chat/` works too). Put no credential in it: the provider adds it.
+   * @param url - `ws://` or `wss://` URL (in a browser, a path such as `/ws/chat/` works too). Put no credential in it:
+   * the provider adds it.
    * @param options - see {@link AuthSocketOptions}; only `credentials` is required.
    * @throws AuthSocketError `INVALID_OPTIONS` or `UNSUPPORTED_ENVIRONMENT`, synchronously.
    */
@@ -63,7 +64,13 @@ export class AuthSocket<In = unknown, Out = unknown> {
     const status = (this.#status = new Status('idle', (cause) => events.emit('error', listenerFailed('status', cause))))
     events.on('state', ({ state }) => {
       status.update({ state })
-      if (state === 'closed') this.#outbox.reject(new AuthSocketError('NOT_CONNECTED', 'close() was called before the message was acknowledged; it stays queued for reconnect().'))
+      if (state === 'closed')
+        this.#outbox.reject(
+          new AuthSocketError(
+            'NOT_CONNECTED',
+            'close() was called before the message was acknowledged; it stays queued for reconnect().',
+          ),
+        )
       else if (state === 'failed') this.#outbox.reject(this.#connection.lastError!)
     })
     events.on('error', (error) => status.update({ error }))
@@ -72,7 +79,11 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.#outbox = new Outbox(o.maxQueueSize, () => status.queuedChanged(size))
     this.#serialize = (message) => serialize(o.serializer, message)
     this.#ackTimeout = o.ackTimeout
-    const parts = { events: this.#events, outbox: this.#outbox, settled: (error?: AuthSocketError) => this.#settleReady(error) }
+    const parts = {
+      events: this.#events,
+      outbox: this.#outbox,
+      settled: (error?: AuthSocketError) => this.#settleReady(error),
+    }
     // One socket for all tabs: this tab's socket exists while it leads (shared-socket.ts).
     this.#shared = o.shareSocket !== undefined && canShare() ? new SharedSocket<In, Out>(o, baseUrl, parts) : undefined
     this.#connection = this.#shared ?? new Connection<In, Out>(o, baseUrl, { ...parts, session: new DeliverySession() })
@@ -111,7 +122,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
     const state = this.state
     if (state === 'open') return Promise.resolve()
     if (state === 'failed') return Promise.reject(this.#connection.lastError)
-    if (state === 'closed') return Promise.reject(new AuthSocketError('NOT_CONNECTED', 'The socket is closed; call reconnect() first.'))
+    if (state === 'closed')
+      return Promise.reject(new AuthSocketError('NOT_CONNECTED', 'The socket is closed; call reconnect() first.'))
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }))
   }
 
@@ -194,7 +206,10 @@ export class AuthSocket<In = unknown, Out = unknown> {
     this.#connection.restart()
   }
 
-  /** Closes the socket and stops everything: timers, retries and pending credential fetches. Queued messages stay queued for a later `reconnect()`. */
+  /**
+   * Closes the socket and stops everything: timers, retries and pending credential fetches. Queued messages stay queued
+   * for a later `reconnect()`.
+   */
   close(): void {
     this.#connection.stop()
   }

@@ -43,7 +43,10 @@ const MEANINGS: Record<number, string> = {
 
 /** A close code's usual meaning, for messages. */
 export function closeMeaning(code: number): string {
-  return MEANINGS[code] ?? 'an application close code this client does not know: the server ended the connection on purpose; see its documentation, or map the code with classify'
+  return (
+    MEANINGS[code] ??
+    'an application close code this client does not know: the server ended the connection on purpose; see its documentation, or map the code with classify'
+  )
 }
 
 /**
@@ -67,8 +70,11 @@ export function classifyFailure(failure: Failure): FailureClass {
   if (failure.kind === 'handshake') {
     // Daphne answers 403 to any refusal before accept(), "not signed in" included: retry with a fresh credential.
     if (failure.status === 401 || failure.status === 403) return 'unauthorized'
-    // A wrong path (404), a redirect, a bad request: the same request gets the same answer. 408, 429 and 5xx may pass later.
-    return failure.status >= 300 && failure.status < 500 && failure.status !== 408 && failure.status !== 429 ? 'fatal' : 'network'
+    // A wrong path (404), a redirect, a bad request: the same request gets the same answer. 408, 429 and 5xx may pass
+    // later.
+    return failure.status >= 300 && failure.status < 500 && failure.status !== 408 && failure.status !== 429
+      ? 'fatal'
+      : 'network'
   }
   if (failure.kind === 'frame') {
     if (failure.status === 403) return 'forbidden'

@@ -5,7 +5,17 @@
  * It decides nothing itself.
  * @module
  */
-import { ask, authTimedOut, credentialFailure, heartbeatDead, newAttempt, readClose, takePrepared, type Attempt, type End } from './attempt.js'
+import {
+  ask,
+  authTimedOut,
+  credentialFailure,
+  heartbeatDead,
+  newAttempt,
+  readClose,
+  takePrepared,
+  type Attempt,
+  type End,
+} from './attempt.js'
 import { socketRules } from './extensions.js'
 import { hintedDelay, retryHintOfClose } from './retry-hint.js'
 import { PING, startHeartbeat } from './heartbeat.js'
@@ -17,7 +27,15 @@ import { AuthSocketError } from './errors.js'
 import type { Events } from './events.js'
 import type { AuthVerdict } from './frames.js'
 import { readFrame, unasked, type FrameRules } from './inbound.js'
-import { decide, isStopped, NO_FAILURES, transition, type ConnectionState, type Counters, type StateChange } from './machine.js'
+import {
+  decide,
+  isStopped,
+  NO_FAILURES,
+  transition,
+  type ConnectionState,
+  type Counters,
+  type StateChange,
+} from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
 import { Page } from './page.js'
@@ -43,7 +61,11 @@ export class Connection<In, Out> {
   lastError: AuthSocketError | undefined // why the client is `failed`
 
   /** `settled` is called when the client authenticates (no error) or stops (the reason). */
-  constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: { events: Events<In>; outbox: Outbox; session: DeliverySession; settled: (error?: AuthSocketError) => void }) {
+  constructor(
+    o: ResolvedOptions<In, Out>,
+    baseUrl: string,
+    parts: { events: Events<In>; outbox: Outbox; session: DeliverySession; settled: (error?: AuthSocketError) => void },
+  ) {
     this.#o = o
     this.#baseUrl = baseUrl
     this.#events = parts.events
@@ -51,19 +73,34 @@ export class Connection<In, Out> {
     this.#session = parts.session
     this.#settled = parts.settled
     this.#refresher = new Refresher(o.refreshMargin, () => this.#renew())
-    const reports = { open: (id: number) => this.#onOpen(id), frame: (id: number, data: unknown) => this.#onFrame(id, data), close: (id: number, closed: SocketClosed) => this.#onClose(id, closed) }
+    const reports = {
+      open: (id: number) => this.#onOpen(id),
+      frame: (id: number, data: unknown) => this.#onFrame(id, data),
+      close: (id: number, closed: SocketClosed) => this.#onClose(id, closed),
+    }
     // ws counts bytes; a text of n UTF-16 code units is at most 3n bytes of UTF-8.
-    this.#transport = new Transport(o.WebSocket, reports, { connectTimeout: o.connectTimeout, maxPayload: 3 * o.maxMessageSize })
+    this.#transport = new Transport(o.WebSocket, reports, {
+      connectTimeout: o.connectTimeout,
+      maxPayload: 3 * o.maxMessageSize,
+    })
   }
 
   get state(): ConnectionState {
     return this.#state
   }
 
-  /** Writes `data` now if the socket is authenticated, without acks, and nothing waits before it; `false`: put it in the outbox, then `flush()`. */
+  /**
+   * Writes `data` now if the socket is authenticated, without acks, and nothing waits before it; `false`: put it in the
+   * outbox, then `flush()`.
+   */
   write(data: WireData): boolean {
     const attempt = this.#attempt
-    return this.#state === 'open' && attempt?.acks === false && this.#outbox.size === 0 && this.#transport.send(attempt.id, data)
+    return (
+      this.#state === 'open' &&
+      attempt?.acks === false &&
+      this.#outbox.size === 0 &&
+      this.#transport.send(attempt.id, data)
+    )
   }
 
   flush(): void {
@@ -74,7 +111,10 @@ export class Connection<In, Out> {
     if (!isStopped(this.#state)) return
     this.#counters = NO_FAILURES
     this.lastError = undefined
-    this.#unwatchPage = this.#page.watch({ wake: () => this.#wake(), hide: (why) => this.#restart('reconnect', why), show: () => this.#wake() }, this.#o.bfcache)
+    this.#unwatchPage = this.#page.watch(
+      { wake: () => this.#wake(), hide: (why) => this.#restart('reconnect', why), show: () => this.#wake() },
+      this.#o.bfcache,
+    )
     if (this.#setState('connecting')) this.#begin(this.#ids === 0 ? 'initial' : 'reconnect', 0)
   }
 
@@ -88,7 +128,8 @@ export class Connection<In, Out> {
   stop(): void {
     if (this.#state === 'closed') return
     this.#stopRun()
-    if (this.#setState('closed')) this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+    if (this.#setState('closed'))
+      this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
   }
 
   /** Begins the next attempt: after retry number `retry`'s backoff, or after `hinted` ms when the server said when. */
@@ -100,10 +141,13 @@ export class Connection<In, Out> {
 
   async #prepare(attempt: Attempt, retry: number, hinted: number | undefined): Promise<void> {
     const { signal } = attempt.ended
-    const backoff = () => (retry > 0 ? delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error)) : undefined)
+    const backoff = () =>
+      retry > 0 ? delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error)) : undefined
     const wait = hinted ?? backoff()
-    if (wait !== undefined) this.#events.line(`retry ${retry} in ${Math.round(wait)} ms${hinted === undefined ? '' : " (the server's hint)"}`)
-    if (await this.#page.turn(attempt, wait, (until) => this.#events.emit('waiting', { until }))) this.#counters = NO_FAILURES // woke from sleep: start the backoff again
+    if (wait !== undefined)
+      this.#events.line(`retry ${retry} in ${Math.round(wait)} ms${hinted === undefined ? '' : " (the server's hint)"}`)
+    if (await this.#page.turn(attempt, wait, (until) => this.#events.emit('waiting', { until })))
+      this.#counters = NO_FAILURES // woke from sleep: start the backoff again
     if (signal.aborted) return
     let prepared
     try {
@@ -114,11 +158,19 @@ export class Connection<In, Out> {
     }
     if (signal.aborted) return
     prepared = takePrepared(attempt, prepared, this.#o)
-    this.#events.emit('connecting', { attempt: attempt.id, url: attempt.url, reason: attempt.reason, provider: this.#o.provider.kind })
+    this.#events.emit('connecting', {
+      attempt: attempt.id,
+      url: attempt.url,
+      reason: attempt.reason,
+      provider: this.#o.provider.kind,
+    })
     if (this.#attempt === attempt) this.#transport.open(attempt.id, prepared)
   }
 
-  /** The page is back (visible, thawed, online, out of the cache): a waiting attempt goes at once with fresh counters; an open socket is probed. */
+  /**
+   * The page is back (visible, thawed, online, out of the cache): a waiting attempt goes at once with fresh counters;
+   * an open socket is probed.
+   */
   #wake(): void {
     this.#refresher.recheck()
     const attempt = this.#attempt
@@ -129,14 +181,24 @@ export class Connection<In, Out> {
   }
 
   #ask<T>(attempt: Attempt, reason: CredentialReason, call: Parameters<typeof ask<T>>[4]): Promise<T> {
-    return ask(attempt, this.#o.credentialTimeout, this.#o.provider.kind, { reason, url: this.#baseUrl, expiresAt: reason === 'expiring' ? this.#refresher.expiresAt : undefined }, call)
+    return ask(
+      attempt,
+      this.#o.credentialTimeout,
+      this.#o.provider.kind,
+      { reason, url: this.#baseUrl, expiresAt: reason === 'expiring' ? this.#refresher.expiresAt : undefined },
+      call,
+    )
   }
 
   #onOpen(id: number): void {
     const attempt = this.#attempt
     if (attempt?.id !== id) return
     attempt.opened = true
-    attempt.rules = socketRules(attempt, this.#o, { outbox: this.#outbox, session: this.#session, events: this.#events })
+    attempt.rules = socketRules(attempt, this.#o, {
+      outbox: this.#outbox,
+      session: this.#session,
+      events: this.#events,
+    })
     this.#counters = { ...this.#counters, handshakeFailures: 0 }
     this.#setState('authenticating')
     this.#events.emit('open', { url: attempt.url })
@@ -148,7 +210,10 @@ export class Connection<In, Out> {
 
   #awaitVerdict(attempt: Attempt): void {
     attempt.awaiting = true
-    attempt.timer = setTimeout(() => this.#end(attempt, authTimedOut(this.#o.authTimeout, attempt.url), 'no status frame in time'), this.#o.authTimeout)
+    attempt.timer = setTimeout(
+      () => this.#end(attempt, authTimedOut(this.#o.authTimeout, attempt.url), 'no status frame in time'),
+      this.#o.authTimeout,
+    )
   }
 
   #onFrame(id: number, data: unknown): void {
@@ -156,7 +221,9 @@ export class Connection<In, Out> {
     if (attempt?.id !== id || !attempt.rules) return
     attempt.heartbeat?.heard()
     // A control frame's answer (a keep-alive pong, say) goes on the socket it came from, ahead of any queue.
-    const verdict = this.#events.handOn(readFrame(data, attempt.rules as FrameRules<In>), (reply) => this.#transport.send(id, reply))
+    const verdict = this.#events.handOn(readFrame(data, attempt.rules as FrameRules<In>), (reply) =>
+      this.#transport.send(id, reply),
+    )
     if (!verdict) return
     if (attempt.awaiting) return this.#onVerdict(attempt, verdict)
     const error = unasked(verdict, attempt.url)
@@ -168,16 +235,32 @@ export class Connection<In, Out> {
     attempt.awaiting = false
     if (verdict.ok) return this.#accept(attempt, verdict)
     const cls = this.#classify(attempt, { kind: 'frame', status: verdict.status, detail: verdict.detail })
-    if (cls) this.#end(attempt, { cls, source: 'frame', status: verdict.status, detail: verdict.detail }, 'authentication refused')
+    if (cls)
+      this.#end(
+        attempt,
+        { cls, source: 'frame', status: verdict.status, detail: verdict.detail },
+        'authentication refused',
+      )
   }
 
   #accept(attempt: Attempt, verdict?: AuthVerdict): void {
     const inBand = attempt.authenticated
     // What the verdict says holds for this socket: authenticated, and the extensions it announced.
-    Object.assign(attempt, { authenticated: true, reason: 'reconnect', reauth: verdict?.reauth === true, acks: this.#o.acks ?? verdict?.ack === true, resume: this.#o.resume === false ? undefined : (verdict?.resume ?? (this.#o.resume ? {} : undefined)) })
+    Object.assign(attempt, {
+      authenticated: true,
+      reason: 'reconnect',
+      reauth: verdict?.reauth === true,
+      acks: this.#o.acks ?? verdict?.ack === true,
+      resume: this.#o.resume === false ? undefined : (verdict?.resume ?? (this.#o.resume ? {} : undefined)),
+    })
     this.#counters = NO_FAILURES
     this.#refresher.accept(verdict?.expiresAt ?? attempt.expiresAt, verdict?.serverTime)
-    attempt.heartbeat ??= startHeartbeat(this.#o.heartbeat, verdict?.heartbeat, () => this.#transport.send(attempt.id, PING), (timeout) => this.#end(attempt, heartbeatDead(timeout, attempt.url), 'no heartbeat', true))
+    attempt.heartbeat ??= startHeartbeat(
+      this.#o.heartbeat,
+      verdict?.heartbeat,
+      () => this.#transport.send(attempt.id, PING),
+      (timeout) => this.#end(attempt, heartbeatDead(timeout, attempt.url), 'no heartbeat', true),
+    )
     this.#setState('open')
     this.#events.emit('authenticated', { user: verdict?.user, expiresAt: this.#refresher.expiresAt, inBand })
     if (this.#attempt !== attempt || this.#state !== 'open') return // a listener closed or reconnected
@@ -193,7 +276,8 @@ export class Connection<In, Out> {
     const { failure, error } = read
     const cls = this.#classify(attempt, failure)
     const status = failure.kind === 'handshake' ? failure.status : failure.code
-    if (cls) this.#end(attempt, { cls, source: failure.kind, status, detail: closed.reason || undefined, error }, closed)
+    if (cls)
+      this.#end(attempt, { cls, source: failure.kind, status, detail: closed.reason || undefined, error }, closed)
   }
 
   /**
@@ -205,9 +289,14 @@ export class Connection<In, Out> {
     if (this.#attempt !== attempt) return
     const wasAuthenticated = attempt.authenticated
     let willRetry = false
-    const report = ({ code, reason }: SocketClosed) => this.#events.emit('close', { code, reason, willRetry, wasAuthenticated })
+    const report = ({ code, reason }: SocketClosed) =>
+      this.#events.emit('close', { code, reason, willRetry, wasAuthenticated })
     this.#finish(attempt, typeof closed === 'string' ? closed : '', report, now)
-    const decision = decide({ ...end, url: attempt.url, reason: attempt.reason, opened: attempt.opened }, this.#counters, this.#o.limits)
+    const decision = decide(
+      { ...end, url: attempt.url, reason: attempt.reason, opened: attempt.opened },
+      this.#counters,
+      this.#o.limits,
+    )
     willRetry = decision.state === 'reconnecting'
     this.#counters = decision.counters
     if (decision.state === 'failed') {
@@ -232,13 +321,19 @@ export class Connection<In, Out> {
   /** Ends the current attempt on purpose (reconnect, refresh by reconnect) and begins the next at once. */
   #restart(reason: CredentialReason, closeReason: string): void {
     const attempt = this.#attempt
-    if (attempt) this.#finish(attempt, closeReason, ({ code, reason }) => this.#events.emit('close', { code, reason, willRetry: true, wasAuthenticated: attempt.authenticated }))
+    if (attempt)
+      this.#finish(attempt, closeReason, ({ code, reason }) =>
+        this.#events.emit('close', { code, reason, willRetry: true, wasAuthenticated: attempt.authenticated }),
+      )
     const change = this.#move(this.#state === 'connecting' ? 'connecting' : 'reconnecting')
     if (change) this.#events.emit('state', change)
     if (!isStopped(this.#state) && !this.#attempt) this.#begin(reason, 0)
   }
 
-  /** Stops an attempt's timers, credential asks and socket (closed with 1000 and `why`, at once with `now`; `closed` hears when it has). */
+  /**
+   * Stops an attempt's timers, credential asks and socket (closed with 1000 and `why`, at once with `now`; `closed`
+   * hears when it has).
+   */
   #finish(attempt: Attempt, why: string, closed?: (closed: SocketClosed) => void, now = false): void {
     this.#attempt = undefined
     attempt.ended.abort()
@@ -250,7 +345,10 @@ export class Connection<In, Out> {
 
   #flush(attempt: Attempt): void {
     // Made once per attempt, not on every send: with acks on, every send flushes.
-    const w = (attempt.writer ??= { send: (data) => this.#transport.send(attempt.id, data), session: () => this.#session.openingFrame(attempt.resume) })
+    const w = (attempt.writer ??= {
+      send: (data) => this.#transport.send(attempt.id, data),
+      session: () => this.#session.openingFrame(attempt.resume),
+    })
     this.#outbox.flush(attempt.id, attempt.acks, w.send, attempt.acks || attempt.resume ? w.session : undefined)
   }
 
@@ -263,20 +361,25 @@ export class Connection<In, Out> {
     if (this.#attempt !== attempt || this.#state !== 'open') return
     if (!inBand) return this.#restart('expiring', 'refreshing credential')
     this.#setState('authenticating')
-    void reauthenticate(attempt, this.#o.provider.kind, () => this.#ask(attempt, 'expiring', (ctx) => this.#o.provider.reauthenticate!(ctx)), {
-      current: () => this.#attempt === attempt && this.#state === 'authenticating' && !attempt.awaiting,
-      send: (frame) => {
-        if (this.#transport.send(attempt.id, frame)) this.#awaitVerdict(attempt)
+    void reauthenticate(
+      attempt,
+      this.#o.provider.kind,
+      () => this.#ask(attempt, 'expiring', (ctx) => this.#o.provider.reauthenticate!(ctx)),
+      {
+        current: () => this.#attempt === attempt && this.#state === 'authenticating' && !attempt.awaiting,
+        send: (frame) => {
+          if (this.#transport.send(attempt.id, frame)) this.#awaitVerdict(attempt)
+        },
+        refused: (end) => this.#end(attempt, end, 'credential refused'),
+        kept: (error) => {
+          this.#setState('open')
+          this.#events.emit('error', error)
+          if (this.#attempt !== attempt || this.#state !== 'open') return
+          this.#refresher.failed()
+          this.#flush(attempt)
+        },
       },
-      refused: (end) => this.#end(attempt, end, 'credential refused'),
-      kept: (error) => {
-        this.#setState('open')
-        this.#events.emit('error', error)
-        if (this.#attempt !== attempt || this.#state !== 'open') return
-        this.#refresher.failed()
-        this.#flush(attempt)
-      },
-    })
+    )
   }
 
   #stopRun(): void {

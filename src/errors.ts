@@ -11,11 +11,19 @@ export type AuthSocketErrorCode =
   | 'INVALID_OPTIONS'
   /** This environment cannot do what was asked (e.g. the `header` provider in a browser). */
   | 'UNSUPPORTED_ENVIRONMENT'
-  /** Getting a credential failed for a transient reason (network, 5xx, a throwing token source). Retried with backoff. */
+  /**
+   * Getting a credential failed for a transient reason (network, 5xx, a throwing token source). Retried with backoff.
+   */
   | 'CREDENTIAL_FETCH_FAILED'
-  /** The credential endpoint refused us (HTTP 401/403), or a token source threw a {@link CredentialRejectedError}. Terminal. */
+  /**
+   * The credential endpoint refused us (HTTP 401/403), or a token source threw a {@link CredentialRejectedError}.
+   * Terminal.
+   */
   | 'CREDENTIAL_REJECTED'
-  /** The server refused the credential (401 frame or 4001/4401 close). Retried with a fresh credential up to `maxAuthFailures`. */
+  /**
+   * The server refused the credential (401 frame or 4001/4401 close). Retried with a fresh credential up to
+   * `maxAuthFailures`.
+   */
   | 'UNAUTHORIZED'
   /** The server forbade access (403 frame or 4003/4403/1008 close). Terminal. */
   | 'FORBIDDEN'
@@ -25,11 +33,19 @@ export type AuthSocketErrorCode =
   | 'AUTH_FAILURES_EXHAUSTED'
   /** `maxHandshakeFailures` attempts in a row closed before opening; the client stopped. */
   | 'HANDSHAKE_REFUSED'
-  /** A `send()` receipt's `acked` waited `ackTimeout` for the acknowledgement; the message itself stays in the outbox. */
+  /**
+   * A `send()` receipt's `acked` waited `ackTimeout` for the acknowledgement; the message itself stays in the outbox.
+   */
   | 'ACK_TIMEOUT'
-  /** The heartbeat found the connection dead: nothing arrived within its timeout after a ping. The socket was dropped; the client reconnects. */
+  /**
+   * The heartbeat found the connection dead: nothing arrived within its timeout after a ping. The socket was dropped;
+   * the client reconnects.
+   */
   | 'HEARTBEAT_TIMEOUT'
-  /** The server closed with a code that means "do not come back" (4400, 4406, 4409, 4429, 4499, or a 4xxx this client does not know); the client stopped. */
+  /**
+   * The server closed with a code that means "do not come back" (4400, 4406, 4409, 4429, 4499, or a 4xxx this client
+   * does not know); the client stopped.
+   */
   | 'FATAL_CLOSE'
   /** `retryAttempts` consecutive connection attempts failed; the client stopped. */
   | 'RETRIES_EXHAUSTED'
@@ -49,7 +65,10 @@ export type AuthSocketErrorCode =
   | 'UNEXPECTED_STATUS_FRAME'
   /** A listener you registered threw. Reported here so the client's own state stays consistent. */
   | 'LISTENER_FAILED'
-  /** An option callback (`classify`, `retryDelay`, `debug`) threw or answered something unusable; the default was used instead. */
+  /**
+   * An option callback (`classify`, `retryDelay`, `debug`) threw or answered something unusable; the default was used
+   * instead.
+   */
   | 'CALLBACK_FAILED'
 
 /** Base class of all authsocket errors. */
@@ -101,7 +120,9 @@ function systemCode(cause: unknown): string | undefined {
   return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : undefined
 }
 
-/** Describes an unknown thrown value without risking a credential in it: its name and system code, never its message. */
+/**
+ * Describes an unknown thrown value without risking a credential in it: its name and system code, never its message.
+ */
 export function describeCause(cause: unknown): string {
   if (!(cause instanceof Error)) return typeof cause
   const code = systemCode(cause) ?? systemCode(cause.cause)

@@ -87,7 +87,10 @@ export class Events<In> {
     return (this.#mitt.all.get(type)?.length ?? 0) > 0
   }
 
-  /** Hands a read frame on (a message or binary to the listeners, a dropped one's error, a control frame's `reply`); a status verdict goes back to the caller. */
+  /**
+   * Hands a read frame on (a message or binary to the listeners, a dropped one's error, a control frame's `reply`); a
+   * status verdict goes back to the caller.
+   */
   handOn(read: Inbound<In>, reply: (text: string) => void): AuthVerdict | undefined {
     if (read.kind === 'verdict') return read.verdict
     if (read.kind === 'message') this.emit('message', read.message)
@@ -122,7 +125,8 @@ export class Events<In> {
       } catch (cause) {
         const failed = listenerFailed(String(type), cause)
         // An 'error' listener that throws on its own report would loop: that second throw is only a debug line.
-        if (type === 'error' && (payload as AuthSocketError).code === 'LISTENER_FAILED') this.line(`an 'error' listener threw again (${describeCause(cause)})`)
+        if (type === 'error' && (payload as AuthSocketError).code === 'LISTENER_FAILED')
+          this.line(`an 'error' listener threw again (${describeCause(cause)})`)
         else this.emit('error', failed)
       }
     }
@@ -131,10 +135,18 @@ export class Events<In> {
 
 /** The error for a listener (of an event, or of the status store) that threw. */
 export function listenerFailed(type: string, cause: unknown): AuthSocketError {
-  return new AuthSocketError('LISTENER_FAILED', `A '${type}' listener threw (${describeCause(cause)}); the client carried on.`, { cause: safeCause(cause) })
+  return new AuthSocketError(
+    'LISTENER_FAILED',
+    `A '${type}' listener threw (${describeCause(cause)}); the client carried on.`,
+    { cause: safeCause(cause) },
+  )
 }
 
 /** The error for an option callback (`classify`, `retryDelay`, `debug`) that threw or answered nonsense. */
 export function callbackFailed(name: string, cause: unknown, fallback = 'ignored'): AuthSocketError {
-  return new AuthSocketError('CALLBACK_FAILED', `Option \`${name}\` ${cause === undefined ? 'gave a bad value' : `threw ${describeCause(cause)}`}; ${fallback}.`, cause === undefined ? undefined : { cause: safeCause(cause) })
+  return new AuthSocketError(
+    'CALLBACK_FAILED',
+    `Option \`${name}\` ${cause === undefined ? 'gave a bad value' : `threw ${describeCause(cause)}`}; ${fallback}.`,
+    cause === undefined ? undefined : { cause: safeCause(cause) },
+  )
 }

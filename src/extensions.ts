@@ -12,7 +12,10 @@ import type { Outbox } from './outbox.js'
 import type { DeliverySession } from './session.js'
 import { readRetryHint } from './retry-hint.js'
 
-/** What the extensions' frames do to the client: acknowledge sends, deliver a numbered message once, start the stream again. */
+/**
+ * What the extensions' frames do to the client: acknowledge sends, deliver a numbered message once, start the stream
+ * again.
+ */
 export interface ExtensionHooks {
   on(): { heartbeat: boolean; acks: boolean; resume: boolean }
   ack(seq: number): void
@@ -63,19 +66,40 @@ export function extensionFrames(hooks: ExtensionHooks, control: ControlFrames | 
   }
 }
 
-/** How frames are read on `attempt`'s socket: the options' parser and control, with the extensions' frames routed first to the outbox and the session. */
-export function socketRules<In, Out>(attempt: Attempt, o: ResolvedOptions<In, Out>, parts: { outbox: Outbox; session: DeliverySession; events: Events<In> }): FrameRules<In> {
+/**
+ * How frames are read on `attempt`'s socket: the options' parser and control, with the extensions' frames routed first
+ * to the outbox and the session.
+ */
+export function socketRules<In, Out>(
+  attempt: Attempt,
+  o: ResolvedOptions<In, Out>,
+  parts: { outbox: Outbox; session: DeliverySession; events: Events<In> },
+): FrameRules<In> {
   const { outbox, session, events } = parts
   const hooks: ExtensionHooks = {
-    on: () => ({ heartbeat: attempt.heartbeat !== undefined, acks: attempt.acks, resume: attempt.resume !== undefined }),
+    on: () => ({
+      heartbeat: attempt.heartbeat !== undefined,
+      acks: attempt.acks,
+      resume: attempt.resume !== undefined,
+    }),
     ack: (seq) => outbox.ack(seq),
     accept: (epoch, offset) => session.accept(epoch, offset),
-    resync: (epoch) => (session.resync(epoch), events.emit('resync', { epoch })),
+    resync: (epoch) => {
+      session.resync(epoch)
+      events.emit('resync', { epoch })
+    },
     retry: (frame) => {
       attempt.retryHint = readRetryHint(frame)
       events.line(attempt.retryHint ? 'retry hint ' + JSON.stringify(attempt.retryHint) : 'ignored a bad retry hint')
     },
   }
   const { serializer } = o
-  return { ...o, control: extensionFrames(hooks, o.control), parse: (text) => serializer.parse(text), stringify: (reply) => serializer.stringify(reply as Out), wantsBinary: () => events.has('binary'), url: attempt.url }
+  return {
+    ...o,
+    control: extensionFrames(hooks, o.control),
+    parse: (text) => serializer.parse(text),
+    stringify: (reply) => serializer.stringify(reply as Out),
+    wantsBinary: () => events.has('binary'),
+    url: attempt.url,
+  }
 }

@@ -21,7 +21,9 @@ export interface AuthVerdict {
   reauth?: boolean
   /** The server acknowledges messages (PROTOCOL.md section 7). */
   ack?: boolean
-  /** The server numbers its messages and replays what a client missed (PROTOCOL.md section 7), in the stream `epoch`. */
+  /**
+   * The server numbers its messages and replays what a client missed (PROTOCOL.md section 7), in the stream `epoch`.
+   */
   resume?: { epoch?: string }
   /** The server answers heartbeat pings (PROTOCOL.md section 7), with the timing it suggests, if any. */
   heartbeat?: { interval?: number; timeout?: number }
@@ -67,7 +69,12 @@ export const chanxStatus: StatusParser = (frame) => {
     reauth: data.reauth === true,
     ack: data.ack === true || undefined,
     resume: data.resume === true ? {} : isDict(data.resume) ? { epoch: str(data.resume.epoch) } : undefined,
-    heartbeat: data.heartbeat === true ? {} : isDict(data.heartbeat) ? { interval: positive(data.heartbeat.interval), timeout: positive(data.heartbeat.timeout) } : undefined,
+    heartbeat:
+      data.heartbeat === true
+        ? {}
+        : isDict(data.heartbeat)
+          ? { interval: positive(data.heartbeat.interval), timeout: positive(data.heartbeat.timeout) }
+          : undefined,
   }
 }
 
@@ -85,10 +92,13 @@ export const chanxStatus: StatusParser = (frame) => {
  */
 export type ControlFrames = (frame: unknown) => { reply?: unknown; deliver?: unknown } | undefined
 
-/** graphql-ws's `ping` is answered with `pong` (its payload echoed); a `pong` is consumed. Neither reaches `message`. */
+/**
+ * graphql-ws's `ping` is answered with `pong` (its payload echoed); a `pong` is consumed. Neither reaches `message`.
+ */
 export const graphqlWsControl: ControlFrames = (frame) => {
   if (!isDict(frame)) return undefined
-  if (frame.type === 'ping') return { reply: frame.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: frame.payload } }
+  if (frame.type === 'ping')
+    return { reply: frame.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: frame.payload } }
   return frame.type === 'pong' ? {} : undefined
 }
 

@@ -21,10 +21,18 @@ export interface GraphqlWsOptions {
 }
 
 /** The options graphql-ws needs: `new AuthSocket(url, { ...graphqlWs({ token }) })`. */
-export function graphqlWs(options: GraphqlWsOptions): { credentials: CredentialProvider; protocols: string[]; statusParser: StatusParser; control: ControlFrames } {
+export function graphqlWs(options: GraphqlWsOptions): {
+  credentials: CredentialProvider
+  protocols: string[]
+  statusParser: StatusParser
+  control: ControlFrames
+} {
   const payload = options.payload ?? ((token: string) => ({ token }))
   return {
-    credentials: firstMessage({ token: options.token, frame: (token) => ({ type: 'connection_init', payload: payload(token) }) }),
+    credentials: firstMessage({
+      token: options.token,
+      frame: (token) => ({ type: 'connection_init', payload: payload(token) }),
+    }),
     protocols: ['graphql-transport-ws'],
     statusParser: graphqlWsAck,
     control: graphqlWsControl,

@@ -29,7 +29,11 @@ export class HandedMessages {
 
   /** Keeps message `n`; throws `QUEUE_FULL` past the limit. */
   add(n: number, data: WireData): Handed {
-    if (this.#items.length >= this.limit) throw new AuthSocketError('QUEUE_FULL', `Queue full (${this.limit} messages await the tab holding the socket): not queued. Wait for 'authenticated' or raise maxQueueSize.`)
+    if (this.#items.length >= this.limit)
+      throw new AuthSocketError(
+        'QUEUE_FULL',
+        `Queue full (${this.limit} messages await the tab holding the socket): not queued. Wait for 'authenticated' or raise maxQueueSize.`,
+      )
     const entry: Handed = { n, data, receipt: new PendingReceipt(this.ackTimeout) }
     this.#items.push(entry)
     return entry
@@ -41,13 +45,23 @@ export class HandedMessages {
 
   /** Everything numbered up to `seq` is done: those receipts resolve. */
   done(seq: number): void {
-    this.#items = this.#items.filter((entry) => (entry.seq !== undefined && entry.seq <= seq ? (entry.receipt.done(), false) : true))
+    const settled = this.#items.filter((entry) => entry.seq !== undefined && entry.seq <= seq)
+    this.#items = this.#items.filter((entry) => !settled.includes(entry))
+    for (const entry of settled) entry.receipt.done()
   }
 
   /** The holder's outbox was full: message `n` was not sent. */
   refused(n: number): void {
     const index = this.#items.findIndex((entry) => entry.n === n)
-    if (index >= 0) this.#items.splice(index, 1)[0]!.receipt.fail(new AuthSocketError('QUEUE_FULL', `Queue full in the tab holding the socket (${this.limit} messages): not sent.`))
+    if (index >= 0)
+      this.#items
+        .splice(index, 1)[0]!
+        .receipt.fail(
+          new AuthSocketError(
+            'QUEUE_FULL',
+            `Queue full in the tab holding the socket (${this.limit} messages): not sent.`,
+          ),
+        )
   }
 
   /** Those the holder has not numbered yet, oldest first: a new holder gets them again. */

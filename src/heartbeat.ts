@@ -23,20 +23,34 @@ export const HEARTBEAT_DEFAULTS: HeartbeatSettings = { interval: 25_000, timeout
 export const PING = '{"action":"ping"}'
 
 /** The `heartbeat` option: `false` off, settings forced on, `undefined` follow the server. */
-export function resolveHeartbeat(option: boolean | { interval?: number; timeout?: number } | undefined): false | HeartbeatSettings | undefined {
+export function resolveHeartbeat(
+  option: boolean | { interval?: number; timeout?: number } | undefined,
+): false | HeartbeatSettings | undefined {
   if (option === undefined || option === false) return option
   if (option === true) return HEARTBEAT_DEFAULTS
-  if (typeof option !== 'object' || option === null) throw invalid('Option `heartbeat` must be true, false or { interval, timeout } in ms.')
-  return { interval: positive('heartbeat.interval', option.interval, HEARTBEAT_DEFAULTS.interval), timeout: positive('heartbeat.timeout', option.timeout, HEARTBEAT_DEFAULTS.timeout) }
+  if (typeof option !== 'object' || option === null)
+    throw invalid('Option `heartbeat` must be true, false or { interval, timeout } in ms.')
+  return {
+    interval: positive('heartbeat.interval', option.interval, HEARTBEAT_DEFAULTS.interval),
+    timeout: positive('heartbeat.timeout', option.timeout, HEARTBEAT_DEFAULTS.timeout),
+  }
 }
 
 /**
  * The heartbeat for an attempt the server just accepted, or `undefined` for none: the option
  * decides (`false` off, settings on), else the server's announcement in its 200 frame does.
  */
-export function startHeartbeat(option: false | HeartbeatSettings | undefined, announced: { interval?: number; timeout?: number } | undefined, ping: () => boolean, dead: (timeout: number) => void): Heartbeat | undefined {
+export function startHeartbeat(
+  option: false | HeartbeatSettings | undefined,
+  announced: { interval?: number; timeout?: number } | undefined,
+  ping: () => boolean,
+  dead: (timeout: number) => void,
+): Heartbeat | undefined {
   if (option === false || (option === undefined && announced === undefined)) return undefined
-  const settings = option ?? { interval: announced!.interval ?? HEARTBEAT_DEFAULTS.interval, timeout: announced!.timeout ?? HEARTBEAT_DEFAULTS.timeout }
+  const settings = option ?? {
+    interval: announced!.interval ?? HEARTBEAT_DEFAULTS.interval,
+    timeout: announced!.timeout ?? HEARTBEAT_DEFAULTS.timeout,
+  }
   return new Heartbeat(settings, ping, () => dead(settings.timeout))
 }
 
@@ -47,7 +61,10 @@ export class Heartbeat {
   #timer: ReturnType<typeof setTimeout> | undefined
   /** When a frame last arrived (local clock). Reading frames only stamps this: no timer work per frame. */
   #heard = Date.now()
-  /** When the outstanding ping was sent, if one is; and whether any frame came after it (timestamps can tie within a millisecond). */
+  /**
+   * When the outstanding ping was sent, if one is; and whether any frame came after it (timestamps can tie within a
+   * millisecond).
+   */
   #probed: number | undefined
   #answered = false
   /**
@@ -57,7 +74,10 @@ export class Heartbeat {
    * first frame after a timer did the arming arms it again, from the socket's callback.
    */
   #chained = false
-  /** When the timer is due; and whether the outstanding probe was sent on a wake: by `probe()`, or by a timer that ran over `LATE` late. */
+  /**
+   * When the timer is due; and whether the outstanding probe was sent on a wake: by `probe()`, or by a timer that ran
+   * over `LATE` late.
+   */
   #due = 0
   #woke = false
 
@@ -126,7 +146,8 @@ export class Heartbeat {
       if (this.#probed !== undefined) this.#probed -= ahead
     }
     if (this.#probed !== undefined) {
-      if (this.#answered) this.#probed = undefined // answered (or something else came): alive
+      if (this.#answered)
+        this.#probed = undefined // answered (or something else came): alive
       else if (now - this.#probed >= this.#settings.timeout) return this.#dead()
       else return this.#arm(this.#probed + this.#settings.timeout - now)
     }

@@ -36,7 +36,10 @@ const tooLarge = (what: string, url: string, limit: number) =>
  */
 export function unasked(verdict: AuthVerdict, url: string): AuthSocketError | undefined {
   if (verdict.status === 401) return undefined
-  return new AuthSocketError('UNEXPECTED_STATUS_FRAME', `Ignored an unasked status frame (${verdict.status}) from ${url}: a server relaying client text lets users forge these.`)
+  return new AuthSocketError(
+    'UNEXPECTED_STATUS_FRAME',
+    `Ignored an unasked status frame (${verdict.status}) from ${url}: a server relaying client text lets users forge these.`,
+  )
 }
 
 /** Reads one frame. Never throws: a parser or serializer that throws makes a `dropped` result. */
@@ -45,22 +48,34 @@ export function readFrame<In>(data: unknown, rules: FrameRules<In>): Inbound<In>
   if (typeof data !== 'string') {
     const size = data instanceof ArrayBuffer ? data.byteLength : ((data as { size?: number } | null)?.size ?? 0)
     if (size > maxMessageSize) return { kind: 'dropped', error: tooLarge(`${size}-byte binary`, url, maxMessageSize) }
-    if (!rules.wantsBinary()) return { kind: 'dropped', error: new AuthSocketError('UNEXPECTED_BINARY', `Dropped a ${size}-byte binary frame from ${url}: nothing listens to the 'binary' event.`) }
+    if (!rules.wantsBinary())
+      return {
+        kind: 'dropped',
+        error: new AuthSocketError(
+          'UNEXPECTED_BINARY',
+          `Dropped a ${size}-byte binary frame from ${url}: nothing listens to the 'binary' event.`,
+        ),
+      }
     return { kind: 'binary', data: data as ArrayBuffer }
   }
-  if (data.length > maxMessageSize) return { kind: 'dropped', error: tooLarge(`${data.length}-character`, url, maxMessageSize) }
+  if (data.length > maxMessageSize)
+    return { kind: 'dropped', error: tooLarge(`${data.length}-character`, url, maxMessageSize) }
   try {
     const message = rules.parse(data)
     const control = rules.control?.(message)
     if (control && 'deliver' in control) return { kind: 'message', message: control.deliver as In }
-    if (control) return { kind: 'control', reply: control.reply === undefined ? undefined : rules.stringify(control.reply) }
+    if (control)
+      return { kind: 'control', reply: control.reply === undefined ? undefined : rules.stringify(control.reply) }
     const verdict = rules.statusParser(message)
     return verdict ? { kind: 'verdict', verdict } : { kind: 'message', message }
   } catch (cause) {
     // The parser's own message may quote the frame, which may hold a secret: name the error only.
     return {
       kind: 'dropped',
-      error: new AuthSocketError('BAD_FRAME', `Dropped a ${data.length}-character frame from ${url}: parsing threw ${describeCause(cause)}. Non-JSON text needs a serializer.`),
+      error: new AuthSocketError(
+        'BAD_FRAME',
+        `Dropped a ${data.length}-character frame from ${url}: parsing threw ${describeCause(cause)}. Non-JSON text needs a serializer.`,
+      ),
     }
   }
 }

@@ -4,13 +4,26 @@ export type { AuthSocketOptions, Serializer } from './options.js'
 export type { AuthSocketEvents } from './events.js'
 export type { ConnectionState, StateChange } from './machine.js'
 export { CloseCode, classifyFailure, type Failure, type FailureClass } from './close-codes.js'
-export { chanxStatus, graphqlWsAck, graphqlWsControl, type AuthVerdict, type ControlFrames, type StatusParser } from './frames.js'
+export {
+  chanxStatus,
+  graphqlWsAck,
+  graphqlWsControl,
+  type AuthVerdict,
+  type ControlFrames,
+  type StatusParser,
+} from './frames.js'
 export { graphqlWs, type GraphqlWsOptions } from './graphql-ws.js'
 export { AuthSocketError, AuthRejectedError, CredentialRejectedError, type AuthSocketErrorCode } from './errors.js'
 export { fullJitter, type RetryDelay, type FullJitterOptions } from './retry.js'
 export { redactUrl } from './redact.js'
 export type { WebSocketConstructor, WebSocketLike } from './transport.js'
-export type { CredentialProvider, CredentialContext, CredentialReason, PreparedAttempt, Reauthentication } from './credentials/provider.js'
+export type {
+  CredentialProvider,
+  CredentialContext,
+  CredentialReason,
+  PreparedAttempt,
+  Reauthentication,
+} from './credentials/provider.js'
 export type { TokenSource, TokenContext, Token } from './credentials/token-source.js'
 export { sharedAcrossTabs, type SharedAcrossTabsOptions } from './tabs.js'
 export { cookie, type CookieOptions } from './credentials/cookie.js'

@@ -31,7 +31,8 @@ export const TRANSITIONS: { readonly [S in ConnectionState]: readonly Connection
 }
 
 /** States with no run behind them: nothing is attempted until `connect()` or `reconnect()`. */
-export const isStopped = (state: ConnectionState): boolean => state === 'idle' || state === 'closed' || state === 'failed'
+export const isStopped = (state: ConnectionState): boolean =>
+  state === 'idle' || state === 'closed' || state === 'failed'
 
 /** Throws if `from -> to` is not in {@link TRANSITIONS}: a client bug, never a user error. */
 export function checkTransition(from: ConnectionState, to: ConnectionState): void {
@@ -72,7 +73,10 @@ export interface Limits {
 /** How an attempt failed, already classified (the `classify` option runs before this). */
 export interface Outcome {
   readonly cls: FailureClass
-  /** What said so: a status frame, a close, the upgrade's HTTP status, the credential endpoint, or something of the client's own. */
+  /**
+   * What said so: a status frame, a close, the upgrade's HTTP status, the credential endpoint, or something of the
+   * client's own.
+   */
   readonly source: 'frame' | 'close' | 'handshake' | 'endpoint' | 'client'
   /** Whether the socket had opened. */
   readonly opened: boolean
@@ -83,7 +87,10 @@ export interface Outcome {
   readonly url: string
   /** The credential reason of the attempt that failed. */
   readonly reason: CredentialReason
-  /** An error the client built, reported as is: transient (timeouts, credential fetches), or the reason for a `fatal` end. */
+  /**
+   * An error the client built, reported as is: transient (timeouts, credential fetches), or the reason for a `fatal`
+   * end.
+   */
   readonly error?: AuthSocketError
 }
 
@@ -125,19 +132,44 @@ export function decide(outcome: Outcome, counters: Counters, limits: Limits): De
 
   if (cls === 'forbidden') {
     // DRF answers 403 to "not signed in" when SessionAuthentication comes first: only then is classify the fix.
-    const hint = /authenticat|credential|sign|log/i.test(detail ?? '') ? ' If it means "not signed in", map it with classify.' : ''
-    return fail(new AuthRejectedError('FORBIDDEN', `Forbidden (${status})${quoted(detail)}; not retrying.${hint}`, status, detail))
+    const hint = /authenticat|credential|sign|log/i.test(detail ?? '')
+      ? ' If it means "not signed in", map it with classify.'
+      : ''
+    return fail(
+      new AuthRejectedError(
+        'FORBIDDEN',
+        `Forbidden (${status})${quoted(detail)}; not retrying.${hint}`,
+        status,
+        detail,
+      ),
+    )
   }
   if (cls === 'fatal') {
-    if (outcome.error) return fail(outcome.error) // signed out (CredentialRejectedError), or a WebSocket constructor that threw
+    // signed out (CredentialRejectedError), or a WebSocket constructor that threw
+    if (outcome.error) return fail(outcome.error)
     if (outcome.source !== 'handshake') {
-      return fail(new AuthSocketError('FATAL_CLOSE', `The server closed ${outcome.url} with ${status}${quoted(detail)}: ${closeMeaning(status)}. Not retrying.`))
+      return fail(
+        new AuthSocketError(
+          'FATAL_CLOSE',
+          `The server closed ${outcome.url} with ${status}${quoted(detail)}: ${closeMeaning(status)}. Not retrying.`,
+        ),
+      )
     }
-    return fail(new AuthSocketError('HANDSHAKE_REFUSED', `The server answered ${outcome.url} with HTTP ${status}${quoted(detail)}; a retry would get the same. Check the URL path and the server's routes.`))
+    return fail(
+      new AuthSocketError(
+        'HANDSHAKE_REFUSED',
+        `The server answered ${outcome.url} with HTTP ${status}${quoted(detail)}; a retry would get the same. Check the URL path and the server's routes.`,
+      ),
+    )
   }
   if (cls === 'unauthorized' && authFailures >= limits.maxAuthFailures) {
     const by = outcome.source === 'endpoint' ? 'credential endpoint' : 'server'
-    const refused = new AuthRejectedError('UNAUTHORIZED', `The ${by} refused ${authFailures} fresh credentials in a row (last ${status})${quoted(detail)}. Sign in again, then reconnect().`, status, detail)
+    const refused = new AuthRejectedError(
+      'UNAUTHORIZED',
+      `The ${by} refused ${authFailures} fresh credentials in a row (last ${status})${quoted(detail)}. Sign in again, then reconnect().`,
+      status,
+      detail,
+    )
     return fail(new AuthSocketError('AUTH_FAILURES_EXHAUSTED', refused.message, { cause: refused }))
   }
   if (cls === 'network' && closedEarly && handshakeFailures >= limits.maxHandshakeFailures) {
@@ -149,11 +181,23 @@ export function decide(outcome: Outcome, counters: Counters, limits: Limits): De
     )
   }
   if (retries > limits.retryAttempts) {
-    return fail(new AuthSocketError('RETRIES_EXHAUSTED', `Gave up after ${retries} failed attempts in a row (last: ${outcome.source} ${status}); reconnect() tries again.`))
+    return fail(
+      new AuthSocketError(
+        'RETRIES_EXHAUSTED',
+        `Gave up after ${retries} failed attempts in a row (last: ${outcome.source} ${status}); reconnect() tries again.`,
+      ),
+    )
   }
   if (cls === 'unauthorized') {
-    // Backed off by refusals, not by failed attempts: the network is fine, the credential was not (jittered, so a fleet refused at once spreads out).
-    return { state: 'reconnecting', counters: next, reason: 'rejected', backoff: authFailures, refusal: { status, detail, willRetry: true } }
+    // Backed off by refusals, not by failed attempts: the network is fine, the credential was not (jittered, so a fleet
+    // refused at once spreads out).
+    return {
+      state: 'reconnecting',
+      counters: next,
+      reason: 'rejected',
+      backoff: authFailures,
+      refusal: { status, detail, willRetry: true },
+    }
   }
   // A refused credential stays suspect until one is accepted: keep asking for a fresh one.
   const reason = outcome.reason === 'rejected' ? 'rejected' : 'reconnect'

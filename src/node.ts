@@ -15,9 +15,13 @@ interface NodeWebSocket extends WebSocketLike {
 const CLOSE_GRACE = 500
 
 const isNode = (socket: WebSocketLike): socket is NodeWebSocket =>
-  typeof (socket as Partial<NodeWebSocket>).on === 'function' && typeof (socket as Partial<NodeWebSocket>).terminate === 'function'
+  typeof (socket as Partial<NodeWebSocket>).on === 'function' &&
+  typeof (socket as Partial<NodeWebSocket>).terminate === 'function'
 
-/** Reads frames through `ws`'s EventEmitter, which skips building a MessageEvent per frame. Returns false for other sockets. */
+/**
+ * Reads frames through `ws`'s EventEmitter, which skips building a MessageEvent per frame. Returns false for other
+ * sockets.
+ */
 export function listenFrames(socket: WebSocketLike, onFrame: (data: unknown) => void): boolean {
   if (!isNode(socket)) return false
   socket.on('message', (data, isBinary) => onFrame(isBinary ? data : data.toString()))

@@ -32,7 +32,8 @@ declare global {
 }
 
 /** `Symbol.observable` where a polyfill (RxJS) defined it, else RxJS's fallback key. */
-export const observableKey: typeof Symbol.observable = ((typeof Symbol === 'function' && Symbol.observable) || '@@observable') as typeof Symbol.observable
+export const observableKey: typeof Symbol.observable = ((typeof Symbol === 'function' && Symbol.observable) ||
+  '@@observable') as typeof Symbol.observable
 
 /** The source an observable is built on: a subscribe function returning an unsubscribe. */
 export type Source<T> = (next: (value: T) => void, error: (error: unknown) => void, complete: () => void) => () => void
@@ -49,8 +50,16 @@ export function toObservable<T>(source: Source<T>): MessageObservable<T> {
       }
       teardown = source(
         (value) => !closed && callbacks.next?.(value),
-        (error) => !closed && (end(), callbacks.error?.(error)),
-        () => !closed && (end(), callbacks.complete?.()),
+        (error) => {
+          if (closed) return
+          end()
+          callbacks.error?.(error)
+        },
+        () => {
+          if (closed) return
+          end()
+          callbacks.complete?.()
+        },
       )
       if (closed) teardown()
       return { unsubscribe: end }

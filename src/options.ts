@@ -26,7 +26,10 @@ export interface Serializer<In, Out> {
 
 /** One options object; every option has a default chosen for a browser app talking to Django Channels. */
 export interface AuthSocketOptions<In = unknown, Out = unknown> {
-  /** How the credential reaches the server: `cookie()`, `queryToken()`, `ticket()`, `firstMessage()`, `subprotocol()` or `header()`. Required. */
+  /**
+   * How the credential reaches the server: `cookie()`, `queryToken()`, `ticket()`, `firstMessage()`, `subprotocol()` or
+   * `header()`. Required.
+   */
   credentials: CredentialProvider
   /**
    * What confirms authentication. `'frame'` waits for a 200 status frame, so a refusal is told
@@ -49,7 +52,8 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    * The heartbeat: after `interval` ms of silence the client pings, and a connection that then
    * stays silent for `timeout` ms is dead (dropped at once, `HEARTBEAT_TIMEOUT`, reconnected).
    * Any frame counts as life. `true` or timings force it on, `false` off.
-   * @default on when the server's 200 frame announces `heartbeat` (with its timings if it gives them; else 25 s and 10 s), off otherwise
+   * @default on when the server's 200 frame announces `heartbeat` (with its timings if it gives them; else 25 s and 10
+   * s), off otherwise
    */
   heartbeat?: boolean | { interval?: number; timeout?: number }
   /**
@@ -85,7 +89,8 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    */
   shareSocket?: string
   /**
-   * Ms a `send()` receipt's `acked` waits before it rejects with `ACK_TIMEOUT` (the message itself stays in the outbox).
+   * Ms a `send()` receipt's `acked` waits before it rejects with `ACK_TIMEOUT` (the message itself stays in the
+   * outbox).
    * @default 30000
    */
   ackTimeout?: number
@@ -213,7 +218,11 @@ export interface ResolvedOptions<In, Out> {
   readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
   readonly authTimeout: number
   readonly credentialTimeout: number
-  readonly limits: { readonly maxAuthFailures: number; readonly retryAttempts: number; readonly maxHandshakeFailures: number }
+  readonly limits: {
+    readonly maxAuthFailures: number
+    readonly retryAttempts: number
+    readonly maxHandshakeFailures: number
+  }
   readonly retryDelay: RetryDelay | undefined
   readonly connectTimeout: number
   readonly refreshMargin: number
@@ -228,41 +237,86 @@ export interface ResolvedOptions<In, Out> {
 
 /** Every option's name: an option not in here is a typo, reported rather than ignored. */
 const NAMES = [
-  'credentials', 'confirm', 'statusParser', 'control', 'heartbeat', 'acks', 'resume', 'ackTimeout', 'bfcache', 'shareSocket', 'protocols', 'classify', 'authTimeout', 'credentialTimeout', 'maxAuthFailures', 'retryAttempts',
-  'maxHandshakeFailures', 'retryDelay', 'connectTimeout', 'refreshMargin', 'maxQueueSize', 'maxMessageSize', 'serializer', 'WebSocket', 'origin',
-  'autoConnect', 'redactParams', 'debug',
+  'credentials',
+  'confirm',
+  'statusParser',
+  'control',
+  'heartbeat',
+  'acks',
+  'resume',
+  'ackTimeout',
+  'bfcache',
+  'shareSocket',
+  'protocols',
+  'classify',
+  'authTimeout',
+  'credentialTimeout',
+  'maxAuthFailures',
+  'retryAttempts',
+  'maxHandshakeFailures',
+  'retryDelay',
+  'connectTimeout',
+  'refreshMargin',
+  'maxQueueSize',
+  'maxMessageSize',
+  'serializer',
+  'WebSocket',
+  'origin',
+  'autoConnect',
+  'redactParams',
+  'debug',
 ] as const satisfies readonly (keyof AuthSocketOptions)[]
 // Compile-time: NAMES lists every option (an option added to the interface but not here fails the build).
 const everyName: Exclude<keyof AuthSocketOptions, (typeof NAMES)[number]> extends never ? true : never = true
 void everyName
 
-/** Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`). */
+/**
+ * Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`).
+ */
 export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): ResolvedOptions<In, Out> {
-  if (!options || typeof options !== 'object') throw invalid('AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket/" }) }.')
+  if (!options || typeof options !== 'object')
+    throw invalid(
+      'AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket/" }) }.',
+    )
   checkNames(options, NAMES)
   const provider = options.credentials
   if (!provider || typeof provider.prepare !== 'function') {
-    throw invalid('Option `credentials` must be a credential provider: cookie(), queryToken(), ticket(), firstMessage(), subprotocol() or header().')
+    throw invalid(
+      'Option `credentials` must be a credential provider: cookie(), queryToken(), ticket(), firstMessage(), subprotocol() or header().',
+    )
   }
   const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
   if (typeof WebSocketClass !== 'function') {
-    throw invalid("No WebSocket class: Node 20 has none built in. Pass one: `import WebSocket from 'ws'` then `new AuthSocket(url, { WebSocket, ... })`.")
+    throw invalid(
+      "No WebSocket class: Node 20 has none built in. Pass one: `import WebSocket from 'ws'` then `new AuthSocket(url, { WebSocket, ... })`.",
+    )
   }
   const confirm = options.confirm ?? 'frame'
-  if (confirm !== 'frame' && confirm !== 'open') throw invalid(`Option \`confirm\` must be 'frame' or 'open', got ${String(confirm)}.`)
+  if (confirm !== 'frame' && confirm !== 'open')
+    throw invalid(`Option \`confirm\` must be 'frame' or 'open', got ${String(confirm)}.`)
   const browser = isBrowser()
-  if (options.origin !== undefined && browser) throw invalid('Option `origin` is Node only: browsers set Origin themselves.')
+  if (options.origin !== undefined && browser)
+    throw invalid('Option `origin` is Node only: browsers set Origin themselves.')
   for (const name of ['statusParser', 'control', 'classify', 'retryDelay', 'debug'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw invalid(`Option \`${name}\` must be a function${name === 'debug' ? ', e.g. console.debug' : ''}.`)
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      throw invalid(`Option \`${name}\` must be a function${name === 'debug' ? ', e.g. console.debug' : ''}.`)
   }
   const serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
-  if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function') throw invalid('Option `serializer` must have `stringify` and `parse` functions.')
-  if (options.acks !== undefined && typeof options.acks !== 'boolean') throw invalid('Option `acks` must be true or false (or left out: follow the server).')
+  if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function')
+    throw invalid('Option `serializer` must have `stringify` and `parse` functions.')
+  if (options.acks !== undefined && typeof options.acks !== 'boolean')
+    throw invalid('Option `acks` must be true or false (or left out: follow the server).')
   const protocols = options.protocols ?? []
-  if (!Array.isArray(protocols) || protocols.some((p) => typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))) {
-    throw invalid('Option `protocols` must be an array of subprotocol names (letters, digits and !#$%&\'*+-.^_`|~), e.g. [\'graphql-transport-ws\'].')
+  if (
+    !Array.isArray(protocols) ||
+    protocols.some((p) => typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))
+  ) {
+    throw invalid(
+      "Option `protocols` must be an array of subprotocol names (letters, digits and !#$%&'*+-.^_`|~), e.g. ['graphql-transport-ws'].",
+    )
   }
-  if (options.shareSocket !== undefined && (typeof options.shareSocket !== 'string' || !options.shareSocket)) throw invalid('Option `shareSocket` must be a name (a non-empty string) shared by the tabs that share the socket.')
+  if (options.shareSocket !== undefined && (typeof options.shareSocket !== 'string' || !options.shareSocket))
+    throw invalid('Option `shareSocket` must be a name (a non-empty string) shared by the tabs that share the socket.')
   provider.assertSupported?.({ browser })
   return {
     provider,
@@ -283,7 +337,11 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     limits: {
       maxAuthFailures: positive('maxAuthFailures', options.maxAuthFailures, 3),
       retryAttempts: positive('retryAttempts', options.retryAttempts, Infinity, true),
-      maxHandshakeFailures: positive('maxHandshakeFailures', options.maxHandshakeFailures, confirm === 'open' ? 5 : Infinity),
+      maxHandshakeFailures: positive(
+        'maxHandshakeFailures',
+        options.maxHandshakeFailures,
+        confirm === 'open' ? 5 : Infinity,
+      ),
     },
     retryDelay: options.retryDelay,
     connectTimeout: positive('connectTimeout', options.connectTimeout, 10_000),

@@ -25,7 +25,9 @@ export class Outbox {
   /** `items[head]` is the oldest message; those before it left and are dropped in batches. */
   private items: Entry[] = []
   private head = 0
-  /** `items[head]` up to `items[written]` were written on attempt `writtenOn`: a flush starts there, not at the head. */
+  /**
+   * `items[head]` up to `items[written]` were written on attempt `writtenOn`: a flush starts there, not at the head.
+   */
   private written = 0
   private writtenOn: number | undefined
   private seq = 0
@@ -96,7 +98,10 @@ export class Outbox {
     let binary = false
     for (; this.written < this.items.length; this.written++) {
       const entry = this.items[this.written]!
-      const wire = acks && entry.seq !== undefined ? `{"action":"message","seq":${entry.seq},"data":${entry.data as string}}` : entry.data
+      const wire =
+        acks && entry.seq !== undefined
+          ? `{"action":"message","seq":${entry.seq},"data":${entry.data as string}}`
+          : entry.data
       if (!send(wire)) break
       entry.on = id
       binary ||= entry.seq === undefined
@@ -105,7 +110,8 @@ export class Outbox {
       if (entry.seq !== undefined) this.onDone?.(entry.seq)
     }
     if (this.written === from || (acks && !binary)) return
-    // Without acks a written message is done; with them so is a written binary one (it is never acknowledged, and must not be written twice).
+    // Without acks a written message is done; with them so is a written binary one (it is never acknowledged, and must
+    // not be written twice).
     if (acks) {
       const kept = this.items.slice(this.head, this.written).filter((entry) => entry.seq !== undefined)
       this.items = kept.concat(this.items.slice(this.written))
@@ -116,15 +122,25 @@ export class Outbox {
     this.onChange(this.size)
   }
 
-  /** The client closed or failed: every receipt still waiting rejects with `error`. The messages stay, for a later `reconnect()`. */
+  /**
+   * The client closed or failed: every receipt still waiting rejects with `error`. The messages stay, for a later
+   * `reconnect()`.
+   */
   reject(error: AuthSocketError): void {
     for (let i = this.head; i < this.items.length; i++) this.items[i]!.receipt?.fail(error)
   }
 
-  /** The server acknowledged every message up to `seq`: they leave the outbox. Binary ones written before them go too. */
+  /**
+   * The server acknowledged every message up to `seq`: they leave the outbox. Binary ones written before them go too.
+   */
   ack(seq: number): void {
     const start = this.head
-    while (this.head < this.items.length && this.items[this.head]!.on !== undefined && (this.items[this.head]!.seq ?? -Infinity) <= seq) this.items[this.head++]!.receipt?.done()
+    while (
+      this.head < this.items.length &&
+      this.items[this.head]!.on !== undefined &&
+      (this.items[this.head]!.seq ?? -Infinity) <= seq
+    )
+      this.items[this.head++]!.receipt?.done()
     if (this.head === start) return
     this.onDone?.(seq)
     this.written = Math.max(this.written, this.head)

@@ -28,7 +28,10 @@ export const OFFLINE_RECHECK = 60_000
 export interface PageHooks {
   /** The tab is visible again, thawed (`resume`), or the network is back. */
   wake(): void
-  /** `pagehide` with `persisted` (the page goes into the back/forward cache) or `freeze`: close the socket, saying `why`. */
+  /**
+   * `pagehide` with `persisted` (the page goes into the back/forward cache) or `freeze`: close the socket, saying
+   * `why`.
+   */
   hide(why: string): void
   /** `pageshow` with `persisted`: it came back from it. */
   show(): void
@@ -37,7 +40,10 @@ export interface PageHooks {
 type Target = Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>>
 
 export class Page {
-  /** In the back/forward cache (between `pagehide` and `pageshow`, both with `persisted`), or frozen (between `freeze` and `resume`). */
+  /**
+   * In the back/forward cache (between `pagehide` and `pageshow`, both with `persisted`), or frozen (between `freeze`
+   * and `resume`).
+   */
   parked: Parked | undefined
 
   /** Why no attempt may be made now, if one may not. */
@@ -65,7 +71,10 @@ export class Page {
     return slept
   }
 
-  /** Listens while the client runs; `bfcache: false` leaves `pagehide`/`pageshow` and `freeze` alone. Returns the unsubscribe. */
+  /**
+   * Listens while the client runs; `bfcache: false` leaves `pagehide`/`pageshow` and `freeze` alone. Returns the
+   * unsubscribe.
+   */
   watch(hooks: PageHooks, bfcache: boolean): () => void {
     const doc = (globalThis as { document?: Target & { visibilityState?: string } }).document
     const win = (doc ? globalThis : undefined) as Target | undefined
@@ -73,12 +82,28 @@ export class Page {
     // Chromium closes a frozen page's sockets (the server sees 1001, the page 1006 on resume):
     // close first, cleanly, and go again on resume. A page going into the cache is frozen too
     // (pagehide, then freeze; resume, then pageshow): the cache's pair decides then.
-    const park = (as: Parked, why: string) => bfcache && this.parked === undefined && ((this.parked = as), hooks.hide(why))
-    const unpark = (as: Parked) => this.parked === as && ((this.parked = undefined), true)
+    const park = (as: Parked, why: string) => {
+      if (!bfcache || this.parked !== undefined) return
+      this.parked = as
+      hooks.hide(why)
+    }
+    /** Whether the page was parked `as` (and is not any more). */
+    const unpark = (as: Parked) => {
+      if (this.parked !== as) return false
+      this.parked = undefined
+      return true
+    }
     const persisted = (event: Event) => (event as PageTransitionEvent).persisted === true
     const listeners: [Target | undefined, string, (event: Event) => void][] = [
       [doc, 'visibilitychange', () => doc?.visibilityState === 'visible' && hooks.wake()],
-      [doc, 'resume', () => (unpark('frozen'), hooks.wake())],
+      [
+        doc,
+        'resume',
+        () => {
+          unpark('frozen')
+          hooks.wake()
+        },
+      ],
       [self, 'online', () => hooks.wake()],
     ]
     if (bfcache) {

@@ -32,10 +32,17 @@ const CALLBACKS = ['classify', 'retryDelay', 'debug', 'statusParser', 'control']
 
 /** What recreates the socket: options other than functions and objects, as one comparable string. */
 function primitiveOptions(options: Options): string {
-  return JSON.stringify(Object.entries(options).filter(([, value]) => value === null || (typeof value !== 'object' && typeof value !== 'function')))
+  return JSON.stringify(
+    Object.entries(options).filter(
+      ([, value]) => value === null || (typeof value !== 'object' && typeof value !== 'function'),
+    ),
+  )
 }
 
-/** A provider that always runs the latest render's provider: a new object with the same kind and settings is no reason to reconnect. */
+/**
+ * A provider that always runs the latest render's provider: a new object with the same kind and settings is no reason
+ * to reconnect.
+ */
 function latestProvider(latest: { current: Options }): CredentialProvider {
   const current = () => latest.current.credentials
   return {
@@ -55,9 +62,14 @@ function latestOptions(latest: { current: Options }): Options {
   const options: Options = { ...latest.current, credentials: latestProvider(latest), autoConnect: false }
   for (const name of CALLBACKS) {
     if (latest.current[name] === undefined) continue
-    options[name] = ((...args: never[]) => (latest.current[name] as ((...a: never[]) => never) | undefined)?.(...args)) as never
+    options[name] = ((...args: never[]) =>
+      (latest.current[name] as ((...a: never[]) => never) | undefined)?.(...args)) as never
   }
-  if (latest.current.serializer) options.serializer = { stringify: (m) => latest.current.serializer!.stringify(m), parse: (t) => latest.current.serializer!.parse(t) }
+  if (latest.current.serializer)
+    options.serializer = {
+      stringify: (m) => latest.current.serializer!.stringify(m),
+      parse: (t) => latest.current.serializer!.parse(t),
+    }
   return options
 }
 
@@ -86,7 +98,10 @@ export function useAuthSocket<In = unknown, Out = unknown>(
   const current = useRef<{ identity: unknown[]; socket: AuthSocket<In, Out> } | null>(null)
   if (!current.current || current.current.identity.some((part, i) => !Object.is(part, identity[i]))) {
     // Constructing with autoConnect: false has no side effect, so it is safe during render.
-    current.current = { identity, socket: new AuthSocket<In, Out>(url, latestOptions(latest) as AuthSocketOptions<In, Out>) }
+    current.current = {
+      identity,
+      socket: new AuthSocket<In, Out>(url, latestOptions(latest) as AuthSocketOptions<In, Out>),
+    }
   }
   const socket = current.current.socket
   const status = useSyncExternalStore(socket.store.subscribe, socket.store.getSnapshot, socket.store.getSnapshot)

@@ -20,7 +20,12 @@ export interface ReauthSteps {
   kept(error: AuthSocketError): void
 }
 
-export async function reauthenticate(attempt: Attempt, kind: string, ask: () => Promise<Reauthentication>, steps: ReauthSteps): Promise<void> {
+export async function reauthenticate(
+  attempt: Attempt,
+  kind: string,
+  ask: () => Promise<Reauthentication>,
+  steps: ReauthSteps,
+): Promise<void> {
   try {
     const { frame, expiresAt } = await ask()
     if (!steps.current()) return
@@ -30,6 +35,12 @@ export async function reauthenticate(attempt: Attempt, kind: string, ask: () => 
     if (!steps.current()) return
     const end = credentialFailure(cause, kind)
     if (end.cls !== 'network') return steps.refused(end)
-    steps.kept(new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Refresh failed (${end.error!.message}); kept the current credential, retrying with backoff.`, { cause: end.error }))
+    steps.kept(
+      new AuthSocketError(
+        'CREDENTIAL_FETCH_FAILED',
+        `Refresh failed (${end.error!.message}); kept the current credential, retrying with backoff.`,
+        { cause: end.error },
+      ),
+    )
   }
 }

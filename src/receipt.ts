@@ -40,9 +40,17 @@ export class PendingReceipt implements Receipt {
     const outcome = this.#outcome
     if (outcome === 'done') return (this.#promise = Promise.resolve())
     if (outcome !== 'pending') return (this.#promise = Promise.reject(outcome))
-    this.#promise = new Promise<void>((resolve, reject) => (this.#settle = (error) => (error ? reject(error) : resolve())))
+    this.#promise = new Promise<void>(
+      (resolve, reject) => (this.#settle = (error) => (error ? reject(error) : resolve())),
+    )
     this.#timer = setTimeout(
-      () => this.fail(new AuthSocketError('ACK_TIMEOUT', `No acknowledgement within ${this.#timeout} ms (ackTimeout). The message is still in the outbox: it is written again after a reconnect and may yet arrive.`)),
+      () =>
+        this.fail(
+          new AuthSocketError(
+            'ACK_TIMEOUT',
+            `No acknowledgement within ${this.#timeout} ms (ackTimeout). The message is still in the outbox: it is written again after a reconnect and may yet arrive.`,
+          ),
+        ),
       this.#timeout,
     )
     return this.#promise

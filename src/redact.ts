@@ -5,8 +5,20 @@
 
 /** Query parameters whose values are always hidden, whatever the provider. */
 export const CREDENTIAL_PARAMS: readonly string[] = [
-  'token', 'ticket', 'access_token', 'jwt', 'auth', 'authorization', 'api_key', 'apikey', 'key',
-  'password', 'session', 'sessionid', 'sig', 'signature',
+  'token',
+  'ticket',
+  'access_token',
+  'jwt',
+  'auth',
+  'authorization',
+  'api_key',
+  'apikey',
+  'key',
+  'password',
+  'session',
+  'sessionid',
+  'sig',
+  'signature',
 ]
 
 const REDACTED = 'REDACTED'

@@ -72,17 +72,28 @@ export class Refresher {
     this.#clear()
   }
 
-  /** Ms until the renewal: the plan from the expiry, never sooner than the backoff of hurried or failed renewals allows. */
+  /**
+   * Ms until the renewal: the plan from the expiry, never sooner than the backoff of hurried or failed renewals allows.
+   */
   #schedule(now: number): void {
     this.#clear()
     if (this.#expiresAt === undefined) return
-    const planned = refreshDelay({ expiresAt: this.#expiresAt, skew: this.#skew, margin: this.#margin, since: this.#since, now })
+    const planned = refreshDelay({
+      expiresAt: this.#expiresAt,
+      skew: this.#skew,
+      margin: this.#margin,
+      since: this.#since,
+      now,
+    })
     const step = Math.max(this.#hurried - 1, this.#failures)
     const floor = step === 0 ? 0 : Math.min(MAX_WAIT, FIRST_WAIT * 2 ** (step - 1)) - (now - this.#anchor)
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      this.#onDue()
-    }, Math.max(planned, floor))
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined
+        this.#onDue()
+      },
+      Math.max(planned, floor),
+    )
   }
 
   #clear(): void {

@@ -12,7 +12,8 @@ export const jsonSerializer: Serializer<unknown, unknown> = {
   stringify: (message) => JSON.stringify(message),
   parse(text) {
     const value: unknown = JSON.parse(text)
-    if (typeof value !== 'object' || value === null) throw new TypeError(`expected a JSON object or array, got ${value === null ? 'null' : typeof value}`)
+    if (typeof value !== 'object' || value === null)
+      throw new TypeError(`expected a JSON object or array, got ${value === null ? 'null' : typeof value}`)
     return value
   },
 }

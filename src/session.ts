@@ -11,7 +11,10 @@ export class DeliverySession {
   #epoch: string | undefined
   #offset: number
 
-  /** `id`: 16 base-36 characters, from the platform's CSPRNG where there is one (Node 18 has none global); the tabs sharing a socket share one. */
+  /**
+   * `id`: 16 base-36 characters, from the platform's CSPRNG where there is one (Node 18 has none global); the tabs
+   * sharing a socket share one.
+   */
   constructor(
     readonly id = randomId(),
     epoch?: string,

@@ -23,7 +23,8 @@ import { DeliverySession } from './session.js'
 import { decodeEvent, encodeEvent, NoteChannel, RELAYED, type Group, type Note, type Relayed } from './tab-notes.js'
 
 /** Whether this environment can share a socket between tabs. */
-export const canShare = (): boolean => !!(globalThis as { navigator?: { locks?: unknown } }).navigator?.locks && typeof BroadcastChannel === 'function'
+export const canShare = (): boolean =>
+  !!(globalThis as { navigator?: { locks?: unknown } }).navigator?.locks && typeof BroadcastChannel === 'function'
 
 /** Ms a new leader waits for the other tabs' reports (a frozen tab sends none). */
 const SURVEY = 1000
@@ -61,7 +62,11 @@ export class SharedSocket<In, Out> implements Link {
   /** A follower's: the last error the leader told of (the reason, when it ended `failed`). */
   #lastError: AuthSocketError | undefined
 
-  constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: { events: Events<In>; outbox: Outbox; settled: (error?: AuthSocketError) => void }) {
+  constructor(
+    o: ResolvedOptions<In, Out>,
+    baseUrl: string,
+    parts: { events: Events<In>; outbox: Outbox; settled: (error?: AuthSocketError) => void },
+  ) {
     this.#o = o
     this.#baseUrl = baseUrl
     this.#events = parts.events
@@ -82,7 +87,10 @@ export class SharedSocket<In, Out> implements Link {
       this.#relayedAt = at
       this.#post({ kind: 'message', data, at: numbered ? at : undefined })
     })
-    this.#events.on('authenticated', ({ user, expiresAt }) => ((this.#user = user), (this.#expiresAt = expiresAt)))
+    this.#events.on('authenticated', ({ user, expiresAt }) => {
+      this.#user = user
+      this.#expiresAt = expiresAt
+    })
   }
 
   get state(): ConnectionState {
@@ -97,14 +105,20 @@ export class SharedSocket<In, Out> implements Link {
     return this.#connection?.write(data) ?? false
   }
 
-  /** After `outbox.push` of this tab's own message, while it leads (a follower's go through `send`): numbered for all, then written. */
+  /**
+   * After `outbox.push` of this tab's own message, while it leads (a follower's go through `send`): numbered for all,
+   * then written.
+   */
   flush(): void {
     if (!this.#connection) return
     this.#number(this.#tab, ++this.#n)
     this.#connection.flush()
   }
 
-  /** A follower's send: kept until the leader says it is done. `undefined` when the leader is this tab (the outbox takes it). */
+  /**
+   * A follower's send: kept until the leader says it is done. `undefined` when the leader is this tab (the outbox takes
+   * it).
+   */
   send(data: WireData): Receipt | undefined {
     if (this.#connection) return undefined
     const entry = this.#handed.add(this.#n + 1, data)
@@ -164,9 +178,8 @@ export class SharedSocket<In, Out> implements Link {
     this.#mirror('connecting')
     this.#post({ kind: 'hello' })
     const quit = (this.#quit = new AbortController())
-    navigator.locks
-      .request(this.#name, { signal: quit.signal }, () => this.#lead(quit.signal))
-      .catch(() => undefined) // aborted: this tab left
+    // aborted: this tab left
+    navigator.locks.request(this.#name, { signal: quit.signal }, () => this.#lead(quit.signal)).catch(() => undefined)
   }
 
   /** Leaves the group (closes the socket if it leads, lets go of the lock); returns whether it led. */
@@ -191,9 +204,19 @@ export class SharedSocket<In, Out> implements Link {
     // The outbox becomes the group's: what is numbered and not done, then this tab's own messages not numbered yet.
     const handed = this.#handed.take()
     const mine = new Map(handed.map((entry) => [entry.n, entry]))
-    this.#outbox.adopt(this.#journal.undone().map(({ data, seq, tab, n }) => ({ data, seq, receipt: tab === this.#tab ? mine.get(n)?.receipt : undefined })), this.#journal.lastSeq)
+    this.#outbox.adopt(
+      this.#journal
+        .undone()
+        .map(({ data, seq, tab, n }) => ({ data, seq, receipt: tab === this.#tab ? mine.get(n)?.receipt : undefined })),
+      this.#journal.lastSeq,
+    )
     this.#outbox.onDone = (seq) => this.#done(seq)
-    const connection = new Connection<In, Out>(this.#o, this.#baseUrl, { events: this.#events, outbox: this.#outbox, session: this.#session, settled: this.#settled })
+    const connection = new Connection<In, Out>(this.#o, this.#baseUrl, {
+      events: this.#events,
+      outbox: this.#outbox,
+      session: this.#session,
+      settled: this.#settled,
+    })
     this.#connection = connection
     for (const entry of handed) if (entry.seq === undefined) this.#take(this.#tab, entry.n, entry.data, entry.receipt)
     this.#relayedAt = this.#session.position
@@ -279,7 +302,17 @@ export class SharedSocket<In, Out> implements Link {
     const { epoch, offset } = this.#session.position
     const error = this.lastError && encodeEvent('error', this.lastError)
     const known = this.#journal.known
-    return { ...known, leader: this.#tab, id: this.#session.id, epoch, offset, state: this.state, user: this.#user, expiresAt: this.#expiresAt, error }
+    return {
+      ...known,
+      leader: this.#tab,
+      id: this.#session.id,
+      epoch,
+      offset,
+      state: this.state,
+      user: this.#user,
+      expiresAt: this.#expiresAt,
+      error,
+    }
   }
 
   #hear(note: Note): void {
@@ -319,7 +352,8 @@ export class SharedSocket<In, Out> implements Link {
     // This tab's messages numbered in notes it missed: their receipts settle when they are done.
     for (const entry of group.numbered) if (entry.tab === this.#tab) this.#handed.numbered(entry.n, entry.seq)
     this.#done(group.done) // a tab back from the cache missed the notes
-    for (const { n, data } of this.#handed.unnumbered(this.#journal.mark(this.#tab))) this.#post({ kind: 'send', tab: this.#tab, n, data })
+    for (const { n, data } of this.#handed.unnumbered(this.#journal.mark(this.#tab)))
+      this.#post({ kind: 'send', tab: this.#tab, n, data })
     const joining = this.#state !== 'open' && group.state === 'open'
     if (group.error) this.#lastError = decodeEvent('error', group.error) as AuthSocketError // a tab joining a group that failed
     this.#mirror(group.state)
@@ -342,8 +376,13 @@ export class SharedSocket<In, Out> implements Link {
     this.#state = state
     this.#events.emit('state', { state, previous })
     if (state === 'open') this.#settled()
-    else if (state === 'failed') this.#settled(this.#lastError ?? new AuthSocketError('NOT_CONNECTED', 'The tab holding the shared socket ended failed; see its error event.'))
-    else if (state === 'closed') this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+    else if (state === 'failed')
+      this.#settled(
+        this.#lastError ??
+          new AuthSocketError('NOT_CONNECTED', 'The tab holding the shared socket ended failed; see its error event.'),
+      )
+    else if (state === 'closed')
+      this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
   }
 
   #post(note: Note): void {

@@ -33,7 +33,9 @@ export class Status implements StatusStore {
   #snapshot: SocketStatus
   readonly #listeners = new Set<(status: SocketStatus) => void>()
   readonly #report: (cause: unknown) => void
-  /** Set while listeners run: a change they cause (a reported throw) is notified once more, after them, never in a loop. */
+  /**
+   * Set while listeners run: a change they cause (a reported throw) is notified once more, after them, never in a loop.
+   */
   #notifying = false
 
   /** `report` hears of a listener that threw (the others still run). */

@@ -38,7 +38,19 @@ export type Note =
   | { kind: 'bye'; tab: string; known: Known } // the leader leaves: its last note, after every other
 
 /** The events a follower hears from the leader (`message` goes apart, with its offset; `state` is mirrored). */
-export const RELAYED = ['connecting', 'open', 'authenticated', 'unauthenticated', 'binary', 'close', 'refresh', 'resync', 'waiting', 'error', 'state'] as const
+export const RELAYED = [
+  'connecting',
+  'open',
+  'authenticated',
+  'unauthenticated',
+  'binary',
+  'close',
+  'refresh',
+  'resync',
+  'waiting',
+  'error',
+  'state',
+] as const
 export type Relayed = (typeof RELAYED)[number]
 
 /** An event's payload as a note carries it; `undefined`: not for the other tabs. */
@@ -57,7 +69,10 @@ export function decodeEvent(type: Relayed, payload: unknown): unknown {
   return Object.assign(new AuthSocketError(code, message), rest)
 }
 
-/** The tabs' BroadcastChannel. The notes a tab posts in one task go out as one message: a burst of sends is one structured clone and one event in each tab, not one per note. */
+/**
+ * The tabs' BroadcastChannel. The notes a tab posts in one task go out as one message: a burst of sends is one
+ * structured clone and one event in each tab, not one per note.
+ */
 export class NoteChannel {
   readonly #channel: BroadcastChannel
   #outgoing: Note[] = []

@@ -89,7 +89,8 @@ export function sharedAcrossTabs(source: TokenSource, options: SharedAcrossTabsO
     // Another tab's answer serves when it came after this ask began, or outlives the token being replaced.
     const shared = () => {
       if (!latest) return undefined
-      const outlives = ctx.reason === 'expiring' && ctx.expiresAt !== undefined && (jwtExpiry(latest.token) ?? 0) > ctx.expiresAt
+      const outlives =
+        ctx.reason === 'expiring' && ctx.expiresAt !== undefined && (jwtExpiry(latest.token) ?? 0) > ctx.expiresAt
       return latest.generation > since || outlives ? latest.token : undefined
     }
     const ready = shared()
@@ -99,7 +100,9 @@ export function sharedAcrossTabs(source: TokenSource, options: SharedAcrossTabsO
     const done = new AbortController()
     const over = () => done.abort()
     ctx.signal.addEventListener('abort', over, { once: true })
-    const ended = new Promise<never>((_, reject) => done.signal.addEventListener('abort', () => reject(done.signal.reason), { once: true }))
+    const ended = new Promise<never>((_, reject) =>
+      done.signal.addEventListener('abort', () => reject(done.signal.reason), { once: true }),
+    )
     ended.catch(() => undefined)
     let listener: (() => void) | undefined
     const heard = new Promise<string>((resolve) => {
@@ -124,7 +127,13 @@ export function sharedAcrossTabs(source: TokenSource, options: SharedAcrossTabsO
     const timer = setTimeout(() => waiting.abort(), deadline)
     try {
       try {
-        return await first(locks.request(name, { signal: waiting.signal }, () => (clearTimeout(timer), turn())), heard)
+        return await first(
+          locks.request(name, { signal: waiting.signal }, () => {
+            clearTimeout(timer)
+            return turn()
+          }),
+          heard,
+        )
       } catch (error) {
         if (done.signal.aborted || !waiting.signal.aborted) throw error
       }

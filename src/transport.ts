@@ -31,7 +31,11 @@ export interface WebSocketLike {
 
 /** A WebSocket class: `globalThis.WebSocket`, or `WebSocket` from the `ws` package in Node. */
 export interface WebSocketConstructor {
-  new (url: string, protocols?: string | string[], options?: { headers?: Record<string, string>; maxPayload?: number }): WebSocketLike
+  new (
+    url: string,
+    protocols?: string | string[],
+    options?: { headers?: Record<string, string>; maxPayload?: number },
+  ): WebSocketLike
   readonly CLOSING: number
 }
 
@@ -82,7 +86,11 @@ export class Transport {
   #waiting: ((url: string) => void) | undefined
   #live: Live | undefined
 
-  constructor(WebSocketClass: WebSocketConstructor, reports: TransportReports, limits: { connectTimeout: number; maxPayload: number }) {
+  constructor(
+    WebSocketClass: WebSocketConstructor,
+    reports: TransportReports,
+    limits: { connectTimeout: number; maxPayload: number },
+  ) {
     this.#WebSocketClass = WebSocketClass
     this.#reports = reports
     this.#connectTimeout = limits.connectTimeout
@@ -119,7 +127,8 @@ export class Transport {
     if (live?.id !== id) return
     this.#live = undefined
     live.closed = closed
-    if (BROWSER_ONLY) live.socket.close(code, reason) // a browser's close() does not wait for the peer
+    if (BROWSER_ONLY)
+      live.socket.close(code, reason) // a browser's close() does not wait for the peer
     else closeSocket(live.socket, code, reason, now)
     // RWS sees the socket closing and waits in its URL provider for the next attempt.
     this.#rws?.reconnect(code, reason)
@@ -170,7 +179,12 @@ export class Transport {
     function PerAttemptSocket(): WebSocketLike {
       return create()
     }
-    return Object.assign(PerAttemptSocket as unknown as WebSocketConstructor, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 })
+    return Object.assign(PerAttemptSocket as unknown as WebSocketConstructor, {
+      CONNECTING: 0,
+      OPEN: 1,
+      CLOSING: 2,
+      CLOSED: 3,
+    })
   }
 
   #createSocket(): WebSocketLike {
@@ -180,7 +194,10 @@ export class Transport {
     const { id, prepared } = next
     let socket: WebSocketLike
     try {
-      socket = new this.#WebSocketClass(prepared.url, prepared.protocols ?? [], { headers: prepared.headers, maxPayload: this.#maxPayload })
+      socket = new this.#WebSocketClass(prepared.url, prepared.protocols ?? [], {
+        headers: prepared.headers,
+        maxPayload: this.#maxPayload,
+      })
     } catch (thrown) {
       // Throwing here would reject inside RWS and wedge it: it gets a socket that is already closed.
       queueMicrotask(() => this.#reports.close(id, { code: 1006, reason: '', thrown }))
@@ -191,7 +208,8 @@ export class Transport {
     const current = () => this.#live === live
     socket.addEventListener('open', () => current() && this.#reports.open(id))
     const onFrame = (data: unknown) => current() && this.#reports.frame(id, data)
-    if (BROWSER_ONLY || !listenFrames(socket, onFrame)) socket.addEventListener('message', (event: MessageEvent) => onFrame(event.data))
+    if (BROWSER_ONLY || !listenFrames(socket, onFrame))
+      socket.addEventListener('message', (event: MessageEvent) => onFrame(event.data))
     // Browsers give errors no detail and a close always follows; Node's ws says why.
     if (!BROWSER_ONLY) socket.addEventListener('error', (event: unknown) => Object.assign(live, readError(event)))
     socket.addEventListener('close', (event: CloseEvent) => {
@@ -220,7 +238,8 @@ export class Transport {
         socket.binaryType = value
       },
       send: (data) => socket.send(data),
-      close: (code = 1000, reason = '') => (BROWSER_ONLY ? socket.close(code, reason) : closeSocket(socket, code, reason)),
+      close: (code = 1000, reason = '') =>
+        BROWSER_ONLY ? socket.close(code, reason) : closeSocket(socket, code, reason),
       addEventListener: (type, listener) => type !== 'message' && socket.addEventListener(type, listener),
       removeEventListener: (type, listener) => type !== 'message' && socket.removeEventListener(type, listener),
     }

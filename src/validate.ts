@@ -16,7 +16,9 @@ export function invalid(message: string): AuthSocketError {
 export function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw invalid(`Option \`${name}\` must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}.`)
+    throw invalid(
+      `Option \`${name}\` must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}.`,
+    )
   }
   return value
 }
@@ -28,7 +30,9 @@ export function socketUrl(url: string): string {
   try {
     parsed = new URL(url, page)
   } catch {
-    throw invalid(`${redactUrl(String(url))} is not a WebSocket URL: pass an absolute ws:// or wss:// URL${page ? ' or a path' : ''}.`)
+    throw invalid(
+      `${redactUrl(String(url))} is not a WebSocket URL: pass an absolute ws:// or wss:// URL${page ? ' or a path' : ''}.`,
+    )
   }
   if (parsed.protocol === 'http:') parsed.protocol = 'ws:'
   else if (parsed.protocol === 'https:') parsed.protocol = 'wss:'
@@ -43,7 +47,12 @@ function distance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {
     const next = [i]
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1))
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        row[j]! + 1,
+        next[j - 1]! + 1,
+        row[j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+      )
     row = next
   }
   return row[b.length]!
@@ -55,6 +64,8 @@ export function checkNames(options: object, names: readonly string[]): void {
     if (names.includes(name)) continue
     const closest = names.reduce((best, known) => (distance(name, known) < distance(name, best) ? known : best))
     const hint = distance(name, closest) <= Math.max(2, closest.length / 3) ? ` Did you mean \`${closest}\`?` : ''
-    throw invalid(`Unknown option \`${name.slice(0, 40)}\`.${hint} The options are listed in the README and in AuthSocketOptions.`)
+    throw invalid(
+      `Unknown option \`${name.slice(0, 40)}\`.${hint} The options are listed in the README and in AuthSocketOptions.`,
+    )
   }
 }

@@ -48,8 +48,15 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body))
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[]> = {},
+): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers })
+    .end(JSON.stringify(body))
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -180,7 +187,10 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       const rest = path.slice(prefix.length - 1)
       const file = join(root, normalize(rest === '/' || rest.endsWith('/') ? `${rest}index.html` : rest))
       if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) continue
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' })
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-cache',
+      })
       createReadStream(file).pipe(res)
       return
     }
@@ -191,7 +201,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     const url = requestUrl(req)
     if (!url) return json(res, 400, { detail: 'Bad request target' })
     // `/api/ws-ticket/` as Django spells it, too: the README's paths fit both servers.
-    const path = url.pathname.startsWith('/api/') && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
+    const path =
+      url.pathname.startsWith('/api/') && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
     if (path === '/health') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
     if (path.startsWith('/api/') || path.startsWith('/test/')) {
       api(req, res, path).catch(() => json(res, 400, { detail: 'Bad request: send a JSON object under 16 KB' }))

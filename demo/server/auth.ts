@@ -48,7 +48,10 @@ export class AuthStore {
   private readonly secret: Uint8Array
   private readonly refreshTokens = new Map<string, { user: string; issuedAt: number }>()
   private readonly sessions = new Map<string, { user: string; ttl: number; expiresAt: number }>()
-  private readonly tickets = new Map<string, { user: string; expiresAt: number; issuedAt: number; socketExpiresAt: number }>()
+  private readonly tickets = new Map<
+    string,
+    { user: string; expiresAt: number; issuedAt: number; socketExpiresAt: number }
+  >()
   ticketsIssued = 0
   /** How long a ticket may wait to be presented. */
   ticketTtlMs = 30_000

@@ -70,7 +70,8 @@ export function createDeliveries(counters: () => DeliveryCounters) {
   }
 
   function sendAck(client: DeliveryClient): void {
-    if (client.ackDue !== undefined && client.ws.readyState === client.ws.OPEN) client.ws.send(`{"action":"ack","seq":${client.ackDue}}`)
+    if (client.ackDue !== undefined && client.ws.readyState === client.ws.OPEN)
+      client.ws.send(`{"action":"ack","seq":${client.ackDue}}`)
     client.ackDue = undefined
   }
 
@@ -84,7 +85,8 @@ export function createDeliveries(counters: () => DeliveryCounters) {
     const text = `{"action":"message","epoch":"${epoch}","offset":${offset},"data":${JSON.stringify(message)}}`
     delivery.buffer.push({ offset, text })
     delivery.bytes += text.length
-    while (delivery.buffer.length > RESUME_BUFFER || delivery.bytes > RESUME_CHARS) delivery.bytes -= delivery.buffer.shift()!.text.length
+    while (delivery.buffer.length > RESUME_BUFFER || delivery.bytes > RESUME_CHARS)
+      delivery.bytes -= delivery.buffer.shift()!.text.length
     const live = delivery.client
     if (live?.delivery === delivery && live.ws.readyState === live.ws.OPEN) live.ws.send(text)
   }
@@ -93,7 +95,9 @@ export function createDeliveries(counters: () => DeliveryCounters) {
     announcement: () => ({ heartbeat: { interval: 25_000, timeout: 10_000 }, ack: true, resume: { epoch } }),
     deliver,
 
-    /** `{"action":"message","seq":N,"data":...}`: `data` for the application if it is new, `undefined` for a duplicate. */
+    /**
+     * `{"action":"message","seq":N,"data":...}`: `data` for the application if it is new, `undefined` for a duplicate.
+     */
     numbered(client: DeliveryClient, seq: number, data: unknown): { data: unknown } | undefined {
       const delivery = client.delivery!
       const fresh = seq > delivery.delivered
@@ -103,8 +107,16 @@ export function createDeliveries(counters: () => DeliveryCounters) {
       return fresh ? { data } : undefined
     },
 
-    /** `{"action":"session","id","resume"?,"epoch"?,"offset"?}`: binds the socket to its session and replays what it missed, or says it cannot. */
-    open(client: DeliveryClient, owner: string, id: unknown, from: { epoch?: unknown; offset?: unknown; resume?: unknown }): void {
+    /**
+     * `{"action":"session","id","resume"?,"epoch"?,"offset"?}`: binds the socket to its session and replays what it
+     * missed, or says it cannot.
+     */
+    open(
+      client: DeliveryClient,
+      owner: string,
+      id: unknown,
+      from: { epoch?: unknown; offset?: unknown; resume?: unknown },
+    ): void {
       if (typeof id !== 'string' || id.length > 64) return
       const key = `${owner}\n${id}`
       let delivery = sessions.get(key)
@@ -128,7 +140,9 @@ export function createDeliveries(counters: () => DeliveryCounters) {
         }
     },
 
-    /** Sends `count` numbered `{"type":"tick","n"}` messages to every session, one each `every` ms, connected or not. */
+    /**
+     * Sends `count` numbered `{"type":"tick","n"}` messages to every session, one each `every` ms, connected or not.
+     */
     stream(count: number, every: number): void {
       let n = 0
       const timer = setInterval(() => {

@@ -29,7 +29,10 @@ export interface Stats {
   duplicates: number
   /** Messages sent again after a reconnect, from a session's buffer (resume). */
   replayed: number
-  /** Close codes of authenticated sockets, as the server saw them (1000: a clean close; 1001: the page went away; 1006: none). */
+  /**
+   * Close codes of authenticated sockets, as the server saw them (1000: a clean close; 1001: the page went away; 1006:
+   * none).
+   */
   closeCodes: Record<string, number>
   /** Numbered message streams: `{ stream, n }` must arrive 1, 2, 3, ... with no gap or repeat. */
   streams: Record<string, { last: number; received: number; errors: string[] }>
@@ -41,7 +44,21 @@ export interface Stats {
 export const MAX_TRACKED = 1000
 
 // Keyed by names clients choose: no prototype, so a stream or room called __proto__ is just a name.
-export const emptyStats = (): Stats => ({ attempts: 0, attemptsByRoom: Object.create(null), authenticated: 0, refused: 0, originRefused: 0, preAuthFrames: 0, inBandReauths: 0, resyncs: 0, duplicates: 0, replayed: 0, closeCodes: Object.create(null), streams: Object.create(null), peakSockets: 0 })
+export const emptyStats = (): Stats => ({
+  attempts: 0,
+  attemptsByRoom: Object.create(null),
+  authenticated: 0,
+  refused: 0,
+  originRefused: 0,
+  preAuthFrames: 0,
+  inBandReauths: 0,
+  resyncs: 0,
+  duplicates: 0,
+  replayed: 0,
+  closeCodes: Object.create(null),
+  streams: Object.create(null),
+  peakSockets: 0,
+})
 
 interface Client extends DeliveryClient {
   room: string
@@ -50,7 +67,6 @@ interface Client extends DeliveryClient {
   sid?: string
   expiryTimer?: ReturnType<typeof setTimeout>
 }
-
 
 export interface Endpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
@@ -71,7 +87,10 @@ const ROOM_PATH = /^\/ws(?:\/rooms\/([a-z0-9_-]{1,40}))?\/?$/
 
 function status(code: number, detail: string, data: Record<string, unknown> = {}): string {
   const text = code === 200 ? 'OK' : code === 401 ? 'Unauthorized' : 'Forbidden'
-  return JSON.stringify({ action: 'authentication', payload: { status_code: code, status_text: text, data: { detail, ...data } } })
+  return JSON.stringify({
+    action: 'authentication',
+    payload: { status_code: code, status_text: text, data: { detail, ...data } },
+  })
 }
 
 /** A request's path and query, or `undefined` for a target no URL parser takes (`http://[`). */
@@ -99,7 +118,9 @@ function cookies(req: IncomingMessage): Record<string, string> {
 }
 
 function bearerFromProtocols(req: IncomingMessage): string | undefined {
-  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
   const entry = offered.find((p) => p.startsWith('authsocket.bearer.'))
   return entry ? Buffer.from(entry.slice('authsocket.bearer.'.length), 'base64url').toString() : undefined
 }
@@ -169,7 +190,9 @@ export function createEndpoint(options: {
     return undefined
   }
 
-  /** Checks, then accepts: a ticket is redeemed only when the socket takes it, so one refused here stays good elsewhere. */
+  /**
+   * Checks, then accepts: a ticket is redeemed only when the socket takes it, so one refused here stays good elsewhere.
+   */
   function admit(client: Client, identity: Identity | undefined, inBand: boolean, ticket?: string): void {
     if (!identity) return refuse(client, 401, inBand ? 'Invalid credential' : 'Invalid or expired credential')
     const why = problem(client, identity)
@@ -181,11 +204,16 @@ export function createEndpoint(options: {
   function accept(client: Client, identity: Identity, inBand: boolean): void {
     client.identity = identity
     clearTimeout(client.expiryTimer)
-    client.expiryTimer = setTimeout(() => refuse(client, 401, 'Token expired'), Math.max(0, identity.expiresAt - Date.now()))
+    client.expiryTimer = setTimeout(
+      () => refuse(client, 401, 'Token expired'),
+      Math.max(0, identity.expiresAt - Date.now()),
+    )
     const stats = options.stats()
     if (inBand) stats.inBandReauths++
     else stats.authenticated++
-    log(`${inBand ? 're-authenticated' : 'authenticated'} ${identity.user.name} via ${identity.via} in ${client.room}, until ${new Date(identity.expiresAt).toISOString()}`)
+    log(
+      `${inBand ? 're-authenticated' : 'authenticated'} ${identity.user.name} via ${identity.via} in ${client.room}, until ${new Date(identity.expiresAt).toISOString()}`,
+    )
     client.ws.send(
       status(200, 'OK', {
         user: { name: identity.user.name },
@@ -193,7 +221,8 @@ export function createEndpoint(options: {
         server_time: Date.now(),
         // Cookies cannot be re-sent in band: a cookie socket refreshes by reconnecting.
         reauth: identity.via !== 'cookie',
-        // It answers {"action":"ping"} with {"action":"pong"}, acknowledges and numbers messages (PROTOCOL.md section 7).
+        // It answers {"action":"ping"} with {"action":"pong"}, acknowledges and numbers messages (PROTOCOL.md section
+        // 7).
         ...deliveries.announcement(),
       }),
     )
@@ -201,16 +230,23 @@ export function createEndpoint(options: {
 
   async function authenticateFrame(client: Client, payload: unknown): Promise<void> {
     const inBand = client.identity !== undefined
-    const { token, ticket } = (typeof payload === 'object' && payload !== null ? payload : {}) as { token?: unknown; ticket?: unknown }
+    const { token, ticket } = (typeof payload === 'object' && payload !== null ? payload : {}) as {
+      token?: unknown
+      ticket?: unknown
+    }
     if (typeof ticket === 'string') return admit(client, auth.peekTicket(ticket), inBand, ticket)
     admit(client, typeof token === 'string' ? await auth.verifyToken(token, 'token') : undefined, inBand)
   }
 
   /** `{"action":"message","seq":N,"data":...}`: delivered to the application once, duplicates only acknowledged. */
   function onNumbered(client: Client, seq: unknown, data: unknown): void {
-    if (!client.delivery || typeof seq !== 'number') return void client.ws.send(JSON.stringify({ type: 'error', detail: 'A numbered message needs a session and a seq' }))
+    if (!client.delivery || typeof seq !== 'number')
+      return void client.ws.send(
+        JSON.stringify({ type: 'error', detail: 'A numbered message needs a session and a seq' }),
+      )
     const fresh = deliveries.numbered(client, seq, data)
-    if (fresh && typeof fresh.data === 'object' && fresh.data !== null && !Array.isArray(fresh.data)) onApplication(client, fresh.data as AppFrame)
+    if (fresh && typeof fresh.data === 'object' && fresh.data !== null && !Array.isArray(fresh.data))
+      onApplication(client, fresh.data as AppFrame)
   }
 
   function onMessage(client: Client, text: string): void {
@@ -230,7 +266,13 @@ export function createEndpoint(options: {
       options.stats().preAuthFrames++
       return
     }
-    if (frame.action === 'session') return deliveries.open(client, client.identity.user.name, frame.id, frame as { epoch?: unknown; offset?: unknown; resume?: unknown })
+    if (frame.action === 'session')
+      return deliveries.open(
+        client,
+        client.identity.user.name,
+        frame.id,
+        frame as { epoch?: unknown; offset?: unknown; resume?: unknown },
+      )
     if (frame.action === 'message') return onNumbered(client, frame.seq, frame.data)
     onApplication(client, frame)
   }
@@ -242,9 +284,11 @@ export function createEndpoint(options: {
     if (typeof frame.stream === 'string' && typeof frame.n === 'number') {
       const streams = options.stats().streams
       let stream = streams[frame.stream]
-      if (!stream && Object.keys(streams).length < MAX_TRACKED) stream = streams[frame.stream] = { last: 0, received: 0, errors: [] }
+      if (!stream && Object.keys(streams).length < MAX_TRACKED)
+        stream = streams[frame.stream] = { last: 0, received: 0, errors: [] }
       if (stream) {
-        if (frame.n !== stream.last + 1 && stream.errors.length < 100) stream.errors.push(`expected ${stream.last + 1}, got ${frame.n}`)
+        if (frame.n !== stream.last + 1 && stream.errors.length < 100)
+          stream.errors.push(`expected ${stream.last + 1}, got ${frame.n}`)
         stream.last = Math.max(stream.last, frame.n)
         stream.received++
       }
@@ -252,7 +296,8 @@ export function createEndpoint(options: {
     deliver(client.delivery, client, { type: 'echo', data: frame })
     if (frame.type === 'chat' && typeof frame.text === 'string') {
       const out = { type: 'chat', room: client.room, user: client.identity.user.name, text: frame.text.slice(0, 2000) }
-      for (const other of clients) if (other !== client && other.room === client.room && other.identity) deliver(other.delivery, other, out)
+      for (const other of clients)
+        if (other !== client && other.room === client.room && other.identity) deliver(other.delivery, other, out)
     }
   }
 
@@ -292,7 +337,8 @@ export function createEndpoint(options: {
       const room = match[1] ?? 'lobby'
       const stats = options.stats()
       stats.attempts++
-      if (room in stats.attemptsByRoom || Object.keys(stats.attemptsByRoom).length < MAX_TRACKED) stats.attemptsByRoom[room] = (stats.attemptsByRoom[room] ?? 0) + 1
+      if (room in stats.attemptsByRoom || Object.keys(stats.attemptsByRoom).length < MAX_TRACKED)
+        stats.attemptsByRoom[room] = (stats.attemptsByRoom[room] ?? 0) + 1
       if (!options.accepting()) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n')
         return

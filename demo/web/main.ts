@@ -1,6 +1,21 @@
-import { AuthSocket, cookie, firstMessage, fullJitter, queryToken, subprotocol, ticket, type ConnectionState, type CredentialProvider, type TokenContext } from 'authsocket'
+import {
+  AuthSocket,
+  cookie,
+  firstMessage,
+  fullJitter,
+  queryToken,
+  subprotocol,
+  ticket,
+  type ConnectionState,
+  type CredentialProvider,
+  type TokenContext,
+} from 'authsocket'
 
-type ServerMsg = { type: 'echo'; data: unknown } | { type: 'chat'; room: string; user: string; text: string } | { type: 'error'; detail: string } | { type: 'tick'; n: number }
+type ServerMsg =
+  | { type: 'echo'; data: unknown }
+  | { type: 'chat'; room: string; user: string; text: string }
+  | { type: 'error'; detail: string }
+  | { type: 'tick'; n: number }
 type ClientMsg = { type: 'chat'; text: string }
 type Provider = 'ticket' | 'query' | 'firstMessage' | 'subprotocol' | 'cookie'
 
@@ -21,10 +36,18 @@ let lifetime = 0
 const counts = { refreshes: 0, reconnects: 0, messages: 0, sent: 0, acknowledged: 0, resumed: 0 }
 
 async function post<T>(path: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<T> {
-  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), credentials: 'same-origin' })
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  })
   if (!response.ok) {
     // The server says why (e.g. "Wrong username or password"); the status alone says little.
-    const detail = await response.json().then((body: { detail?: unknown }) => body.detail, () => undefined)
+    const detail = await response.json().then(
+      (body: { detail?: unknown }) => body.detail,
+      () => undefined,
+    )
     throw new Error(typeof detail === 'string' ? detail : `${path} answered ${response.status}`)
   }
   return response.json() as Promise<T>
@@ -105,9 +128,12 @@ function connect(): void {
   const room = $<HTMLInputElement>('room').value || 'lobby'
   const kind = $<HTMLSelectElement>('provider').value as Provider
   $('room-name').textContent = `#${room}`
-  // The browser sends the sid cookie on every upgrade: ?auth=first-message tells the server to authenticate by the frame instead.
+  // The browser sends the sid cookie on every upgrade: ?auth=first-message tells the server to authenticate by the
+  // frame instead.
   const path = `/ws/rooms/${room}${kind === 'firstMessage' ? '?auth=first-message' : ''}`
-  const next = new AuthSocket<ServerMsg, ClientMsg>(path, { credentials: provider(kind), refreshMargin: 10_000,
+  const next = new AuthSocket<ServerMsg, ClientMsg>(path, {
+    credentials: provider(kind),
+    refreshMargin: 10_000,
     retryDelay: fullJitter({ base: 500, cap: 10_000 }),
     // Shorter than the server's 25 s + 10 s, so that "Freeze server" shows the heartbeat at work.
     heartbeat: { interval: 5_000, timeout: 3_000 },
@@ -129,15 +155,29 @@ function connect(): void {
     lifetime = e.expiresAt ? e.expiresAt - Date.now() : 0
     log('authenticated', `${JSON.stringify(e.user)}${e.inBand ? ' in band' : ''}`)
     // The server replays what this socket missed right after authentication; its test hooks count it.
-    if (!e.inBand) setTimeout(() => void fetch('/test/stats').then((r) => r.json()).then((stats: { replayed: number }) => (counts.resumed = stats.replayed), () => undefined), 300)
+    if (!e.inBand)
+      setTimeout(
+        () =>
+          void fetch('/test/stats')
+            .then((r) => r.json())
+            .then(
+              (stats: { replayed: number }) => (counts.resumed = stats.replayed),
+              () => undefined,
+            ),
+        300,
+      )
   })
   next.on('resync', () => log('resync', 'the server could not replay what was missed: reload'))
-  next.on('unauthenticated', ({ status, detail, willRetry }) => log('unauthenticated', `${status} ${detail ?? ''}${willRetry ? ' (retrying)' : ''}`))
+  next.on('unauthenticated', ({ status, detail, willRetry }) =>
+    log('unauthenticated', `${status} ${detail ?? ''}${willRetry ? ' (retrying)' : ''}`),
+  )
   next.on('refresh', ({ inBand }) => {
     counts.refreshes++
     log('refresh', inBand ? 'in band' : 'by reconnect')
   })
-  next.on('close', ({ code, reason, willRetry }) => log('close', `${code} ${reason}${willRetry ? ' (will retry)' : ''}`))
+  next.on('close', ({ code, reason, willRetry }) =>
+    log('close', `${code} ${reason}${willRetry ? ' (will retry)' : ''}`),
+  )
   next.on('error', (e) => log('error', `${e.code}: ${e.message}`))
   next.on('message', (msg) => {
     counts.messages++
@@ -165,12 +205,21 @@ $('login-form').addEventListener('submit', async (event) => {
     $('who').textContent = `Sign-in failed: ${(error as Error).message}`
   }
 })
-$('username').addEventListener('change', () => ($<HTMLInputElement>('password').value = $<HTMLSelectElement>('username').value))
+$('username').addEventListener(
+  'change',
+  () => ($<HTMLInputElement>('password').value = $<HTMLSelectElement>('username').value),
+)
 $('connect-btn').addEventListener('click', connect)
 $('disconnect-btn').addEventListener('click', () => socket?.close())
-$('expire-btn').addEventListener('click', () => void post('/test/expire', { username: session?.user }).then(() => log('server', 'token expired now')))
+$('expire-btn').addEventListener(
+  'click',
+  () => void post('/test/expire', { username: session?.user }).then(() => log('server', 'token expired now')),
+)
 $('drop-btn').addEventListener('click', () => void post('/test/drop').then(() => log('server', 'dropped every socket')))
-$('freeze-btn').addEventListener('click', () => void post('/test/freeze', { ms: 20_000 }).then(() => log('server', 'stopped reading every socket for 20 s')))
+$('freeze-btn').addEventListener(
+  'click',
+  () => void post('/test/freeze', { ms: 20_000 }).then(() => log('server', 'stopped reading every socket for 20 s')),
+)
 $('chat-form').addEventListener('submit', (event) => {
   event.preventDefault()
   const input = $<HTMLInputElement>('chat-input')
@@ -178,7 +227,10 @@ $('chat-form').addEventListener('submit', (event) => {
   try {
     const receipt = socket.send({ type: 'chat', text: input.value })
     counts.sent++
-    receipt.acked.then(() => counts.acknowledged++, (error: Error) => log('not acknowledged', error.message))
+    receipt.acked.then(
+      () => counts.acknowledged++,
+      (error: Error) => log('not acknowledged', error.message),
+    )
     input.value = ''
   } catch (error) {
     log('error', (error as Error).message)

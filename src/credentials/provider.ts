@@ -36,7 +36,10 @@ export interface PreparedAttempt {
   headers?: Record<string, string>
   /** A frame sent right after open, before any application message. */
   greeting?: string
-  /** When the credential expires (ms since the epoch), if known: a JWT's `exp`. Only this comes back up, never the token. */
+  /**
+   * When the credential expires (ms since the epoch), if known: a JWT's `exp`. Only this comes back up, never the
+   * token.
+   */
   expiresAt?: number
   /** Query parameters of `url` that carry a credential, for redaction. */
   secretParams?: string[]

@@ -13,7 +13,10 @@ export interface Ticket {
 export interface TicketOptions {
   /** The ticket endpoint. A relative path resolves against the page, or (in Node) the socket's origin. */
   endpoint: string
-  /** Token for the endpoint, sent as `Authorization: <scheme> <token>`. Omit to authenticate the endpoint with cookies instead. */
+  /**
+   * Token for the endpoint, sent as `Authorization: <scheme> <token>`. Omit to authenticate the endpoint with cookies
+   * instead.
+   */
   token?: TokenSource
   /**
    * The `Authorization` scheme for `token`; DRF's TokenAuthentication wants `'Token'`.
@@ -41,7 +44,10 @@ export interface TicketOptions {
 function defaultParse(body: unknown): Ticket {
   const ticket = (body as { ticket?: unknown } | null)?.ticket
   if (typeof ticket !== 'string' || !ticket) {
-    throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', 'The ticket endpoint answered without a "ticket" string; pass `parse` if it uses another shape.')
+    throw new AuthSocketError(
+      'CREDENTIAL_FETCH_FAILED',
+      'The ticket endpoint answered without a "ticket" string; pass `parse` if it uses another shape.',
+    )
   }
   return { ticket, expires: (body as { expires?: number }).expires }
 }
@@ -60,7 +66,10 @@ function endpointUrl(endpoint: string, socketUrl: string): string {
  */
 export function ticket(options: TicketOptions): CredentialProvider {
   if (!options || typeof options.endpoint !== 'string' || !options.endpoint) {
-    throw new AuthSocketError('INVALID_OPTIONS', "ticket() needs an `endpoint`, e.g. ticket({ endpoint: '/api/ws-ticket/' }).")
+    throw new AuthSocketError(
+      'INVALID_OPTIONS',
+      "ticket() needs an `endpoint`, e.g. ticket({ endpoint: '/api/ws-ticket/' }).",
+    )
   }
   const getToken = options.token === undefined ? undefined : tokenGetter(options.token)
   const param = options.param ?? 'ticket'
@@ -92,13 +101,23 @@ export function ticket(options: TicketOptions): CredentialProvider {
     if (getToken) headers.Authorization = `${scheme} ${(await getToken(ctx)).value}`
     let response: Response
     try {
-      response = await doFetch(url, { method: options.method ?? 'POST', headers, credentials: options.credentials ?? 'include', signal: ctx.signal })
+      response = await doFetch(url, {
+        method: options.method ?? 'POST',
+        headers,
+        credentials: options.credentials ?? 'include',
+        signal: ctx.signal,
+      })
     } catch (cause) {
       if (ctx.signal.aborted) throw cause
-      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `Could not reach the ticket endpoint ${redactUrl(url)} (${describeCause(cause)}); will retry.`, { cause: safeCause(cause) })
+      throw new AuthSocketError(
+        'CREDENTIAL_FETCH_FAILED',
+        `Could not reach the ticket endpoint ${redactUrl(url)} (${describeCause(cause)}); will retry.`,
+        { cause: safeCause(cause) },
+      )
     }
     if (response.status === 401 || response.status === 403) {
-      // Most often the access token expired: the client asks the token source again (reason 'rejected') before giving up.
+      // Most often the access token expired: the client asks the token source again (reason 'rejected') before giving
+      // up.
       throw new AuthRejectedError(
         'UNAUTHORIZED',
         `The ticket endpoint ${redactUrl(url)} answered ${response.status}: it refused the ${getToken ? 'token' : 'cookies'} it was sent.`,
@@ -106,7 +125,10 @@ export function ticket(options: TicketOptions): CredentialProvider {
       )
     }
     if (!response.ok) {
-      throw new AuthSocketError('CREDENTIAL_FETCH_FAILED', `The ticket endpoint ${redactUrl(url)} answered ${response.status}; will retry.`)
+      throw new AuthSocketError(
+        'CREDENTIAL_FETCH_FAILED',
+        `The ticket endpoint ${redactUrl(url)} answered ${response.status}; will retry.`,
+      )
     }
     let body: unknown
     try {

@@ -46,15 +46,28 @@ function untilSettledOrAborted<T>(promise: Promise<T>, signal: AbortSignal): Pro
   })
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/
+
+/** What is wrong with what a token source returned, or `undefined`. */
+function tokenProblem(token: unknown): string | undefined {
+  if (typeof token !== 'string') return `returned ${typeof token}`
+  if (token === '') return 'returned an empty string'
+  if (CONTROL_CHARACTERS.test(token)) return 'returned a token with control characters (CR, LF, ...)'
+  return undefined
+}
+
 /**
  * `token` if it is a non-empty string that can go in a URL, a header or a frame. Control
  * characters (CR, LF, ...) would break a header, and the runtime's error would quote the token.
  */
 function checked(token: unknown, code: 'INVALID_OPTIONS' | 'CREDENTIAL_FETCH_FAILED'): string {
-  const problem =
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-    typeof token !== 'string' ? `returned ${typeof token}` : token === '' ? 'returned an empty string' : /[\x00-\x1f\x7f]/.test(token) ? 'returned a token with control characters (CR, LF, ...)' : undefined
-  if (problem) throw new AuthSocketError(code, `The token source ${problem}: it must return the token, a non-empty string without control characters.`)
+  const problem = tokenProblem(token)
+  if (problem)
+    throw new AuthSocketError(
+      code,
+      `The token source ${problem}: it must return the token, a non-empty string without control characters.`,
+    )
   return token as string
 }
 
@@ -78,7 +91,12 @@ export function tokenGetter(source: TokenSource): TokenGetter {
   let latest: Token | undefined
   return async (ctx) => {
     if (ctx.signal.aborted) throw abortError()
-    if (ctx.reason === 'expiring' && ctx.expiresAt !== undefined && latest?.expiresAt !== undefined && latest.expiresAt > ctx.expiresAt) {
+    if (
+      ctx.reason === 'expiring' &&
+      ctx.expiresAt !== undefined &&
+      latest?.expiresAt !== undefined &&
+      latest.expiresAt > ctx.expiresAt
+    ) {
       return latest
     }
     if (!flight) {

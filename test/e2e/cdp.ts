@@ -13,7 +13,9 @@ import WebSocket from 'ws'
 import { findChromium } from '../../scripts/chromium.mjs'
 
 export interface RawPage {
-  /** Evaluates `expression` (a string: the page has no bundler helpers), awaiting a promise; fails on a thrown error. */
+  /**
+   * Evaluates `expression` (a string: the page has no bundler helpers), awaiting a promise; fails on a thrown error.
+   */
   evaluate<T = unknown>(expression: string): Promise<T>
   /** `frozen` or `active`, as the browser's own page freezing does it. */
   lifecycle(state: 'frozen' | 'active'): Promise<void>
@@ -37,11 +39,24 @@ export async function rawChromium(url: string, features: string[] = []): Promise
 
 export async function rawBrowser(features: string[] = []): Promise<RawBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'authsocket-cdp-'))
-  const args = ['--headless=new', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-gpu']
+  const args = [
+    '--headless=new',
+    '--remote-debugging-port=0',
+    `--user-data-dir=${profile}`,
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+    '--disable-gpu',
+  ]
   if (process.getuid?.() === 0) args.push('--no-sandbox')
   if (features.length) args.push(`--enable-features=${features.join(',')}`)
   // Its own process group: /usr/bin/chromium is a wrapper script, and the browser's processes are its children.
-  const chrome = spawn((findChromium as () => string | undefined)() ?? 'chromium', [...args, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+  const chrome = spawn((findChromium as () => string | undefined)() ?? 'chromium', [...args, 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  })
   const endpoint = await new Promise<string>((resolve, reject) => {
     let text = ''
     chrome.stderr.on('data', (chunk) => {
@@ -49,7 +64,9 @@ export async function rawBrowser(features: string[] = []): Promise<RawBrowser> {
       const found = /DevTools listening on (ws:\S+)/.exec(text)
       if (found) resolve(found[1]!)
     })
-    chrome.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before DevTools listened: ${text.slice(-500)}`)))
+    chrome.once('exit', (code) =>
+      reject(new Error(`Chromium exited (${code}) before DevTools listened: ${text.slice(-500)}`)),
+    )
   })
   const cdp = new WebSocket(endpoint)
   await new Promise((resolve, reject) => cdp.once('open', resolve).once('error', reject))
@@ -63,18 +80,31 @@ export async function rawBrowser(features: string[] = []): Promise<RawBrowser> {
   const send = (method: string, params: object = {}, sessionId?: string) =>
     new Promise<Record<string, any>>((resolve, reject) => {
       const id = ++ids
-      pending.set(id, (reply) => (reply.error ? reject(new Error(`${method}: ${reply.error.message}`)) : resolve(reply.result ?? {})))
+      pending.set(id, (reply) =>
+        reply.error ? reject(new Error(`${method}: ${reply.error.message}`)) : resolve(reply.result ?? {}),
+      )
       cdp.send(JSON.stringify({ id, method, params, sessionId }))
     })
   const open = async (url: string): Promise<RawPage> => {
     const { targetId } = await send('Target.createTarget', { url })
     const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true })
     const evaluate = async <T>(expression: string): Promise<T> => {
-      const { result, exceptionDetails } = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId)
-      if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
+      const { result, exceptionDetails } = await send(
+        'Runtime.evaluate',
+        { expression, awaitPromise: true, returnByValue: true },
+        sessionId,
+      )
+      if (exceptionDetails)
+        throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
       return result?.value as T
     }
-    for (let i = 0; i < 100 && !(await evaluate<boolean>(`document.readyState === 'complete' && 'AuthSocket' in window`).catch(() => false)); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await evaluate<boolean>(`document.readyState === 'complete' && 'AuthSocket' in window`).catch(() => false));
+      i++
+    )
+      await new Promise((resolve) => setTimeout(resolve, 100))
     return {
       evaluate,
       lifecycle: async (state) => void (await send('Page.setWebLifecycleState', { state }, sessionId)),
@@ -85,7 +115,9 @@ export async function rawBrowser(features: string[] = []): Promise<RawBrowser> {
     open,
     close: async () => {
       cdp.close()
-      const exited = new Promise((resolve) => (chrome.exitCode !== null ? resolve(undefined) : chrome.once('exit', resolve)))
+      const exited = new Promise((resolve) =>
+        chrome.exitCode !== null ? resolve(undefined) : chrome.once('exit', resolve),
+      )
       process.kill(-chrome.pid!, 'SIGKILL')
       await exited
       // A renderer can still be writing the profile for a moment after the group is killed.

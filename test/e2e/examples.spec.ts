@@ -3,7 +3,10 @@ import { resetServer, serverStats } from './helpers.js'
 
 test.beforeEach(async ({ request }) => resetServer(request))
 
-test('React example: one connection under StrictMode, messages flow, unmount closes the socket', async ({ page, request }) => {
+test('React example: one connection under StrictMode, messages flow, unmount closes the socket', async ({
+  page,
+  request,
+}) => {
   await page.goto('/examples/react/dist/index.html')
   await expect(page.getByTestId('state')).toHaveText('open')
   await page.getByTestId('send').click()
@@ -30,7 +33,10 @@ test('React example: one connection under StrictMode, messages flow, unmount clo
 })
 
 for (const framework of ['vue', 'svelte'] as const) {
-  test(`${framework} example: the status store drives the view, messages flow, one connection`, async ({ page, request }) => {
+  test(`${framework} example: the status store drives the view, messages flow, one connection`, async ({
+    page,
+    request,
+  }) => {
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
     await page.goto(`/examples/${framework}/dist/index.html`)

@@ -9,7 +9,9 @@ test.beforeAll(async () => {
 })
 test.afterAll(() => server.close())
 
-test('graphql-ws from the IIFE: the recipe connects, subscribes, answers pings; a refusal and a missing subprotocol stop at once', async ({ page }) => {
+test('graphql-ws from the IIFE: the recipe connects, subscribes, answers pings; a refusal and a missing subprotocol stop at once', async ({
+  page,
+}) => {
   await bundlePage(page)
   server.pingAfterAck = true
   const outcome = await page.evaluate(async (url) => {
@@ -26,9 +28,13 @@ test('graphql-ws from the IIFE: the recipe connects, subscribes, answers pings; 
     await done
     await new Promise((resolve) => setTimeout(resolve, 100)) // the server's ping, answered
     socket.close()
-    const refused = await new AuthSocket(url, { ...AuthSocket.graphqlWs({ token: 'wrong' }) }).ready.catch((e: { code: string }) => e.code)
+    const refused = await new AuthSocket(url, { ...AuthSocket.graphqlWs({ token: 'wrong' }) }).ready.catch(
+      (e: { code: string }) => e.code,
+    )
     const bare = { ...AuthSocket.graphqlWs({ token: 'chromium-token' }), protocols: [] }
-    const noProtocol = await new AuthSocket(url, bare).ready.catch((e: { code: string; message: string }) => `${e.code}: ${e.message}`)
+    const noProtocol = await new AuthSocket(url, bare).ready.catch(
+      (e: { code: string; message: string }) => `${e.code}: ${e.message}`,
+    )
     return { counts, refused, noProtocol }
   }, server.url)
   expect(outcome.counts).toEqual([1, 2, 3, 4, 5])

@@ -13,7 +13,11 @@ export async function serverStats(request: APIRequestContext): Promise<ServerSta
 }
 
 /** Signs in on the demo page and connects with `provider`, through the UI. */
-export async function connectInDemo(page: Page, provider: string, options: { user?: string; room?: string; ttl?: number } = {}): Promise<void> {
+export async function connectInDemo(
+  page: Page,
+  provider: string,
+  options: { user?: string; room?: string; ttl?: number } = {},
+): Promise<void> {
   await page.goto(options.ttl ? `/?ttl=${options.ttl}` : '/')
   const user = options.user ?? 'alice'
   await page.selectOption('#username', user)
@@ -49,4 +53,5 @@ export async function countSockets(page: Page): Promise<void> {
 }
 
 /** Whether a page from {@link countSockets} has a WebSocket open: with `shareSocket`, it holds the socket. */
-export const holdsSocket = (page: Page): Promise<boolean> => page.evaluate(() => (window as unknown as { sockets: WebSocket[] }).sockets.some((s) => s.readyState === 1))
+export const holdsSocket = (page: Page): Promise<boolean> =>
+  page.evaluate(() => (window as unknown as { sockets: WebSocket[] }).sockets.some((s) => s.readyState === 1))

@@ -20,18 +20,30 @@ test('the control: the cache is live (a restored page fires pageshow with persis
   await expect.poll(() => page.evaluate(() => (window as any).restored)).toBe(true)
 })
 
-test('back/forward 10 times while the server streams and the page sends: 10 reconnects at once, 0 lost, 0 duplicated, 0 errors, the server sees clean closes', async ({ page, request }) => {
+test('back/forward 10 times while the server streams and the page sends: 10 reconnects at once, 0 lost, 0 duplicated, 0 errors, the server sees clean closes', async ({
+  page,
+  request,
+}) => {
   await bundlePage(page)
   await page.evaluate(async () => {
     const { AuthSocket } = window as unknown as { AuthSocket: any }
-    const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json())
+    const login = await fetch('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'alice', password: 'alice' }),
+    }).then((r) => r.json())
     const w = window as any
     // A long backoff: a reconnect that waited for it would show.
-    const socket = new AuthSocket('/ws', { credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }), retryDelay: () => 5000 })
+    const socket = new AuthSocket('/ws', {
+      credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }),
+      retryDelay: () => 5000,
+    })
     Object.assign(w, { socket, ticks: [], errors: [], authenticated: 0, shownAt: [], openAt: [], sent: 0 })
     socket.on('message', (m: { type: string; n: number }) => m.type === 'tick' && w.ticks.push(m.n))
     socket.on('error', (e: { code: string }) => w.errors.push(e.code))
-    socket.on('authenticated', () => (w.authenticated++, w.openAt.push(performance.now())))
+    socket.on('authenticated', () => {
+      w.authenticated++
+      w.openAt.push(performance.now())
+    })
     addEventListener('pageshow', (e) => e.persisted && w.shownAt.push(performance.now()))
     await socket.ready
     await new Promise((resolve) => setTimeout(resolve, 50)) // the session frame is in
@@ -47,30 +59,48 @@ test('back/forward 10 times while the server streams and the page sends: 10 reco
   const seen = await page.evaluate(() => {
     const w = window as any
     clearInterval(w.sender)
-    return { ticks: w.ticks, errors: w.errors, authenticated: w.authenticated, sent: w.sent, gaps: w.shownAt.map((t: number, i: number) => w.openAt[i + 1] - t) }
+    return {
+      ticks: w.ticks,
+      errors: w.errors,
+      authenticated: w.authenticated,
+      sent: w.sent,
+      gaps: w.shownAt.map((t: number, i: number) => w.openAt[i + 1] - t),
+    }
   })
-  await expect.poll(async () => (await serverStats(request)).streams.bfcache?.received, { timeout: 5000 }).toBeGreaterThanOrEqual(seen.sent)
+  await expect
+    .poll(async () => (await serverStats(request)).streams.bfcache?.received, { timeout: 5000 })
+    .toBeGreaterThanOrEqual(seen.sent)
   const stats = await serverStats(request)
   expect(seen.ticks).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
   expect(stats.streams.bfcache!.errors).toEqual([])
   expect(stats.streams.bfcache!.received).toBe(stats.streams.bfcache!.last)
   expect(seen.errors).toEqual([])
   expect(seen.authenticated).toBe(11)
-  expect(stats.closeCodes).toEqual({ 1000: 10 }) // each pagehide closed cleanly: no 1001 (going away), no 1006 (a dead peer)
+  // each pagehide closed cleanly: no 1001 (going away), no 1006 (a dead peer)
+  expect(stats.closeCodes).toEqual({ 1000: 10 })
   expect(seen.gaps).toHaveLength(10) // every return was a restore from the cache: the page stayed eligible
   // pageshow to authenticated again: a ticket fetch and a handshake on 127.0.0.1, no backoff (it would be 0-5 s).
   for (const gap of seen.gaps) expect(gap).toBeLessThan(500)
   console.log(`pageshow → authenticated (ms): ${seen.gaps.map((g: number) => g.toFixed(0)).join(', ')}`)
 })
 
-test('offline for 30 s (context.setOffline): no attempt while offline, open again at once on online', async ({ page, context }) => {
+test('offline for 30 s (context.setOffline): no attempt while offline, open again at once on online', async ({
+  page,
+  context,
+}) => {
   test.setTimeout(90_000)
   await bundlePage(page)
   await page.evaluate(async () => {
     const { AuthSocket } = window as unknown as { AuthSocket: any }
-    const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json())
+    const login = await fetch('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'alice', password: 'alice' }),
+    }).then((r) => r.json())
     const w = window as any
-    const socket = new AuthSocket('/ws', { credentials: AuthSocket.queryToken({ token: () => login.token }), heartbeat: { interval: 2000, timeout: 2000 } })
+    const socket = new AuthSocket('/ws', {
+      credentials: AuthSocket.queryToken({ token: () => login.token }),
+      heartbeat: { interval: 2000, timeout: 2000 },
+    })
     Object.assign(w, { socket, attempts: [], waiting: [], errors: [], openAt: [] })
     socket.on('connecting', () => w.attempts.push(navigator.onLine))
     socket.on('waiting', ({ until }: { until: string }) => w.waiting.push(until))
@@ -85,15 +115,23 @@ test('offline for 30 s (context.setOffline): no attempt while offline, open agai
   const onlineAt = await page.evaluate(() => performance.now())
   await context.setOffline(false)
   await expect.poll(() => page.evaluate(() => (window as any).openAt.length), { timeout: 5000 }).toBe(2)
-  const seen = await page.evaluate(() => ({ attempts: (window as any).attempts, waiting: (window as any).waiting, openAt: (window as any).openAt }))
-  expect(seen.attempts.filter((online: boolean) => !online)).toEqual([]) // attempts made while offline: 0 (the previous build made 6 in these 30 s)
+  const seen = await page.evaluate(() => ({
+    attempts: (window as any).attempts,
+    waiting: (window as any).waiting,
+    openAt: (window as any).openAt,
+  }))
+  // attempts made while offline: 0 (the previous build made 6 in these 30 s)
+  expect(seen.attempts.filter((online: boolean) => !online)).toEqual([])
   expect(seen.waiting).toEqual(['online'])
   const toOpen = seen.openAt[1] - onlineAt
   console.log(`online → authenticated: ${toOpen.toFixed(0)} ms`)
   expect(toOpen).toBeLessThan(1000)
 })
 
-test('shareSocket: the tab holding the socket goes into the cache 3 times; another tab takes it over each time, and the cached one comes back as a follower', async ({ context, request }) => {
+test('shareSocket: the tab holding the socket goes into the cache 3 times; another tab takes it over each time, and the cached one comes back as a follower', async ({
+  context,
+  request,
+}) => {
   const open = holdsSocket
   const pages: Page[] = []
   for (let i = 0; i < 2; i++) {
@@ -102,9 +140,15 @@ test('shareSocket: the tab holding the socket goes into the cache 3 times; anoth
     await countSockets(page)
     await page.evaluate(async (name) => {
       const w = window as any
-      const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json())
+      const login = await fetch('/api/login', {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice' }),
+      }).then((r) => r.json())
       Object.assign(w, { errors: [], sent: 0 })
-      w.socket = new w.AuthSocket('/ws', { shareSocket: 'cached', credentials: w.AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }) })
+      w.socket = new w.AuthSocket('/ws', {
+        shareSocket: 'cached',
+        credentials: w.AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }),
+      })
       w.socket.on('error', (e: { code: string }) => w.errors.push(e.code))
       await w.socket.ready
       w.sender = setInterval(() => w.socket.send({ stream: name, n: ++w.sent }), 20)
@@ -123,11 +167,22 @@ test('shareSocket: the tab holding the socket goes into the cache 3 times; anoth
     await expect.poll(() => holder.evaluate(() => (window as any).socket.state), { timeout: 5000 }).toBe('open')
     expect(await open(holder)).toBe(false) // a follower now
   }
-  const seen = await Promise.all(pages.map((page) => page.evaluate(() => (clearInterval((window as any).sender), { sent: (window as any).sent, errors: (window as any).errors }))))
+  const seen = await Promise.all(
+    pages.map((page) =>
+      page.evaluate(() => {
+        clearInterval((window as any).sender)
+        return { sent: (window as any).sent, errors: (window as any).errors }
+      }),
+    ),
+  )
   // Every message of both tabs reaches the server application, once and in order.
-  await expect.poll(async () => Object.values((await serverStats(request)).streams).map((s) => s.received), { timeout: 10_000 }).toEqual(seen.map((s) => s.sent))
+  await expect
+    .poll(async () => Object.values((await serverStats(request)).streams).map((s) => s.received), { timeout: 10_000 })
+    .toEqual(seen.map((s) => s.sent))
   const stats = await serverStats(request)
-  console.log(`shareSocket through the cache: the other tab held the socket ${took.join(', ')} ms after the holder left; ${stats.authenticated} authentications, peak sockets ${stats.peakSockets}`)
+  console.log(
+    `shareSocket through the cache: the other tab held the socket ${took.join(', ')} ms after the holder left; ${stats.authenticated} authentications, peak sockets ${stats.peakSockets}`,
+  )
   expect(stats.peakSockets).toBe(1)
   expect(stats.authenticated).toBe(4)
   for (const stream of Object.values(stats.streams)) expect(stream.errors).toEqual([])

@@ -19,14 +19,17 @@ for (const provider of ['ticket', 'query', 'firstMessage', 'subprotocol', 'cooki
     // Nothing the page shows holds a credential: URLs are redacted.
     const shown = await page.locator('#timeline').innerText()
     expect(shown).not.toMatch(/eyJ[\w-]{10,}/)
-    if (provider === 'query' || provider === 'ticket') expect(shown).toContain(`${provider === 'query' ? 'token' : 'ticket'}=REDACTED`)
+    if (provider === 'query' || provider === 'ticket')
+      expect(shown).toContain(`${provider === 'query' ? 'token' : 'ticket'}=REDACTED`)
   })
 }
 
 test('firstMessage with 5-second credentials: refreshed in band, no error, still open', async ({ page, request }) => {
   await connectInDemo(page, 'firstMessage', { ttl: 5 })
   await expect(state(page)).toHaveAttribute('data-state', 'open')
-  await expect.poll(async () => (await serverStats(request)).inBandReauths, { timeout: 12_000 }).toBeGreaterThanOrEqual(2)
+  await expect
+    .poll(async () => (await serverStats(request)).inBandReauths, { timeout: 12_000 })
+    .toBeGreaterThanOrEqual(2)
   await expect(state(page)).toHaveAttribute('data-state', 'open')
   await expect(page.locator('#timeline li[data-type="error"]')).toHaveCount(0)
 })
@@ -45,7 +48,10 @@ test('header() refuses to run in a browser and says what to use instead', async 
   expect(message).toMatch(/^UNSUPPORTED_ENVIRONMENT: .*Use subprotocol\(\) or ticket\(\)/)
 })
 
-test('the demo page: no 404 on load, the server says why a sign-in failed, counters count expiries and start again per connection, labels fit', async ({ page, request }) => {
+test('the demo page: no 404 on load, the server says why a sign-in failed, counters count expiries and start again per connection, labels fit', async ({
+  page,
+  request,
+}) => {
   const missing: string[] = []
   page.on('response', (response) => response.status() === 404 && missing.push(response.url()))
   await page.goto('/')
@@ -67,7 +73,9 @@ test('the demo page: no 404 on load, the server says why a sign-in failed, count
   // Every timeline label fits its column.
   await page.click('#expire-btn')
   await expect(page.locator('#timeline li[data-type="unauthenticated"]').first()).toBeVisible()
-  const spills = await page.locator('#timeline li b').evaluateAll((labels) => labels.filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent))
+  const spills = await page
+    .locator('#timeline li b')
+    .evaluateAll((labels) => labels.filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent))
   expect(spills).toEqual([])
   expect(missing).toEqual([])
   expect((await serverStats(request)).authenticated).toBeGreaterThan(0)

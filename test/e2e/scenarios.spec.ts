@@ -10,12 +10,23 @@ test.beforeEach(async ({ request }) => resetServer(request))
  * In the page: signs in with `ttl`-second credentials, connects with `provider`, and sends
  * numbered messages on stream `stream` every 20 ms until `refreshes` refreshes happened.
  */
-async function numberedSession(page: Page, provider: 'query' | 'cookie' | 'ticket', stream: string, ttl: number, refreshes: number) {
+async function numberedSession(
+  page: Page,
+  provider: 'query' | 'cookie' | 'ticket',
+  stream: string,
+  ttl: number,
+  refreshes: number,
+) {
   await bundlePage(page)
   return page.evaluate(
     async ({ provider, stream, ttl, refreshes }) => {
       const { AuthSocket } = window as unknown as { AuthSocket: any }
-      const post = (path: string, body: unknown) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json())
+      const post = (path: string, body: unknown) =>
+        fetch(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.json())
       let tokens = await post('/api/login', { username: 'alice', password: 'alice', ttl })
       await post('/api/session', { username: 'alice', password: 'alice', ttl })
       const token = async ({ reason }: { reason: string }) => {
@@ -35,7 +46,11 @@ async function numberedSession(page: Page, provider: 'query' | 'cookie' | 'ticke
       let n = 0
       const timer = setInterval(() => socket.send({ stream, n: ++n }), 20)
       await new Promise<void>((resolve) => {
-        const check = setInterval(() => seen.refresh.length >= refreshes && (clearInterval(check), resolve()), 50)
+        const check = setInterval(() => {
+          if (seen.refresh.length < refreshes) return
+          clearInterval(check)
+          resolve()
+        }, 50)
       })
       clearInterval(timer)
       await socket.ready
@@ -46,13 +61,21 @@ async function numberedSession(page: Page, provider: 'query' | 'cookie' | 'ticke
   )
 }
 
-for (const [provider, inBand] of [['query', true], ['cookie', false]] as const) {
-  test(`short-lived credentials: 3 refreshes ${inBand ? 'in band' : 'by reconnect'}, no message lost or reordered`, async ({ page, request }) => {
+for (const [provider, inBand] of [
+  ['query', true],
+  ['cookie', false],
+] as const) {
+  test(`short-lived credentials: 3 refreshes ${inBand ? 'in band' : 'by reconnect'}, no message lost or reordered`, async ({
+    page,
+    request,
+  }) => {
     const result = await numberedSession(page, provider, `refresh-${provider}`, 3, 3)
     expect(result.refresh.length).toBeGreaterThanOrEqual(3)
     expect(result.refresh.every((b) => b === inBand)).toBe(true)
     expect(result.errors).toEqual([])
-    await expect.poll(async () => (await serverStats(request)).streams[`refresh-${provider}`]?.received).toBe(result.sent)
+    await expect
+      .poll(async () => (await serverStats(request)).streams[`refresh-${provider}`]?.received)
+      .toBe(result.sent)
     const stats = await serverStats(request)
     const stream = stats.streams[`refresh-${provider}`]!
     expect(stream.errors).toEqual([])
@@ -63,12 +86,21 @@ for (const [provider, inBand] of [['query', true], ['cookie', false]] as const) 
   })
 }
 
-test('the server drops every socket: a fresh ticket per attempt, and the messages queued in the outage arrive', async ({ page, request }) => {
+test('the server drops every socket: a fresh ticket per attempt, and the messages queued in the outage arrive', async ({
+  page,
+  request,
+}) => {
   await bundlePage(page)
   await page.evaluate(async () => {
     const { AuthSocket } = window as unknown as { AuthSocket: any }
-    const login = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json())
-    const socket = new AuthSocket('/ws', { credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }), retryDelay: () => 200 })
+    const login = await fetch('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'alice', password: 'alice' }),
+    }).then((r) => r.json())
+    const socket = new AuthSocket('/ws', {
+      credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }),
+      retryDelay: () => 200,
+    })
     ;(window as any).socket = socket
     ;(window as any).echoes = 0
     socket.on('message', () => (window as any).echoes++)
@@ -90,7 +122,10 @@ test('the server drops every socket: a fresh ticket per attempt, and the message
   expect(stats.streams.outage).toEqual({ last: 5, received: 5, errors: [] })
 })
 
-test('forbidden room: bob ends failed with the server\'s detail, and makes no attempt for 10 s', async ({ page, request }) => {
+test("forbidden room: bob ends failed with the server's detail, and makes no attempt for 10 s", async ({
+  page,
+  request,
+}) => {
   await connectInDemo(page, 'ticket', { user: 'bob', room: 'staff' })
   await expect(state(page)).toHaveAttribute('data-state', 'failed')
   await expect(page.locator('#timeline')).toContainText('You may not join this room')
@@ -100,14 +135,20 @@ test('forbidden room: bob ends failed with the server\'s detail, and makes no at
   await expect(state(page)).toHaveAttribute('data-state', 'failed')
 })
 
-test('foreign origin: a page on another origin is refused in cookie mode (CSWSH)', async ({ page, request, baseURL }) => {
+test('foreign origin: a page on another origin is refused in cookie mode (CSWSH)', async ({
+  page,
+  request,
+  baseURL,
+}) => {
   // Sign in on the real origin: the browser now holds the session cookie for 127.0.0.1.
   await connectInDemo(page, 'cookie')
   await expect(state(page)).toHaveAttribute('data-state', 'open')
   const wsUrl = baseURL!.replace(/^http/, 'ws') + '/ws'
   // The attacker's page: same site (127.0.0.1), another origin (port), so the cookie is sent.
   const evil: Server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><script src="${baseURL}/authsocket.iife.min.js"></script>`)
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(`<!doctype html><script src="${baseURL}/authsocket.iife.min.js"></script>`)
   })
   await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve))
   try {
@@ -129,15 +170,25 @@ test('foreign origin: a page on another origin is refused in cookie mode (CSWSH)
   }
 })
 
-test('CDN page: one script tag, no bundler; the global carries exactly the names the README lists', async ({ page }) => {
+test('CDN page: one script tag, no bundler; the global carries exactly the names the README lists', async ({
+  page,
+}) => {
   await page.goto('/cdn.html')
   const names = await page.evaluate(() => Object.keys((window as unknown as { AuthSocket: object }).AuthSocket).sort())
   const readme = readFileSync('README.md', 'utf8')
   const paragraph = readme.slice(readme.indexOf('the IIFE bundle defines one global'), readme.indexOf('```html'))
-  expect(names).toEqual([...paragraph.matchAll(/`(?:AuthSocket\.)?([A-Za-z]+)`/g)].map((m) => m[1]!).filter((n) => n !== 'AuthSocket').concat('AuthSocket').sort())
+  expect(names).toEqual(
+    [...paragraph.matchAll(/`(?:AuthSocket\.)?([A-Za-z]+)`/g)]
+      .map((m) => m[1]!)
+      .filter((n) => n !== 'AuthSocket')
+      .concat('AuthSocket')
+      .sort(),
+  )
   await expect(page.locator('#state')).toHaveText('state: open')
   await expect(page.locator('#log')).toContainText('authenticated as {"name":"alice"}')
-  await expect(page.locator('#log')).toContainText('received {"type":"echo","data":{"type":"chat","text":"hello from a script tag"}}')
+  await expect(page.locator('#log')).toContainText(
+    'received {"type":"echo","data":{"type":"chat","text":"hello from a script tag"}}',
+  )
   // The IIFE compiles reconnecting-websocket from its source (vite.config.ts): its reconnect path works too.
   await page.request.post('/test/drop')
   await expect(page.locator('#log')).toContainText(/authenticated as[\s\S]*authenticated as/)

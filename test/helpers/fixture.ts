@@ -20,7 +20,19 @@ afterEach(async () => {
   for (const thing of live.splice(0).reverse()) await thing.close()
 })
 
-/** An AuthSocket with test defaults (ws, 20 ms retries, a fresh opaque query token per attempt), closed after the test. */
-export function openSocket<In = any, Out = any>(url: string, options: Partial<AuthSocketOptions<In, Out>> = {}): AuthSocket<In, Out> {
-  return closeAfterTest(new AuthSocket<In, Out>(url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }), ...options }))
+/**
+ * An AuthSocket with test defaults (ws, 20 ms retries, a fresh opaque query token per attempt), closed after the test.
+ */
+export function openSocket<In = any, Out = any>(
+  url: string,
+  options: Partial<AuthSocketOptions<In, Out>> = {},
+): AuthSocket<In, Out> {
+  return closeAfterTest(
+    new AuthSocket<In, Out>(url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token: () => opaqueToken() }),
+      ...options,
+    }),
+  )
 }

@@ -9,7 +9,9 @@ import { useServer } from 'graphql-ws/use/ws'
 
 // graphql must be the copy graphql-ws loads (Node's resolution: CommonJS), or it rejects the
 // schema as "from another module or realm"; a bundler's import would pick the .mjs one.
-const { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } = createRequire(import.meta.url)('graphql') as typeof import('graphql')
+const { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } = createRequire(import.meta.url)(
+  'graphql',
+) as typeof import('graphql')
 import { WebSocketServer, type WebSocket } from 'ws'
 
 const schema = new GraphQLSchema({
@@ -74,7 +76,8 @@ export async function startGraphqlServer(): Promise<GraphqlServer> {
       dispose = () => disposable.dispose()
       wss.on('connection', (socket: WebSocket) => {
         socket.on('message', (data) => {
-          if (server.pingAfterAck && JSON.parse(String(data)).type === 'connection_init') setTimeout(() => socket.send('{"type":"ping","payload":{"at":1}}'), 20)
+          if (server.pingAfterAck && JSON.parse(String(data)).type === 'connection_init')
+            setTimeout(() => socket.send('{"type":"ping","payload":{"at":1}}'), 20)
         })
       })
       await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve))

@@ -14,7 +14,8 @@ export function exposed(value: unknown, seen = new Set<unknown>(), depth = 0): s
   if (seen.has(value) || depth > 50) return '' // a server's deeply nested user object is not ours to walk to the end
   seen.add(value)
   const parts: string[] = []
-  if (value instanceof Error) parts.push(value.name, value.message, value.stack ?? '', exposed(value.cause, seen, depth + 1))
+  if (value instanceof Error)
+    parts.push(value.name, value.message, value.stack ?? '', exposed(value.cause, seen, depth + 1))
   for (const [key, inner] of Object.entries(value)) parts.push(key, exposed(inner, seen, depth + 1))
   return parts.join(' ')
 }

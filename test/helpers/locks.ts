@@ -17,7 +17,11 @@ export function installLocks(): () => void {
     if (index >= 0 && !held.has(name)) pending.splice(index, 1)[0]!.grant()
   }
   const locks = {
-    request<T>(name: string, options: { signal?: AbortSignal }, callback: (lock: { name: string }) => Promise<T>): Promise<T> {
+    request<T>(
+      name: string,
+      options: { signal?: AbortSignal },
+      callback: (lock: { name: string }) => Promise<T>,
+    ): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         const request: Request = {
           name,
@@ -44,7 +48,10 @@ export function installLocks(): () => void {
         next(name)
       })
     },
-    query: async () => ({ held: [...held.keys()].map((name) => ({ name })), pending: pending.map(({ name }) => ({ name })) }),
+    query: async () => ({
+      held: [...held.keys()].map((name) => ({ name })),
+      pending: pending.map(({ name }) => ({ name })),
+    }),
   }
   const global = globalThis as { navigator?: unknown }
   const before = Object.getOwnPropertyDescriptor(global, 'navigator')

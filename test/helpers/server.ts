@@ -98,6 +98,8 @@ export async function startServer(script: ServerScript = {}): Promise<TestServer
 /** A Chanx status frame. */
 export function statusFrame(status: number, data: Record<string, unknown> = {}, camel = false): string {
   const text = status === 200 ? 'OK' : status === 401 ? 'Unauthorized' : 'Forbidden'
-  const payload = camel ? { statusCode: status, statusText: text, data } : { status_code: status, status_text: text, data }
+  const payload = camel
+    ? { statusCode: status, statusText: text, data }
+    : { status_code: status, status_text: text, data }
   return JSON.stringify({ action: 'authentication', payload })
 }

@@ -51,7 +51,13 @@ describe('public types', () => {
     expectTypeOf<FailureClass>().toEqualTypeOf<'unauthorized' | 'forbidden' | 'network' | 'fatal'>()
     expectTypeOf(CloseCode.Forbidden).toMatchTypeOf<number>()
     expectTypeOf(new AuthSocketError('QUEUE_FULL', 'x')).toMatchTypeOf<Error>()
-    queryToken({ token: async ({ reason, signal }) => (expectTypeOf(reason).toEqualTypeOf<CredentialReason>(), expectTypeOf(signal).toEqualTypeOf<AbortSignal>(), 't') })
+    queryToken({
+      token: async ({ reason, signal }) => {
+        expectTypeOf(reason).toEqualTypeOf<CredentialReason>()
+        expectTypeOf(signal).toEqualTypeOf<AbortSignal>()
+        return 't'
+      },
+    })
   })
 
   it("both the browser's WebSocket and ws's class fit the WebSocket option", () => {

@@ -16,18 +16,42 @@ import { track } from '../helpers/tokens.js'
 async function setup(options: Partial<AuthSocketOptions> = {}) {
   const server: DemoServer = closeAfterTest(await startDemoServer({ port: 0, testMode: true, log: () => undefined }))
   const token = async () => {
-    const body = (await (await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })).json()) as { token: string }
+    const body = (await (
+      await fetch(`${server.url}/api/login`, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice' }),
+      })
+    ).json()) as { token: string }
     return track(body.token)
   }
-  const socket = closeAfterTest(new AuthSocket(`${server.url.replace('http', 'ws')}/ws`, { WebSocket, origin: server.url, retryDelay: fastRetry, credentials: queryToken({ token }), ...options }))
-  return { server, socket, post: (path: string, body = {}) => fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(body) }) }
+  const socket = closeAfterTest(
+    new AuthSocket(`${server.url.replace('http', 'ws')}/ws`, {
+      WebSocket,
+      origin: server.url,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token }),
+      ...options,
+    }),
+  )
+  return {
+    server,
+    socket,
+    post: (path: string, body = {}) => fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(body) }),
+  }
 }
 
 describe('acknowledged sends', () => {
   it('the reference server acknowledges at least every ACK_EVERY messages of one long burst, not only at its end', async () => {
     const { server } = await setup()
-    const login = (await (await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })).json()) as { token: string }
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?token=${track(login.token)}`, 'authsocket.v1', { origin: server.url })
+    const login = (await (
+      await fetch(`${server.url}/api/login`, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice' }),
+      })
+    ).json()) as { token: string }
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?token=${track(login.token)}`, 'authsocket.v1', {
+      origin: server.url,
+    })
     const acks: number[] = []
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as { action?: string; seq?: number }
@@ -58,7 +82,8 @@ describe('acknowledged sends', () => {
     const stats = server.stats()
     expect(stats.streams.dropped).toEqual({ last: 1000, received: 1000, errors: [] })
     expect(stats.attempts).toBe(2)
-    // The second socket carried them again (the server read the first copies as it closed the old one): dropped as duplicates.
+    // The second socket carried them again (the server read the first copies as it closed the old one): dropped as
+    // duplicates.
     expect(stats.duplicates).toBeGreaterThan(0)
   })
 
@@ -128,7 +153,10 @@ describe('awaiting one message: send() returns a receipt', () => {
     await socket.ready
     await post('/test/freeze', { ms: 5000 })
     const late = socket.send({ type: 'chat', text: 'no ack coming' })
-    await expect(late.acked).rejects.toMatchObject({ code: 'ACK_TIMEOUT', message: expect.stringMatching(/still in the outbox/) })
+    await expect(late.acked).rejects.toMatchObject({
+      code: 'ACK_TIMEOUT',
+      message: expect.stringMatching(/still in the outbox/),
+    })
     const closed = socket.send({ type: 'chat', text: 'closed before its ack' })
     const waiting = closed.acked
     socket.send({ type: 'chat', text: 'a receipt nobody reads' }) // rejecting it eagerly would be an unhandled rejection: the run would fail

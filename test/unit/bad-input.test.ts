@@ -17,7 +17,6 @@ async function echoServer() {
   })
 }
 
-
 describe('bad server input', () => {
   it('malformed JSON, non-object JSON, unexpected binary, a spoofed status frame and a 2 MB frame: an error each, and the client lives on', async () => {
     server = await echoServer()
@@ -35,7 +34,14 @@ describe('bad server input', () => {
     conn.socket.send(statusFrame(403, { detail: 'spoofed' }))
     conn.socket.send('x'.repeat(2 * 1024 * 1024)) // over maxMessageSize (1 MiB), under ws's cap (3 MiB): dropped, socket kept
     await until(() => codes.length === 6, 5000, 'six errors')
-    expect(codes).toEqual(['BAD_FRAME', 'BAD_FRAME', 'UNEXPECTED_BINARY', 'UNEXPECTED_STATUS_FRAME', 'UNEXPECTED_STATUS_FRAME', 'FRAME_TOO_LARGE'])
+    expect(codes).toEqual([
+      'BAD_FRAME',
+      'BAD_FRAME',
+      'UNEXPECTED_BINARY',
+      'UNEXPECTED_STATUS_FRAME',
+      'UNEXPECTED_STATUS_FRAME',
+      'FRAME_TOO_LARGE',
+    ])
     expect(messages).toEqual([])
     expect(socket.state).toBe('open')
     const echoed = nextEvent(socket, 'message')
@@ -111,11 +117,32 @@ describe('bad options', () => {
   const cases: [string, () => unknown, RegExp][] = [
     ['no options', () => new AuthSocket('ws://h/', undefined as never), /needs an options object/],
     ['no provider', () => new AuthSocket('ws://h/', { WebSocket: WS } as never), /must be a credential provider/],
-    ['no WebSocket class', () => new AuthSocket('ws://h/', { credentials: queryToken({ token: 't' }) }), /import WebSocket from 'ws'/],
-    ['bad URL', () => new AuthSocket('nope', { credentials: queryToken({ token: 't' }), WebSocket: WS }), /not a WebSocket URL/],
-    ['http scheme is fine, ftp is not', () => new AuthSocket('ftp://h/?token=abc', { credentials: queryToken({ token: 't' }), WebSocket: WS }), /REDACTED/],
-    ['negative number', () => new AuthSocket('ws://h/', { credentials: queryToken({ token: 't' }), WebSocket: WS, maxQueueSize: -1 }), /`maxQueueSize` must be a positive number/],
-    ['bad confirm', () => new AuthSocket('ws://h/', { credentials: queryToken({ token: 't' }), WebSocket: WS, confirm: 'yes' as never }), /'frame' or 'open'/],
+    [
+      'no WebSocket class',
+      () => new AuthSocket('ws://h/', { credentials: queryToken({ token: 't' }) }),
+      /import WebSocket from 'ws'/,
+    ],
+    [
+      'bad URL',
+      () => new AuthSocket('nope', { credentials: queryToken({ token: 't' }), WebSocket: WS }),
+      /not a WebSocket URL/,
+    ],
+    [
+      'http scheme is fine, ftp is not',
+      () => new AuthSocket('ftp://h/?token=abc', { credentials: queryToken({ token: 't' }), WebSocket: WS }),
+      /REDACTED/,
+    ],
+    [
+      'negative number',
+      () => new AuthSocket('ws://h/', { credentials: queryToken({ token: 't' }), WebSocket: WS, maxQueueSize: -1 }),
+      /`maxQueueSize` must be a positive number/,
+    ],
+    [
+      'bad confirm',
+      () =>
+        new AuthSocket('ws://h/', { credentials: queryToken({ token: 't' }), WebSocket: WS, confirm: 'yes' as never }),
+      /'frame' or 'open'/,
+    ],
     ['empty token', () => queryToken({ token: '' }), /empty string/],
   ]
   for (const [name, make, message] of cases) {
@@ -134,7 +161,11 @@ describe('bad options', () => {
   }
 
   it('an http(s) URL becomes ws(s)', () => {
-    const socket = new AuthSocket('https://example.test/ws/?token=abc', { credentials: queryToken({ token: 't' }), WebSocket, autoConnect: false })
+    const socket = new AuthSocket('https://example.test/ws/?token=abc', {
+      credentials: queryToken({ token: 't' }),
+      WebSocket,
+      autoConnect: false,
+    })
     expect(socket.url).toBe('wss://example.test/ws/?token=REDACTED')
   })
 })

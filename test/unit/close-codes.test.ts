@@ -12,11 +12,19 @@ describe('close code classification', () => {
     const close = (code: number, opened = true) => classifyFailure({ kind: 'close', code, reason: '', opened })
     expect([4001, 4401, 4008].map((c) => close(c))).toEqual(['unauthorized', 'unauthorized', 'unauthorized'])
     expect([4003, 4403, 1008].map((c) => close(c))).toEqual(['forbidden', 'forbidden', 'forbidden'])
-    expect([1000, 1001, 1006, 1011, 4500].map((c) => close(c, false))).toEqual(['network', 'network', 'network', 'network', 'network'])
+    expect([1000, 1001, 1006, 1011, 4500].map((c) => close(c, false))).toEqual([
+      'network',
+      'network',
+      'network',
+      'network',
+      'network',
+    ])
     expect(classifyFailure({ kind: 'frame', status: 401 })).toBe('unauthorized')
     expect(classifyFailure({ kind: 'frame', status: 403 })).toBe('forbidden')
     expect(classifyFailure({ kind: 'frame', status: 500 })).toBe('network')
-    expect([401, 403, 404, 400, 301, 408, 429, 503].map((status) => classifyFailure({ kind: 'handshake', status }))).toEqual(['unauthorized', 'unauthorized', 'fatal', 'fatal', 'fatal', 'network', 'network', 'network'])
+    expect(
+      [401, 403, 404, 400, 301, 408, 429, 503].map((status) => classifyFailure({ kind: 'handshake', status })),
+    ).toEqual(['unauthorized', 'unauthorized', 'fatal', 'fatal', 'fatal', 'network', 'network', 'network'])
     expect(CloseCode.Unauthorized).toBe(4001)
   })
 })
@@ -60,7 +68,9 @@ describe('close codes on the wire', () => {
         } else conn.socket.send(statusFrame(200))
       },
     })
-    const socket = openSocket(server.url, { classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined) })
+    const socket = openSocket(server.url, {
+      classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined),
+    })
     await socket.ready
     expect(server.connections).toHaveLength(3)
   })
@@ -78,7 +88,13 @@ describe('close codes on the wire', () => {
     let upgrades = 0
     const delays: number[] = []
     const tokens = new Set<string>()
-    server = await startServer({ onUpgrade: (req) => (upgrades++, tokens.add(new URL(req.url!, 'http://x').searchParams.get('token')!)), refuseUpgrade: () => 503 })
+    server = await startServer({
+      onUpgrade: (req) => {
+        upgrades++
+        tokens.add(new URL(req.url!, 'http://x').searchParams.get('token')!)
+      },
+      refuseUpgrade: () => 503,
+    })
     const socket = openSocket(server.url, {
       retryAttempts: 4,
       retryDelay: (n) => {
@@ -105,7 +121,10 @@ describe('close codes on the wire', () => {
     socket.on('close', (c) => willRetry.push(c.willRetry))
     const error = await socket.ready.catch((e: unknown) => e)
     expect(willRetry).toEqual([true, true, true, true, false])
-    expect(error).toMatchObject({ code: 'HANDSHAKE_REFUSED', message: expect.stringMatching(/5 attempts in a row closed before opening/) })
+    expect(error).toMatchObject({
+      code: 'HANDSHAKE_REFUSED',
+      message: expect.stringMatching(/5 attempts in a row closed before opening/),
+    })
     expect(upgrades).toBe(5)
     const three = openSocket(server.url, { confirm: 'open', maxHandshakeFailures: 3 })
     await expect(three.ready).rejects.toMatchObject({ code: 'HANDSHAKE_REFUSED' })
@@ -128,7 +147,10 @@ describe('close codes on the wire', () => {
   it('a drop after authentication reconnects with backoff; attempts that fail before opening get fresh credentials', async () => {
     const tokens: string[] = []
     let refuse = false
-    server = await startServer({ refuseUpgrade: () => (refuse ? 503 : undefined), onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+    server = await startServer({
+      refuseUpgrade: () => (refuse ? 503 : undefined),
+      onConnection: (conn) => conn.socket.send(statusFrame(200)),
+    })
     const socket = openSocket(server.url, {
       credentials: queryToken({
         token: () => {
@@ -171,7 +193,10 @@ describe('close codes on the wire', () => {
   it('debug gets a line per decision and per backoff delay, with no credential in any', async () => {
     const token = opaqueToken()
     const lines: string[] = []
-    server = await startServer({ onConnection: (conn) => (server!.connections.length === 1 ? conn.socket.close(4001, 'bad') : conn.socket.send(statusFrame(200))) })
+    server = await startServer({
+      onConnection: (conn) =>
+        server!.connections.length === 1 ? conn.socket.close(4001, 'bad') : conn.socket.send(statusFrame(200)),
+    })
     const socket = openSocket(server.url, { credentials: queryToken({ token }), debug: (line) => lines.push(line) })
     await socket.ready
     expect(lines.some((l) => l.startsWith('[authsocket] connecting {"attempt":1,'))).toBe(true)

@@ -17,7 +17,10 @@ describe('connect', () => {
         conn.socket.on('message', (data) => conn.socket.send(data.toString()))
       },
     })
-    const socket = new AuthSocket<{ text: string }, { text: string }>(server.url, { credentials: queryToken({ token }), WebSocket })
+    const socket = new AuthSocket<{ text: string }, { text: string }>(server.url, {
+      credentials: queryToken({ token }),
+      WebSocket,
+    })
     closeAfterTest(socket)
     const states: ConnectionState[] = []
     socket.on('state', ({ state }) => states.push(state))

@@ -6,8 +6,15 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]))
-const read = (dir: string) => files(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(f, 'utf8')).join('\n')
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  )
+const read = (dir: string) =>
+  files(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n')
 
 describe('error codes', () => {
   const union = [...readFileSync('src/errors.ts', 'utf8').matchAll(/^\s+\| '([A-Z_]+)'/gm)].map((m) => m[1]!)
@@ -15,17 +22,21 @@ describe('error codes', () => {
   const table = readme.slice(readme.indexOf('## Errors'), readme.indexOf('## Close codes'))
   const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!)
   const src = read('src').replace(/^export type AuthSocketErrorCode[\s\S]*?\n\n/m, '')
-  // A code is raised where it is constructed: new AuthSocketError('X', ...), new AuthRejectedError('X', ...), or a subclass fixing it.
+  // A code is raised where it is constructed: new AuthSocketError('X', ...), new AuthRejectedError('X', ...), or a
+  // subclass fixing it.
   const raised = new Set([...src.matchAll(/(?:Error|invalid)\(\s*'([A-Z_]+)'/g)].map((m) => m[1]!))
-  if (src.includes('new CredentialRejectedError(') || /super\('CREDENTIAL_REJECTED'/.test(src)) raised.add('CREDENTIAL_REJECTED')
+  if (src.includes('new CredentialRejectedError(') || /super\('CREDENTIAL_REJECTED'/.test(src))
+    raised.add('CREDENTIAL_REJECTED')
   if (/\binvalid\(/.test(src)) raised.add('INVALID_OPTIONS')
   /** Codes that only ever travel as the `cause` of another error. */
   const causeOnly = ['UNAUTHORIZED']
 
   it('the table lists exactly the codes the client raises, and nothing only ever seen as a cause', () => {
     expect([...documented].sort()).toEqual(union.filter((code) => !causeOnly.includes(code)).sort())
-    for (const code of documented) expect(raised, `${code} is in the README table but nothing in src/ raises it`).toContain(code)
-    for (const code of raised) expect([...documented, ...causeOnly], `src/ raises ${code} but the README table lacks it`).toContain(code)
+    for (const code of documented)
+      expect(raised, `${code} is in the README table but nothing in src/ raises it`).toContain(code)
+    for (const code of raised)
+      expect([...documented, ...causeOnly], `src/ raises ${code} but the README table lacks it`).toContain(code)
     expect(table).toMatch(/`cause` is an `AuthRejectedError` with code `UNAUTHORIZED`/)
   })
 

@@ -43,7 +43,8 @@ async function numberedServer(reauth: boolean, ttl: number) {
       conn.socket.send(statusFrame(200, { reauth, expires_at: nowS() + ttl, server_time: Date.now() }))
       conn.socket.on('message', (data) => {
         const frame = JSON.parse(data.toString())
-        if (frame.action === 'authenticate') conn.socket.send(statusFrame(200, { reauth, expires_at: nowS() + ttl, server_time: Date.now() }))
+        if (frame.action === 'authenticate')
+          conn.socket.send(statusFrame(200, { reauth, expires_at: nowS() + ttl, server_time: Date.now() }))
         else got.push(frame.n)
       })
     },
@@ -61,7 +62,12 @@ describe('staying authenticated', () => {
         WebSocket,
         retryDelay: fastRetry,
         refreshMargin: 100,
-        credentials: queryToken({ token: ({ reason }) => (reasons.push(reason), opaqueToken()) }),
+        credentials: queryToken({
+          token: ({ reason }) => {
+            reasons.push(reason)
+            return opaqueToken()
+          },
+        }),
       })
       closeAfterTest(socket)
       const refreshes: boolean[] = []
@@ -84,7 +90,16 @@ describe('staying authenticated', () => {
   it('opaque tokens get no proactive refresh but a fresh one on every reconnect', async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
     const tokens: string[] = []
-    const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => (tokens.push(opaqueToken()), tokens.at(-1)!) }) })
+    const socket = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({
+        token: () => {
+          tokens.push(opaqueToken())
+          return tokens.at(-1)!
+        },
+      }),
+    })
     closeAfterTest(socket)
     const auth = await nextEvent(socket, 'authenticated')
     expect(auth.expiresAt).toBeUndefined()
@@ -100,7 +115,11 @@ describe('staying authenticated', () => {
     g.document = doc
     try {
       server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-      const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => jwt(Math.floor(nowS()) + 3600) }) })
+      const socket = new AuthSocket(server.url, {
+        WebSocket,
+        retryDelay: fastRetry,
+        credentials: queryToken({ token: () => jwt(Math.floor(nowS()) + 3600) }),
+      })
       closeAfterTest(socket)
       await socket.ready
       vi.useFakeTimers({ toFake: ['Date'] })
@@ -114,13 +133,27 @@ describe('staying authenticated', () => {
   })
 
   it("cuts the backoff short when the network comes back ('online')", async () => {
-    const g = globalThis as unknown as { addEventListener?: unknown; removeEventListener?: unknown; dispatchEvent?: unknown }
+    const g = globalThis as unknown as {
+      addEventListener?: unknown
+      removeEventListener?: unknown
+      dispatchEvent?: unknown
+    }
     const target = new EventTarget()
-    Object.assign(g, { addEventListener: target.addEventListener.bind(target), removeEventListener: target.removeEventListener.bind(target) })
+    Object.assign(g, {
+      addEventListener: target.addEventListener.bind(target),
+      removeEventListener: target.removeEventListener.bind(target),
+    })
     try {
       let up = false
-      server = await startServer({ refuseUpgrade: () => (up ? undefined : 503), onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-      const socket = new AuthSocket(server.url, { WebSocket, retryDelay: (n) => (n === 1 ? 10 : 60_000), credentials: queryToken({ token: () => opaqueToken() }) })
+      server = await startServer({
+        refuseUpgrade: () => (up ? undefined : 503),
+        onConnection: (conn) => conn.socket.send(statusFrame(200)),
+      })
+      const socket = new AuthSocket(server.url, {
+        WebSocket,
+        retryDelay: (n) => (n === 1 ? 10 : 60_000),
+        credentials: queryToken({ token: () => opaqueToken() }),
+      })
       closeAfterTest(socket)
       await until(() => socket.state === 'reconnecting')
       await delay(100) // now sleeping 60 s
@@ -158,11 +191,18 @@ describe('staying authenticated', () => {
   it('an in-band refusal reconnects with a fresh credential', async () => {
     server = await startServer({
       onConnection(conn) {
-        conn.socket.send(statusFrame(200, { reauth: true, expires_at: nowS() + (server!.connections.length === 1 ? 0.2 : 3600) }))
+        conn.socket.send(
+          statusFrame(200, { reauth: true, expires_at: nowS() + (server!.connections.length === 1 ? 0.2 : 3600) }),
+        )
         conn.socket.on('message', () => conn.socket.send(statusFrame(401, { detail: 'revoked' })))
       },
     })
-    const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, refreshMargin: 0, credentials: queryToken({ token: () => opaqueToken() }) })
+    const socket = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      refreshMargin: 0,
+      credentials: queryToken({ token: () => opaqueToken() }),
+    })
     closeAfterTest(socket)
     await socket.ready
     expect(await nextEvent(socket, 'unauthenticated', () => true, 3000)).toMatchObject({ status: 401, willRetry: true })
@@ -183,7 +223,16 @@ describe('staying authenticated', () => {
       },
     })
     const reasons: CredentialReason[] = []
-    const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: ({ reason }) => (reasons.push(reason), opaqueToken()) }) })
+    const socket = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({
+        token: ({ reason }) => {
+          reasons.push(reason)
+          return opaqueToken()
+        },
+      }),
+    })
     closeAfterTest(socket)
     const errors: string[] = []
     socket.on('error', (e) => errors.push(e.code))

@@ -6,7 +6,14 @@ import { spawn } from 'node:child_process'
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import type { WebSocket as ServerSocket } from 'ws'
-import { firstMessage, queryToken, ticket, type AuthSocketError, type AuthSocketErrorCode, type CredentialReason } from '../../src/index.js'
+import {
+  firstMessage,
+  queryToken,
+  ticket,
+  type AuthSocketError,
+  type AuthSocketErrorCode,
+  type CredentialReason,
+} from '../../src/index.js'
 import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
 import { openSocket } from '../helpers/fixture.js'
 import { exposed, record } from '../helpers/leak-check.js'
@@ -19,7 +26,9 @@ const accept = (conn: Connection) => conn.socket.send(statusFrame(200))
 /** ws's own TCP socket, to make a peer stop reading (a frozen server). */
 const tcp = (socket: ServerSocket) => (socket as unknown as { _socket: import('node:net').Socket })._socket
 
-function errorsOf(socket: { on(type: 'error', listener: (error: AuthSocketError) => void): unknown }): AuthSocketErrorCode[] {
+function errorsOf(socket: {
+  on(type: 'error', listener: (error: AuthSocketError) => void): unknown
+}): AuthSocketErrorCode[] {
   const codes: AuthSocketErrorCode[] = []
   socket.on('error', (error) => codes.push(error.code))
   return codes
@@ -59,7 +68,12 @@ describe('1. nothing is written to a socket that is not OPEN and authenticated f
     const server = await startServer({
       onConnection(conn) {
         first ??= conn
-        conn.socket.send(statusFrame(200, { reauth: true, expires_at: (first === conn ? Date.now() + 300 : Date.now() + 3_600_000) / 1000 }))
+        conn.socket.send(
+          statusFrame(200, {
+            reauth: true,
+            expires_at: (first === conn ? Date.now() + 300 : Date.now() + 3_600_000) / 1000,
+          }),
+        )
       },
     })
     let refreshes = 0
@@ -84,7 +98,9 @@ describe('1. nothing is written to a socket that is not OPEN and authenticated f
 
 describe('2. a user callback that throws never wedges the client', () => {
   it('classify throws: CALLBACK_FAILED, the default classification, and the client reconnects', async () => {
-    const server = await startServer({ onConnection: (conn) => (server.connections.length === 1 ? conn.socket.terminate() : accept(conn)) })
+    const server = await startServer({
+      onConnection: (conn) => (server.connections.length === 1 ? conn.socket.terminate() : accept(conn)),
+    })
     const socket = openSocket(server.url, {
       classify: () => {
         throw new Error('bug in classify')
@@ -114,7 +130,9 @@ describe('2. a user callback that throws never wedges the client', () => {
   })
 
   it('a debug that throws, a retryDelay that throws, an error listener that throws: reported, and the client carries on', async () => {
-    const server = await startServer({ onConnection: (conn) => (server.connections.length === 1 ? conn.socket.terminate() : accept(conn)) })
+    const server = await startServer({
+      onConnection: (conn) => (server.connections.length === 1 ? conn.socket.terminate() : accept(conn)),
+    })
     const socket = openSocket(server.url, {
       debug: () => {
         throw new Error('bad sink')
@@ -134,7 +152,12 @@ describe('2. a user callback that throws never wedges the client', () => {
   })
 
   it('a statusParser or serializer.parse that throws drops the frame as BAD_FRAME', async () => {
-    const server = await startServer({ onConnection: (conn) => (accept(conn), conn.socket.send('{"boom":1}')) })
+    const server = await startServer({
+      onConnection: (conn) => {
+        accept(conn)
+        conn.socket.send('{"boom":1}')
+      },
+    })
     const socket = openSocket(server.url, {
       statusParser: (frame) => {
         if ((frame as { boom?: number }).boom) throw new Error('parser bug')
@@ -199,16 +222,20 @@ describe('3. refreshes and reconnects never loop, whatever the clocks say', () =
   })
 })
 
-describe('4. the client\'s own authTimeout is a transient failure, not a refusal', () => {
-  it('a server that stalls for 3.5 s, then recovers (authTimeout 1 s): open again, no AUTH_FAILURES_EXHAUSTED', { timeout: 15_000 }, async () => {
-    const recovered = Date.now() + 3500
-    const server = await startServer({ onConnection: (conn) => Date.now() > recovered && accept(conn) })
-    const socket = openSocket(server.url, { authTimeout: 1000 })
-    const codes = errorsOf(socket)
-    await until(() => socket.state === 'open', 10_000, 'open after the stall')
-    expect(codes.every((code) => code === 'AUTH_TIMEOUT')).toBe(true)
-    expect(codes.length).toBeGreaterThanOrEqual(3)
-  })
+describe("4. the client's own authTimeout is a transient failure, not a refusal", () => {
+  it(
+    'a server that stalls for 3.5 s, then recovers (authTimeout 1 s): open again, no AUTH_FAILURES_EXHAUSTED',
+    { timeout: 15_000 },
+    async () => {
+      const recovered = Date.now() + 3500
+      const server = await startServer({ onConnection: (conn) => Date.now() > recovered && accept(conn) })
+      const socket = openSocket(server.url, { authTimeout: 1000 })
+      const codes = errorsOf(socket)
+      await until(() => socket.state === 'open', 10_000, 'open after the stall')
+      expect(codes.every((code) => code === 'AUTH_TIMEOUT')).toBe(true)
+      expect(codes.length).toBeGreaterThanOrEqual(3)
+    },
+  )
 })
 
 describe('5. getting a credential has a deadline, and reconnect() aborts it', () => {
@@ -230,7 +257,12 @@ describe('5. getting a credential has a deadline, and reconnect() aborts it', ()
     const signals: AbortSignal[] = []
     const server = await startServer({ onConnection: accept })
     const socket = openSocket(server.url, {
-      credentials: queryToken({ token: ({ signal }) => (signals.push(signal), signals.length === 1 ? new Promise<string>(() => undefined) : opaqueToken()) }),
+      credentials: queryToken({
+        token: ({ signal }) => {
+          signals.push(signal)
+          return signals.length === 1 ? new Promise<string>(() => undefined) : opaqueToken()
+        },
+      }),
     })
     await until(() => signals.length === 1)
     socket.reconnect()
@@ -245,7 +277,8 @@ describe('7. send() of something the serializer turns into nothing', () => {
     const server = await startServer({ onConnection: accept })
     const socket = openSocket(server.url)
     await socket.ready
-    for (const nothing of [undefined, () => 1, Symbol('s')]) expect(() => socket.send(nothing)).toThrow(expect.objectContaining({ code: 'SERIALIZE_FAILED' }))
+    for (const nothing of [undefined, () => 1, Symbol('s')])
+      expect(() => socket.send(nothing)).toThrow(expect.objectContaining({ code: 'SERIALIZE_FAILED' }))
     socket.send({ n: 1 })
     const conn = await server.connection(1)
     await until(() => conn.received.length === 1)
@@ -260,7 +293,10 @@ describe('8. no credential in any error, its cause chain, its stack or util.insp
     const bearer = opaqueToken('bearer')
     const server = await startServer({ onHttp: (_req, res) => res.writeHead(200).end('{}') })
     // fetch refuses such a header with a TypeError that quotes the value.
-    const socket = openSocket(server.url, { credentials: ticket({ endpoint: '/t', token: () => `${bearer}\r\nX-Evil: 1` }), retryAttempts: 0 })
+    const socket = openSocket(server.url, {
+      credentials: ticket({ endpoint: '/t', token: () => `${bearer}\r\nX-Evil: 1` }),
+      retryAttempts: 0,
+    })
     const errors: AuthSocketError[] = []
     socket.on('error', (error) => errors.push(error))
     await socket.ready.catch(() => undefined)
@@ -311,8 +347,15 @@ describe('9. maxMessageSize bounds memory in Node', () => {
 
 describe('10. after close() the Node process can exit within 1 s, even if the peer stopped answering', () => {
   it('a peer that stopped reading', async () => {
-    const server = await startServer({ onConnection: (conn) => (accept(conn), tcp(conn.socket).pause()) })
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/close-and-exit.ts', server.url], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const server = await startServer({
+      onConnection: (conn) => {
+        accept(conn)
+        tcp(conn.socket).pause()
+      },
+    })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/close-and-exit.ts', server.url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
     const exited = await new Promise<number>((resolve) => child.on('exit', () => resolve(Date.now())))
@@ -345,7 +388,12 @@ describe('12. a refusal that a fresh credential answers is retried promptly, not
       onConnection: (conn) => conn.socket.send(statusFrame(server.connections.length === 1 ? 401 : 200)),
     })
     const steps: number[] = []
-    const socket = openSocket(server.url, { retryDelay: (n) => (steps.push(n), 20) })
+    const socket = openSocket(server.url, {
+      retryDelay: (n) => {
+        steps.push(n)
+        return 20
+      },
+    })
     await until(() => steps.length >= 6, 3000, 'an outage of 6 failed attempts')
     let afterRefusal = -1
     socket.on('unauthenticated', () => (afterRefusal = steps.length))
@@ -358,8 +406,16 @@ describe('12. a refusal that a fresh credential answers is retried promptly, not
 
 describe('firstMessage still goes first after the rebuild', () => {
   it('the auth frame precedes the queue on every socket', async () => {
-    const server = await startServer({ onConnection: async (conn) => (await conn.next(), accept(conn)) })
-    const socket = openSocket<Msg, Msg>(server.url, { credentials: firstMessage({ token: () => jwt(Date.now() / 1000 + 3600) }), retryDelay: fastRetry })
+    const server = await startServer({
+      onConnection: async (conn) => {
+        await conn.next()
+        return accept(conn)
+      },
+    })
+    const socket = openSocket<Msg, Msg>(server.url, {
+      credentials: firstMessage({ token: () => jwt(Date.now() / 1000 + 3600) }),
+      retryDelay: fastRetry,
+    })
     socket.send({ n: 1 })
     const conn = await server.connection(1)
     await until(() => conn.received.length === 2)

@@ -9,23 +9,64 @@ let server: TestServer | undefined
 
 describe('status frame parsing', () => {
   it('reads Chanx snake_case and camelCase alike', () => {
-    const data = { detail: 'OK', user: { id: 1 }, expires_at: 1_700_000_000, server_time: 1_699_999_000_123, reauth: true }
+    const data = {
+      detail: 'OK',
+      user: { id: 1 },
+      expires_at: 1_700_000_000,
+      server_time: 1_699_999_000_123,
+      reauth: true,
+    }
     const snake = chanxStatus(JSON.parse(statusFrame(200, data)))
-    const camel = chanxStatus(JSON.parse(statusFrame(200, { detail: 'OK', user: { id: 1 }, expiresAt: 1_700_000_000, serverTime: 1_699_999_000_123, reauth: true }, true)))
-    expect(snake).toEqual({ ok: true, status: 200, detail: 'OK', user: { id: 1 }, expiresAt: 1_700_000_000_000, serverTime: 1_699_999_000_123, reauth: true })
+    const camel = chanxStatus(
+      JSON.parse(
+        statusFrame(
+          200,
+          { detail: 'OK', user: { id: 1 }, expiresAt: 1_700_000_000, serverTime: 1_699_999_000_123, reauth: true },
+          true,
+        ),
+      ),
+    )
+    expect(snake).toEqual({
+      ok: true,
+      status: 200,
+      detail: 'OK',
+      user: { id: 1 },
+      expiresAt: 1_700_000_000_000,
+      serverTime: 1_699_999_000_123,
+      reauth: true,
+    })
     expect(camel).toEqual(snake)
-    expect(chanxStatus(JSON.parse(statusFrame(403, { detail: 'no' })))).toMatchObject({ ok: false, status: 403, detail: 'no' })
+    expect(chanxStatus(JSON.parse(statusFrame(403, { detail: 'no' })))).toMatchObject({
+      ok: false,
+      status: 403,
+      detail: 'no',
+    })
   })
 
   it('ignores anything that is not a status frame', () => {
-    for (const frame of [null, 1, 'x', [], {}, { action: 'chat' }, { action: 'authentication' }, { action: 'authentication', payload: { status_code: '200' } }]) {
+    for (const frame of [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { action: 'chat' },
+      { action: 'authentication' },
+      { action: 'authentication', payload: { status_code: '200' } },
+    ]) {
       expect(chanxStatus(frame)).toBeUndefined()
     }
-    expect(chanxStatus({ action: 'authentication', payload: { status_code: 401, status_text: 'Unauthorized' } })?.detail).toBe('Unauthorized')
+    expect(
+      chanxStatus({ action: 'authentication', payload: { status_code: 401, status_text: 'Unauthorized' } })?.detail,
+    ).toBe('Unauthorized')
   })
 
   it('graphqlWsAck recognises connection_ack only', () => {
-    expect(graphqlWsAck({ type: 'connection_ack', payload: { user: 'u' } })).toEqual({ ok: true, status: 200, user: 'u' })
+    expect(graphqlWsAck({ type: 'connection_ack', payload: { user: 'u' } })).toEqual({
+      ok: true,
+      status: 200,
+      user: 'u',
+    })
     expect(graphqlWsAck({ type: 'next' })).toBeUndefined()
   })
 })
@@ -104,7 +145,8 @@ describe('status frames on the wire', () => {
     server = await startServer({
       onConnection: async (conn) => {
         const init = JSON.parse(await conn.next())
-        if (init.type === 'connection_init' && init.payload.token === token) conn.socket.send(JSON.stringify({ type: 'connection_ack' }))
+        if (init.type === 'connection_init' && init.payload.token === token)
+          conn.socket.send(JSON.stringify({ type: 'connection_ack' }))
         else conn.socket.close(4403, 'Forbidden')
       },
     })

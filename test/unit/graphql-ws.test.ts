@@ -6,7 +6,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { AuthSocket, firstMessage, graphqlWs, graphqlWsAck, queryToken, type AuthSocketErrorCode } from '../../src/index.js'
+import {
+  AuthSocket,
+  firstMessage,
+  graphqlWs,
+  graphqlWsAck,
+  queryToken,
+  type AuthSocketErrorCode,
+} from '../../src/index.js'
 import { delay, fastRetry, nextEvent, until } from '../helpers/events.js'
 import { closeAfterTest, openSocket } from '../helpers/fixture.js'
 import { startGraphqlServer } from '../helpers/graphql-server.js'
@@ -24,7 +31,9 @@ async function recipe() {
     server.valid.add(fresh)
     return fresh
   }
-  const socket = closeAfterTest(new AuthSocket<Next, Subscribe>(server.url, { WebSocket, retryDelay: fastRetry, ...graphqlWs({ token }) }))
+  const socket = closeAfterTest(
+    new AuthSocket<Next, Subscribe>(server.url, { WebSocket, retryDelay: fastRetry, ...graphqlWs({ token }) }),
+  )
   return { server, socket }
 }
 
@@ -42,7 +51,11 @@ describe('graphql-ws, the README recipe', () => {
     socket.send({ id: 'q', type: 'subscribe', payload: { query: '{ hello }' } })
     socket.send({ id: 's', type: 'subscribe', payload: { query: 'subscription { count(to: 5) }' } })
     await socket.ready
-    await until(() => sub.some((m) => m.type === 'complete') && query.some((m) => m.type === 'complete'), 5000, 'both operations')
+    await until(
+      () => sub.some((m) => m.type === 'complete') && query.some((m) => m.type === 'complete'),
+      5000,
+      'both operations',
+    )
     expect(query[0]!.payload!.data).toEqual({ hello: 'world' })
     expect(sub.filter((m) => m.type === 'next').map((m) => m.payload!.data!.count)).toEqual([1, 2, 3, 4, 5])
     expect(server.presented).toHaveLength(1)
@@ -65,7 +78,9 @@ describe('graphql-ws, the README recipe', () => {
 
   it('a refusal in onConnect ends failed after one attempt, with the detail', async () => {
     const server = closeAfterTest(await startGraphqlServer())
-    const socket = closeAfterTest(new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, ...graphqlWs({ token: 'not-valid' }) }))
+    const socket = closeAfterTest(
+      new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, ...graphqlWs({ token: 'not-valid' }) }),
+    )
     const error = await socket.ready.catch((e) => e)
     expect(error).toMatchObject({ code: 'FORBIDDEN', status: 4403, detail: 'Forbidden' })
     await delay(100)
@@ -87,7 +102,12 @@ describe('graphql-ws, the README recipe', () => {
     const server = closeAfterTest(await startGraphqlServer())
     server.valid.add('t')
     const socket = closeAfterTest(
-      new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, statusParser: graphqlWsAck, credentials: firstMessage({ token: 't', frame: (t) => ({ type: 'connection_init', payload: { token: t } }) }) }),
+      new AuthSocket(server.url, {
+        WebSocket,
+        retryDelay: fastRetry,
+        statusParser: graphqlWsAck,
+        credentials: firstMessage({ token: 't', frame: (t) => ({ type: 'connection_init', payload: { token: t } }) }),
+      }),
     )
     const error = await socket.ready.catch((e) => e)
     expect(error).toMatchObject({ code: 'FATAL_CLOSE' })
@@ -99,7 +119,12 @@ describe('graphql-ws, the README recipe', () => {
 describe('close codes the client does not treat as a refusal or a network failure', () => {
   for (const code of [4400, 4406, 4409, 4429, 4499, 4321]) {
     it(`${code}: one attempt, FATAL_CLOSE naming the code`, async () => {
-      const server = await startServer({ onConnection: (conn) => (conn.socket.send(statusFrame(200)), setTimeout(() => conn.socket.close(code, 'bye'), 10)) })
+      const server = await startServer({
+        onConnection: (conn) => {
+          conn.socket.send(statusFrame(200))
+          setTimeout(() => conn.socket.close(code, 'bye'), 10)
+        },
+      })
       const socket = openSocket(server.url)
       const codes: AuthSocketErrorCode[] = []
       socket.on('error', (e) => codes.push(e.code))
@@ -111,18 +136,33 @@ describe('close codes the client does not treat as a refusal or a network failur
   }
 
   it("4009 (authsocket-channels: a frame over the server's limit) stops with the reason, so the same message is not sent again", async () => {
-    const server = await startServer({ onConnection: (conn) => (conn.socket.send(statusFrame(200)), setTimeout(() => conn.socket.close(4009), 10)) })
+    const server = await startServer({
+      onConnection: (conn) => {
+        conn.socket.send(statusFrame(200))
+        setTimeout(() => conn.socket.close(4009), 10)
+      },
+    })
     const socket = openSocket(server.url)
     const errors: { code: AuthSocketErrorCode; message: string }[] = []
     socket.on('error', (e) => errors.push({ code: e.code, message: e.message }))
     await nextEvent(socket, 'state', ({ state }) => state === 'failed')
-    expect(errors).toEqual([{ code: 'FATAL_CLOSE', message: expect.stringContaining('over the server\'s size limit') }])
+    expect(errors).toEqual([{ code: 'FATAL_CLOSE', message: expect.stringContaining("over the server's size limit") }])
   })
 
   it('4408 (graphql-ws: no connection_init in time) is retried with a fresh credential, like 4008', async () => {
-    const server = await startServer({ onConnection: (conn) => (server.connections.length === 1 ? conn.socket.close(4408) : conn.socket.send(statusFrame(200))) })
+    const server = await startServer({
+      onConnection: (conn) =>
+        server.connections.length === 1 ? conn.socket.close(4408) : conn.socket.send(statusFrame(200)),
+    })
     const reasons: string[] = []
-    const socket = openSocket(server.url, { credentials: queryToken({ token: ({ reason }) => (reasons.push(reason), opaqueToken()) }) })
+    const socket = openSocket(server.url, {
+      credentials: queryToken({
+        token: ({ reason }) => {
+          reasons.push(reason)
+          return opaqueToken()
+        },
+      }),
+    })
     await socket.ready
     expect(server.connections).toHaveLength(2)
     expect(reasons).toEqual(['initial', 'rejected']) // a refused credential, not a network failure
@@ -131,8 +171,19 @@ describe('close codes the client does not treat as a refusal or a network failur
 
 describe('unknown options', () => {
   it('are INVALID_OPTIONS, naming the option and the closest known name', () => {
-    const make = (extra: Record<string, unknown>) => () => new AuthSocket('ws://127.0.0.1:1/', { WebSocket, autoConnect: false, credentials: firstMessage({ token: 't' }), ...extra })
-    expect(make({ protocol: ['x'] })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/Unknown option `protocol`\. Did you mean `protocols`\?/) }))
+    const make = (extra: Record<string, unknown>) => () =>
+      new AuthSocket('ws://127.0.0.1:1/', {
+        WebSocket,
+        autoConnect: false,
+        credentials: firstMessage({ token: 't' }),
+        ...extra,
+      })
+    expect(make({ protocol: ['x'] })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        message: expect.stringMatching(/Unknown option `protocol`\. Did you mean `protocols`\?/),
+      }),
+    )
     expect(make({ authTimout: 5 })).toThrow(/Did you mean `authTimeout`\?/)
     expect(make({ completelyDifferent: 1 })).toThrow(/^Unknown option `completelyDifferent`\. The options are listed/)
     expect(make({ protocols: ['bad protocol'] })).toThrow(/`protocols` must be an array of subprotocol names/)

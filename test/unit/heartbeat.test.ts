@@ -54,7 +54,10 @@ describe('heartbeat', () => {
     const server = await startServer({
       onConnection(conn) {
         conn.socket.send(statusFrame(200))
-        conn.socket.on('message', (data) => String(data) === '{"action":"ping"}' && conn.socket.send('{"action":"pong"}'))
+        conn.socket.on(
+          'message',
+          (data) => String(data) === '{"action":"ping"}' && conn.socket.send('{"action":"pong"}'),
+        )
       },
     })
     const socket = openSocket(server.url, { heartbeat: fast })
@@ -69,7 +72,9 @@ describe('heartbeat', () => {
   })
 
   it('runs when the 200 frame announces it (with its timings), not otherwise, and never with heartbeat: false', async () => {
-    const announcing = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200, { heartbeat: { interval: 1000, timeout: 1000 } })) })
+    const announcing = await startServer({
+      onConnection: (conn) => conn.socket.send(statusFrame(200, { heartbeat: { interval: 1000, timeout: 1000 } })),
+    })
     const silent = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
     const on = openSocket(announcing.url)
     const off = openSocket(announcing.url, { heartbeat: false })
@@ -84,9 +89,21 @@ describe('heartbeat', () => {
 
   it('the reference server announces it and answers pings; a frozen reference server is found', async () => {
     const server = closeAfterTest(await startDemoServer({ port: 0, testMode: true, log: () => undefined }))
-    const { token } = (await (await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })).json()) as { token: string }
+    const { token } = (await (
+      await fetch(`${server.url}/api/login`, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice' }),
+      })
+    ).json()) as { token: string }
     track(token)
-    const socket = closeAfterTest(new AuthSocket(`${server.url.replace('http', 'ws')}/ws`, { WebSocket, origin: server.url, heartbeat: fast, credentials: queryToken({ token }) }))
+    const socket = closeAfterTest(
+      new AuthSocket(`${server.url.replace('http', 'ws')}/ws`, {
+        WebSocket,
+        origin: server.url,
+        heartbeat: fast,
+        credentials: queryToken({ token }),
+      }),
+    )
     await socket.ready
     await delay(500)
     expect(socket.state).toBe('open')
@@ -95,13 +112,20 @@ describe('heartbeat', () => {
   })
 })
 
-describe('Heartbeat on its own (a clock under the test\'s control)', () => {
+describe("Heartbeat on its own (a clock under the test's control)", () => {
   it('a timer that fires 60 s late probes first and is never taken for a death; death counts from the probe', () => {
     vi.useFakeTimers()
     try {
       const sent: number[] = []
       let dead = 0
-      const beat = new Heartbeat({ interval: 1000, timeout: 1000 }, () => (sent.push(Date.now()), true), () => dead++)
+      const beat = new Heartbeat(
+        { interval: 1000, timeout: 1000 },
+        () => {
+          sent.push(Date.now())
+          return true
+        },
+        () => dead++,
+      )
       vi.setSystemTime(Date.now() + 60_000) // the tab slept: the interval timer is now a minute late
       vi.advanceTimersByTime(1000)
       expect(sent).toHaveLength(1) // it probed
@@ -127,12 +151,20 @@ describe('Heartbeat on its own (a clock under the test\'s control)', () => {
     vi.useFakeTimers()
     try {
       let dead = 0
-      const beat = new Heartbeat({ interval: 60_000, timeout: 300 }, () => true, () => dead++)
+      const beat = new Heartbeat(
+        { interval: 60_000, timeout: 300 },
+        () => true,
+        () => dead++,
+      )
       beat.heard() // the 200 frame, say
       beat.probe() // the page woke in the same millisecond
       vi.advanceTimersByTime(300)
       expect(dead).toBe(1)
-      const alive = new Heartbeat({ interval: 60_000, timeout: 300 }, () => true, () => dead++)
+      const alive = new Heartbeat(
+        { interval: 60_000, timeout: 300 },
+        () => true,
+        () => dead++,
+      )
       alive.probe()
       alive.heard() // the pong, in the same millisecond on a fast link
       vi.advanceTimersByTime(300)
@@ -148,7 +180,11 @@ describe('Heartbeat on its own (a clock under the test\'s control)', () => {
     vi.useFakeTimers()
     try {
       let dead = 0
-      const beat = new Heartbeat({ interval: 1000, timeout: 1000 }, () => true, () => dead++)
+      const beat = new Heartbeat(
+        { interval: 1000, timeout: 1000 },
+        () => true,
+        () => dead++,
+      )
       vi.advanceTimersByTime(1000) // silent for the interval: a probe
       vi.setSystemTime(Date.now() - 3_600_000) // then the clock goes back an hour
       vi.advanceTimersByTime(2000)
@@ -203,7 +239,11 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
   it('a server that sends every 20 s is never declared dead in 30 minutes', () => {
     throttled((at) => {
       let dead = 0
-      const beat = new Heartbeat(settings, () => true, () => dead++)
+      const beat = new Heartbeat(
+        settings,
+        () => true,
+        () => dead++,
+      )
       for (let t = 20_000; t <= 30 * MINUTE; t += 20_000) at(t, () => beat.heard())
       vi.advanceTimersByTime(30 * MINUTE)
       expect(dead).toBe(0)
@@ -215,7 +255,15 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
     throttled((at) => {
       let dead = 0
       const pings: number[] = []
-      const beat = new Heartbeat(settings, () => (pings.push(Date.now()), at(Date.now() + 5, () => beat.heard()), true), () => dead++)
+      const beat = new Heartbeat(
+        settings,
+        () => {
+          pings.push(Date.now())
+          at(Date.now() + 5, () => beat.heard())
+          return true
+        },
+        () => dead++,
+      )
       vi.advanceTimersByTime(30 * MINUTE)
       expect(dead).toBe(0)
       expect(pings.length).toBeGreaterThanOrEqual(29) // about one a minute: each ping went out when a late timer ran
@@ -228,7 +276,15 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
       let diedAt: number | undefined
       const pings: number[] = []
       let answering = true
-      const beat = new Heartbeat(settings, () => (pings.push(Date.now()), answering && at(Date.now() + 5, () => beat.heard()), true), () => (diedAt = Date.now()))
+      const beat = new Heartbeat(
+        settings,
+        () => {
+          pings.push(Date.now())
+          answering && at(Date.now() + 5, () => beat.heard())
+          return true
+        },
+        () => (diedAt = Date.now()),
+      )
       at(10 * MINUTE + 1, () => (answering = false)) // dies just after a minute's ping was answered
       vi.advanceTimersByTime(20 * MINUTE)
       const probe = pings.find((t) => t > 10 * MINUTE)!
@@ -245,7 +301,11 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
   it("with Chrome's rule (a chain of 5 timers waits for the minute), a busy server that goes silent is found within interval + timeout of its last frame: the frames re-arm the timer", () => {
     throttled((at) => {
       let diedAt: number | undefined
-      const beat = new Heartbeat(settings, () => true, () => (diedAt = Date.now()))
+      const beat = new Heartbeat(
+        settings,
+        () => true,
+        () => (diedAt = Date.now()),
+      )
       for (let t = 5_000; t <= 30 * MINUTE; t += 5_000) at(t, () => beat.heard()) // busy for 30 minutes, then silent
       vi.advanceTimersByTime(40 * MINUTE)
       // The previous build armed each timer from the last one: found up to two minutes late.

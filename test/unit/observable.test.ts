@@ -20,7 +20,11 @@ function chattyServer(code = 200) {
 describe('Observable interop (RxJS from())', () => {
   it('from(socket) emits the messages, never a status frame', async () => {
     server = await chattyServer()
-    const socket = new AuthSocket<{ n: number }, never>(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }) })
+    const socket = new AuthSocket<{ n: number }, never>(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token: () => opaqueToken() }),
+    })
     const three = await lastValueFrom(from(socket).pipe(take(3), toArray()))
     expect(three).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }])
     socket.close()
@@ -28,9 +32,17 @@ describe('Observable interop (RxJS from())', () => {
 
   it('completes on close() and errors with the reason on failed', async () => {
     server = await chattyServer(403)
-    const failing = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }) })
+    const failing = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token: () => opaqueToken() }),
+    })
     await expect(firstValueFrom(from(failing.messages()))).rejects.toMatchObject({ code: 'FORBIDDEN' })
-    const closing = new AuthSocket(server.url, { WebSocket, autoConnect: false, credentials: queryToken({ token: () => opaqueToken() }) })
+    const closing = new AuthSocket(server.url, {
+      WebSocket,
+      autoConnect: false,
+      credentials: queryToken({ token: () => opaqueToken() }),
+    })
     const done = lastValueFrom(from(closing).pipe(toArray()))
     closing.close()
     expect(await done).toEqual([])
@@ -38,7 +50,10 @@ describe('Observable interop (RxJS from())', () => {
 
   it('unsubscribe removes the listeners; a plain function observer works', async () => {
     server = await chattyServer()
-    const socket = new AuthSocket<{ n: number }, never>(server.url, { WebSocket, credentials: queryToken({ token: () => opaqueToken() }) })
+    const socket = new AuthSocket<{ n: number }, never>(server.url, {
+      WebSocket,
+      credentials: queryToken({ token: () => opaqueToken() }),
+    })
     const seen: number[] = []
     const subscription = socket.messages().subscribe((m) => {
       seen.push(m.n)

@@ -11,11 +11,19 @@ import { startServer, statusFrame } from '../helpers/server.js'
 /** A counting EventTarget: what is listened to now. */
 class Target extends EventTarget {
   readonly listening = new Map<string, number>()
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
     this.listening.set(type, (this.listening.get(type) ?? 0) + 1)
     super.addEventListener(type, listener, options)
   }
-  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void {
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void {
     this.listening.set(type, (this.listening.get(type) ?? 0) - 1)
     super.removeEventListener(type, listener, options)
   }
@@ -25,7 +33,9 @@ class Target extends EventTarget {
 }
 
 const globals = globalThis as unknown as Record<string, unknown>
-const saved = ['document', 'navigator', 'addEventListener', 'removeEventListener', 'dispatchEvent'].map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const)
+const saved = ['document', 'navigator', 'addEventListener', 'removeEventListener', 'dispatchEvent'].map(
+  (name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const,
+)
 
 /** Makes this process look like a page: `document`, window events on globalThis, `navigator.onLine`. */
 function page() {
@@ -37,7 +47,8 @@ function page() {
   globals.addEventListener = win.addEventListener.bind(win)
   globals.removeEventListener = win.removeEventListener.bind(win)
   globals.dispatchEvent = win.dispatchEvent.bind(win)
-  const fire = (target: EventTarget, type: string, extra: object = {}) => target.dispatchEvent(Object.assign(new Event(type), extra))
+  const fire = (target: EventTarget, type: string, extra: object = {}) =>
+    target.dispatchEvent(Object.assign(new Event(type), extra))
   return { doc, win, navigator, fire }
 }
 
@@ -50,11 +61,20 @@ afterEach(() => {
 
 const accepting = () => startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
 
-/** A client with a 5 s backoff whose credential is numbered (`?token=t1`, `t2`...), and what it reports: errors and waits. */
+/**
+ * A client with a 5 s backoff whose credential is numbered (`?token=t1`, `t2`...), and what it reports: errors and
+ * waits.
+ */
 async function watched() {
   const server = await accepting()
   let tokens = 0
-  const socket = openSocket(server.url, { retryDelay: () => 5000, credentials: { kind: 'counted', prepare: async (ctx) => ({ url: `${ctx.url}?token=t${++tokens}`, secretParams: ['token'] }) } })
+  const socket = openSocket(server.url, {
+    retryDelay: () => 5000,
+    credentials: {
+      kind: 'counted',
+      prepare: async (ctx) => ({ url: `${ctx.url}?token=t${++tokens}`, secretParams: ['token'] }),
+    },
+  })
   const seen: string[] = []
   socket.on('error', (e) => seen.push(`error ${e.code}`))
   socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
@@ -128,7 +148,8 @@ describe('the page lifecycle', () => {
     navigator.onLine = false
     for (const conn of server.connections) conn.socket.terminate() // the network went with it
     await delay(1000)
-    expect(server.connections).toHaveLength(1) // attempts made while offline: 0 (a retry every 50 ms would have made ~20)
+    // attempts made while offline: 0 (a retry every 50 ms would have made ~20)
+    expect(server.connections).toHaveLength(1)
     expect(waiting).toEqual(['online'])
     navigator.onLine = true
     const onlineAt = Date.now()
@@ -166,7 +187,10 @@ describe('the page lifecycle', () => {
     // The clock under the test's control: the 60 s wait is asked for, and made to pass in 100 ms.
     const asked: number[] = []
     const real = globalThis.setTimeout
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => (ms === 60_000 && asked.push(ms), real(fn, ms === 60_000 ? 100 : ms))) as typeof setTimeout)
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      ms === 60_000 && asked.push(ms)
+      return real(fn, ms === 60_000 ? 100 : ms)
+    }) as typeof setTimeout)
     const socket = openSocket(server.url, { retryDelay: () => 5 })
     const waiting: string[] = []
     socket.on('waiting', ({ until }) => waiting.push(until))
@@ -184,7 +208,8 @@ describe('the page lifecycle', () => {
 
   it('a wake (visible, resume, online) while open probes at once: a dead connection is found within the timeout, not after the interval, and the next attempt does not back off', async () => {
     const { doc, fire } = page()
-    const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) }) // answers no ping: dead once asked
+    // answers no ping: dead once asked
+    const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
     const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 300 }, retryDelay: () => 5000 })
     await socket.ready
     const died: number[] = []
@@ -204,7 +229,10 @@ describe('the page lifecycle', () => {
     const server = await startServer({
       onConnection: (conn) => {
         conn.socket.send(statusFrame(200))
-        conn.socket.on('message', () => asleep && (conn.socket as unknown as { _socket: import('node:net').Socket })._socket.resetAndDestroy())
+        conn.socket.on(
+          'message',
+          () => asleep && (conn.socket as unknown as { _socket: import('node:net').Socket })._socket.resetAndDestroy(),
+        )
       },
     })
     const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 5000 }, retryDelay: () => 5000 })
@@ -222,7 +250,9 @@ describe('the page lifecycle', () => {
   it('a wake while reconnecting ends the backoff at once', async () => {
     const { doc, fire } = page()
     let refuse = true
-    const server = await startServer({ onConnection: (conn) => (refuse ? conn.socket.terminate() : conn.socket.send(statusFrame(200))) })
+    const server = await startServer({
+      onConnection: (conn) => (refuse ? conn.socket.terminate() : conn.socket.send(statusFrame(200))),
+    })
     const socket = openSocket(server.url, { retryDelay: () => 30_000 })
     await server.connection(1)
     await until(() => socket.state === 'reconnecting')
@@ -237,11 +267,16 @@ describe('the page lifecycle', () => {
   it('a backoff timer that fires over 5 s late (the machine slept) starts the backoff again: the next retry is retry 1', async () => {
     const server = await startServer({ onConnection: (conn) => conn.socket.terminate() }) // down: every attempt fails
     const retries: number[] = []
-    const socket = openSocket(server.url, { retryDelay: (n) => (retries.push(n), n === 4 ? 300 : 5) })
+    const socket = openSocket(server.url, {
+      retryDelay: (n) => {
+        retries.push(n)
+        return n === 4 ? 300 : 5
+      },
+    })
     await until(() => retries.length === 4, 3000, 'four failures')
     const now = Date.now
     vi.spyOn(Date, 'now').mockImplementation(() => now() + 3_600_000) // an hour passes during the 300 ms wait
-    for (const end = performance.now() + 3000; retries.length < 5 && performance.now() < end; ) await delay(10)
+    for (const end = performance.now() + 3000; retries.length < 5 && performance.now() < end;) await delay(10)
     vi.restoreAllMocks()
     socket.close()
     expect(retries.slice(0, 5)).toEqual([1, 2, 3, 4, 1])

@@ -20,7 +20,6 @@ import { openSocket } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
 
-
 /** Accepts when `check(conn)` is true (200 frame + echo), otherwise 401 frame then close 1000, as Chanx does. */
 function chanx(check: (conn: Connection) => boolean | Promise<boolean>) {
   return async (conn: Connection) => {
@@ -96,7 +95,11 @@ describe('providers', () => {
     socket.on('message', (m) => got.push(m.n))
     await until(() => got.length === 2)
     const conn = await server.connection(1)
-    expect(conn.received.map((f) => JSON.parse(f))).toEqual([{ action: 'authenticate', payload: { token } }, { n: 1 }, { n: 2 }])
+    expect(conn.received.map((f) => JSON.parse(f))).toEqual([
+      { action: 'authenticate', payload: { token } },
+      { n: 1 },
+      { n: 2 },
+    ])
   })
 
   it('firstMessage takes a custom frame builder (common Channels tutorials read {"token": ...})', async () => {
@@ -118,7 +121,9 @@ describe('providers', () => {
         fetches++
         const t = opaqueToken('ticket')
         issued.add(t)
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ticket: t, expires: Date.now() / 1000 + 30 }))
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ticket: t, expires: Date.now() / 1000 + 30 }))
       },
       onConnection: chanx((conn) => {
         const t = conn.url.searchParams.get('ticket') ?? ''
@@ -135,7 +140,7 @@ describe('providers', () => {
     }
     expect(fetches).toBe(4)
     expect(used.size).toBe(4)
-    const url = (await nextEventOrUrl(socket))
+    const url = await nextEventOrUrl(socket)
     expect(url).not.toContain([...issued][0])
   })
 
@@ -152,8 +157,14 @@ describe('providers', () => {
       },
       onConnection: chanx(() => true),
     })
-    const token = ({ reason }: { reason: CredentialReason }) => (reasons.push(reason), tokens.push(opaqueToken('access')), tokens.at(-1)!)
-    const socket = openSocket(server.url, { credentials: ticket({ endpoint: '/api/ws-ticket', token, scheme: 'Token' }) })
+    const token = ({ reason }: { reason: CredentialReason }) => {
+      reasons.push(reason)
+      tokens.push(opaqueToken('access'))
+      return tokens.at(-1)!
+    }
+    const socket = openSocket(server.url, {
+      credentials: ticket({ endpoint: '/api/ws-ticket', token, scheme: 'Token' }),
+    })
     await socket.ready
     expect(reasons).toEqual(['initial', 'rejected'])
     expect(authorizations).toEqual([`Token ${tokens[0]}`, `Token ${tokens[1]}`])
@@ -163,8 +174,19 @@ describe('providers', () => {
     let attempts = 0
     const reasons: CredentialReason[] = []
     server = await startServer({ onHttp: (_req, res) => void res.writeHead(401).end(), onConnection: () => attempts++ })
-    const socket = openSocket(server.url, { credentials: ticket({ endpoint: '/api/ws-ticket', token: ({ reason }) => (reasons.push(reason), opaqueToken()) }) })
-    await expect(socket.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED', message: expect.stringMatching(/credential endpoint refused 3 fresh credentials in a row \(last 401\)/) })
+    const socket = openSocket(server.url, {
+      credentials: ticket({
+        endpoint: '/api/ws-ticket',
+        token: ({ reason }) => {
+          reasons.push(reason)
+          return opaqueToken()
+        },
+      }),
+    })
+    await expect(socket.ready).rejects.toMatchObject({
+      code: 'AUTH_FAILURES_EXHAUSTED',
+      message: expect.stringMatching(/credential endpoint refused 3 fresh credentials in a row \(last 401\)/),
+    })
     expect(socket.state).toBe('failed')
     expect(reasons).toEqual(['initial', 'rejected', 'rejected'])
     await delay(100)
@@ -175,14 +197,22 @@ describe('providers', () => {
     const seen: { csrf?: string; authorization?: string; extra?: string }[] = []
     server = await startServer({
       onHttp(req, res) {
-        seen.push({ csrf: req.headers['x-csrftoken'] as string, authorization: req.headers.authorization, extra: req.headers['x-extra'] as string })
+        seen.push({
+          csrf: req.headers['x-csrftoken'] as string,
+          authorization: req.headers.authorization,
+          extra: req.headers['x-extra'] as string,
+        })
         res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('ticket') }))
       },
       onConnection: chanx(() => true),
     })
     let csrf = 0
     const socket = openSocket(server.url, {
-      credentials: ticket({ endpoint: '/api/ws-ticket/', token: 'access', headers: async () => ({ 'X-CSRFToken': `csrf-${++csrf}`, Authorization: 'ignored' }) }),
+      credentials: ticket({
+        endpoint: '/api/ws-ticket/',
+        token: 'access',
+        headers: async () => ({ 'X-CSRFToken': `csrf-${++csrf}`, Authorization: 'ignored' }),
+      }),
     })
     await socket.ready
     ;(await server.connection(1)).socket.terminate()
@@ -191,7 +221,9 @@ describe('providers', () => {
       { csrf: 'csrf-1', authorization: 'Bearer access', extra: undefined },
       { csrf: 'csrf-2', authorization: 'Bearer access', extra: undefined },
     ])
-    const fixed = openSocket(server.url, { credentials: ticket({ endpoint: '/api/ws-ticket/', headers: { 'X-Extra': 'yes' } }) })
+    const fixed = openSocket(server.url, {
+      credentials: ticket({ endpoint: '/api/ws-ticket/', headers: { 'X-Extra': 'yes' } }),
+    })
     await fixed.ready
     expect(seen[2]).toEqual({ csrf: undefined, authorization: undefined, extra: 'yes' })
   })
@@ -207,7 +239,10 @@ describe('providers', () => {
       onConnection: chanx(() => true),
     })
     const errors: AuthSocketError[] = []
-    const socket = openSocket(server.url, { credentials: ticket({ endpoint: `${server.http}/api/ws-ticket` }), autoConnect: false })
+    const socket = openSocket(server.url, {
+      credentials: ticket({ endpoint: `${server.http}/api/ws-ticket` }),
+      autoConnect: false,
+    })
     socket.on('error', (e) => errors.push(e))
     socket.connect()
     await socket.ready
@@ -231,7 +266,9 @@ describe('providers', () => {
     server = await startServer({
       handleProtocols: (protocols) => (protocols.has('authsocket.v1') ? 'authsocket.v1' : false),
       onConnection: chanx((conn) => {
-        const offered = String(conn.request.headers['sec-websocket-protocol']).split(',').map((p) => p.trim())
+        const offered = String(conn.request.headers['sec-websocket-protocol'])
+          .split(',')
+          .map((p) => p.trim())
         return offered.join(' ') === `authsocket.v1 authsocket.bearer.${base64url(token)}`
       }),
     })
@@ -247,9 +284,15 @@ describe('providers', () => {
   it('header sends Authorization with the configured scheme, and origin sets Origin', async () => {
     const token = opaqueToken()
     server = await startServer({
-      onConnection: chanx((conn) => conn.request.headers.authorization === `Token ${token}` && conn.request.headers.origin === 'http://app.test'),
+      onConnection: chanx(
+        (conn) =>
+          conn.request.headers.authorization === `Token ${token}` && conn.request.headers.origin === 'http://app.test',
+      ),
     })
-    const socket = openSocket(server.url, { credentials: header({ token, scheme: 'Token' }), origin: 'http://app.test' })
+    const socket = openSocket(server.url, {
+      credentials: header({ token, scheme: 'Token' }),
+      origin: 'http://app.test',
+    })
     await socket.ready
   })
 
@@ -258,9 +301,15 @@ describe('providers', () => {
     g.window = {}
     g.document = {}
     try {
-      expect(() => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: header({ token: 't' }), WebSocket })).toThrow(/Use subprotocol\(\) or ticket\(\)/)
-      expect(() => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: header({ token: 't' }), WebSocket })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_ENVIRONMENT' }))
-      expect(() => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: cookie({ cookie: 'a=b' }), WebSocket })).toThrow(/only Node/)
+      expect(() => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: header({ token: 't' }), WebSocket })).toThrow(
+        /Use subprotocol\(\) or ticket\(\)/,
+      )
+      expect(() => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: header({ token: 't' }), WebSocket })).toThrow(
+        expect.objectContaining({ code: 'UNSUPPORTED_ENVIRONMENT' }),
+      )
+      expect(
+        () => new AuthSocket('ws://127.0.0.1:1/ws', { credentials: cookie({ cookie: 'a=b' }), WebSocket }),
+      ).toThrow(/only Node/)
     } finally {
       delete g.window
       delete g.document
@@ -270,7 +319,9 @@ describe('providers', () => {
   it('cookie runs beforeConnect before every attempt and (in Node) sends the Cookie header', async () => {
     const session = opaqueToken('session')
     let hooks = 0
-    server = await startServer({ onConnection: chanx((conn) => conn.request.headers.cookie === `sessionid=${session}`) })
+    server = await startServer({
+      onConnection: chanx((conn) => conn.request.headers.cookie === `sessionid=${session}`),
+    })
     const socket = openSocket(server.url, {
       credentials: cookie({ beforeConnect: () => void hooks++, cookie: () => `sessionid=${session}` }),
     })

@@ -18,7 +18,12 @@ function members(file: string, name: string): Map<string, string | undefined> {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
   const found = new Map<string, string | undefined>()
   source.forEachChild(function visit(node) {
-    const list = ts.isInterfaceDeclaration(node) && node.name.text === name ? node.members : ts.isTypeAliasDeclaration(node) && node.name.text === name && ts.isTypeLiteralNode(node.type) ? node.type.members : undefined
+    const list =
+      ts.isInterfaceDeclaration(node) && node.name.text === name
+        ? node.members
+        : ts.isTypeAliasDeclaration(node) && node.name.text === name && ts.isTypeLiteralNode(node.type)
+          ? node.type.members
+          : undefined
     for (const member of list ?? []) {
       const tag = ts.getJSDocTags(member).find((t) => t.tagName.text === 'default')
       found.set((member.name as ts.Identifier).text, tag ? ts.getTextOfJSDocComment(tag.comment) : undefined)
@@ -28,7 +33,11 @@ function members(file: string, name: string): Map<string, string | undefined> {
 }
 
 /** The first word of a default, however it is written: `10000` ms, 'frame', fullJitter(): ... */
-const head = (text: string) => text.replace(/[`]/g, '').trim().split(/[\s,(]/)[0]
+const head = (text: string) =>
+  text
+    .replace(/[`]/g, '')
+    .trim()
+    .split(/[\s,(]/)[0]
 
 describe('README tables follow the types', () => {
   it('options: the same names, each with its @default', () => {

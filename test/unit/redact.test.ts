@@ -4,7 +4,9 @@ import { exposed, leaks } from '../helpers/leak-check.js'
 
 describe('redaction', () => {
   it('hides credential parameters and userinfo, keeps the rest', () => {
-    expect(redactUrl('wss://u:p@h.test/ws/?room=1&token=abc&Ticket=def&x=2')).toBe('wss://REDACTED@h.test/ws/?room=1&token=REDACTED&Ticket=REDACTED&x=2')
+    expect(redactUrl('wss://u:p@h.test/ws/?room=1&token=abc&Ticket=def&x=2')).toBe(
+      'wss://REDACTED@h.test/ws/?room=1&token=REDACTED&Ticket=REDACTED&x=2',
+    )
     expect(redactUrl('wss://h.test/?sid=abc', ['sid'])).toBe('wss://h.test/?sid=REDACTED')
     expect(redactUrl('not a url token=abc')).toBe('[unparseable URL]')
   })

@@ -13,7 +13,10 @@ import { closeAfterTest } from '../helpers/fixture.js'
 let server: DemoServer | undefined
 
 async function login(base: string, username = 'alice') {
-  const response = await fetch(`${base}/api/login`, { method: 'POST', body: JSON.stringify({ username, password: username }) })
+  const response = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    body: JSON.stringify({ username, password: username }),
+  })
   const body = (await response.json()) as { token: string; refreshToken: string }
   track(body.token)
   track(body.refreshToken)
@@ -25,7 +28,10 @@ describe('reference server', () => {
     server = closeAfterTest(await startDemoServer({ port: 0 }))
     const { token } = await login(server.url)
     for (const path of ['/api/ws-ticket', '/api/ws-ticket/']) {
-      const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+      const response = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      })
       expect({ path, status: response.status }).toEqual({ path, status: 200 })
     }
     expect((await fetch(`${server.url}/api/nothing/`, { method: 'POST' })).status).toBe(404)
@@ -37,12 +43,22 @@ describe('reference server', () => {
     const ws = server.url.replace('http', 'ws')
     const { token, refreshToken } = await login(server.url)
     const opened: AuthSocket[] = []
-    for (const credentials of [queryToken({ token }), subprotocol({ token }), firstMessage({ token }), ticket({ endpoint: `${server.url}/api/ws-ticket`, token })]) {
+    for (const credentials of [
+      queryToken({ token }),
+      subprotocol({ token }),
+      firstMessage({ token }),
+      ticket({ endpoint: `${server.url}/api/ws-ticket`, token }),
+    ]) {
       const socket = closeAfterTest(new AuthSocket(`${ws}/ws/rooms/lobby`, { WebSocket, credentials }))
       opened.push(socket)
       await socket.ready
     }
-    const bad = new AuthSocket(`${ws}/ws?token=${track('bad-s3cr3t-token')}`, { WebSocket, retryDelay: fastRetry, maxAuthFailures: 1, credentials: queryToken({ token: 'bad-s3cr3t-token' }) })
+    const bad = new AuthSocket(`${ws}/ws?token=${track('bad-s3cr3t-token')}`, {
+      WebSocket,
+      retryDelay: fastRetry,
+      maxAuthFailures: 1,
+      credentials: queryToken({ token: 'bad-s3cr3t-token' }),
+    })
     closeAfterTest(bad)
     await bad.ready.catch(() => undefined)
     await fetch(`${server.url}/test/expire`, { method: 'POST', body: JSON.stringify({ username: 'alice' }) })
@@ -56,7 +72,11 @@ describe('reference server', () => {
   it('caps frames at 64 KiB (close 1009) and the client reconnects', async () => {
     server = closeAfterTest(await startDemoServer({ port: 0, log: () => undefined }))
     const { token } = await login(server.url)
-    const socket = new AuthSocket<unknown, { text: string }>(`${server.url.replace('http', 'ws')}/ws`, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token }) })
+    const socket = new AuthSocket<unknown, { text: string }>(`${server.url.replace('http', 'ws')}/ws`, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token }),
+    })
     closeAfterTest(socket)
     await socket.ready
     socket.send({ text: 'x'.repeat(70 * 1024) })
@@ -68,9 +88,16 @@ describe('reference server', () => {
     server = closeAfterTest(await startDemoServer({ port: 0, log: () => undefined }))
     const { token } = await login(server.url)
     const ws = `${server.url.replace('http', 'ws')}/ws`
-    const foreign = new AuthSocket(ws, { WebSocket, origin: 'https://evil.example', credentials: queryToken({ token }) })
+    const foreign = new AuthSocket(ws, {
+      WebSocket,
+      origin: 'https://evil.example',
+      credentials: queryToken({ token }),
+    })
     closeAfterTest(foreign)
-    await expect(foreign.ready).rejects.toMatchObject({ code: 'FORBIDDEN', detail: 'Origin https://evil.example is not allowed' })
+    await expect(foreign.ready).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      detail: 'Origin https://evil.example is not allowed',
+    })
     const own = new AuthSocket(ws, { WebSocket, origin: server.url, credentials: queryToken({ token }) })
     closeAfterTest(own)
     await own.ready

@@ -14,15 +14,35 @@ import { track } from '../helpers/tokens.js'
 type Tick = { type: 'tick'; n: number }
 
 async function setup(options: Partial<AuthSocketOptions<Tick>> = {}, port = 0) {
-  const server: DemoServer = closeAfterTest(await startDemoServer({ port, testMode: true, jwtSecret: 'resume test', log: () => undefined }))
+  const server: DemoServer = closeAfterTest(
+    await startDemoServer({ port, testMode: true, jwtSecret: 'resume test', log: () => undefined }),
+  )
   const token = async () => {
-    const body = (await (await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })).json()) as { token: string }
+    const body = (await (
+      await fetch(`${server.url}/api/login`, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice' }),
+      })
+    ).json()) as { token: string }
     return track(body.token)
   }
-  const socket = closeAfterTest(new AuthSocket<Tick>(`${server.url.replace('http', 'ws')}/ws`, { WebSocket, origin: server.url, retryDelay: fastRetry, credentials: queryToken({ token }), ...options }))
+  const socket = closeAfterTest(
+    new AuthSocket<Tick>(`${server.url.replace('http', 'ws')}/ws`, {
+      WebSocket,
+      origin: server.url,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token }),
+      ...options,
+    }),
+  )
   const ticks: number[] = []
   socket.on('message', (m) => m.type === 'tick' && ticks.push(m.n))
-  return { server, socket, ticks, post: (path: string, body = {}) => fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(body) }) }
+  return {
+    server,
+    socket,
+    ticks,
+    post: (path: string, body = {}) => fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(body) }),
+  }
 }
 
 describe('resume', () => {
@@ -50,7 +70,9 @@ describe('resume', () => {
     await until(() => server.stats().streams !== undefined && socket.queued === 0)
     await delay(50)
     await server.close()
-    const again = closeAfterTest(await startDemoServer({ port, testMode: true, jwtSecret: 'resume test', log: () => undefined }))
+    const again = closeAfterTest(
+      await startDemoServer({ port, testMode: true, jwtSecret: 'resume test', log: () => undefined }),
+    )
     const resync = await nextEvent(socket, 'resync', () => true, 5000)
     expect(typeof resync.epoch).toBe('string')
     expect(again.stats().resyncs).toBe(1)
@@ -71,12 +93,20 @@ describe('resume', () => {
   it("a session id is the user's own: bob presenting alice's id gets a new session, none of her messages", async () => {
     const { server, post } = await setup()
     const raw = async (user: string) => {
-      const login = (await (await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: user, password: user }) })).json()) as { token: string }
-      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?token=${track(login.token)}`, 'authsocket.v1', { origin: server.url })
+      const login = (await (
+        await fetch(`${server.url}/api/login`, {
+          method: 'POST',
+          body: JSON.stringify({ username: user, password: user }),
+        })
+      ).json()) as { token: string }
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws?token=${track(login.token)}`, 'authsocket.v1', {
+        origin: server.url,
+      })
       const frames: string[] = []
       ws.on('message', (data) => frames.push(String(data)))
       await until(() => frames.length === 1) // the 200 frame
-      const epoch = (JSON.parse(frames[0]!) as { payload: { data: { resume: { epoch: string } } } }).payload.data.resume.epoch
+      const epoch = (JSON.parse(frames[0]!) as { payload: { data: { resume: { epoch: string } } } }).payload.data.resume
+        .epoch
       ws.send(JSON.stringify({ action: 'session', id: 'shared-id', resume: true, epoch, offset: 0 }))
       return { ws, frames }
     }

@@ -85,8 +85,14 @@ describe('retry hints', () => {
   it('reads hints and spreads them: after plus a uniform part of jitter', () => {
     expect(readRetryHint({ after: 5000, jitter: 5000 })).toEqual({ after: 5000, jitter: 5000 })
     expect(readRetryHint({ after: 5000 })).toEqual({ after: 5000, jitter: 0 })
-    expect([readRetryHint({ after: Infinity }), readRetryHint(null), readRetryHint({ after: 1, jitter: -1 })]).toEqual([undefined, undefined, undefined])
-    expect([retryHintOfClose('bye'), retryHintOfClose('{not json'), retryHintOfClose('{"retry":{"after":7}}')]).toEqual([undefined, undefined, { after: 7, jitter: 0 }])
+    expect([readRetryHint({ after: Infinity }), readRetryHint(null), readRetryHint({ after: 1, jitter: -1 })]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ])
+    expect([retryHintOfClose('bye'), retryHintOfClose('{not json'), retryHintOfClose('{"retry":{"after":7}}')]).toEqual(
+      [undefined, undefined, { after: 7, jitter: 0 }],
+    )
     expect([0, 0.5, 0.999].map((r) => hintedDelay({ after: 5000, jitter: 5000 }, () => r))).toEqual([5000, 7500, 9995])
     expect(hintedDelay({ after: 59_000, jitter: 10_000 }, () => 1)).toBe(MAX_RETRY_HINT)
   })

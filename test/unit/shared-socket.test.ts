@@ -18,20 +18,39 @@ let uninstall: () => void
 beforeEach(() => (uninstall = installLocks()))
 afterEach(() => uninstall())
 
-async function group(count: number, options: { user?: string; path?: string; name?: string; maxQueueSize?: number } = {}) {
+async function group(
+  count: number,
+  options: { user?: string; path?: string; name?: string; maxQueueSize?: number } = {},
+) {
   const server = closeAfterTest(await startDemoServer({ port: 0, testMode: true, log: () => undefined }))
   const user = options.user ?? 'alice'
-  const { token } = (await (await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: user, password: user }) })).json()) as { token: string }
+  const { token } = (await (
+    await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ username: user, password: user }) })
+  ).json()) as { token: string }
   const tabs: AuthSocket<any, any>[] = []
   for (let i = 0; i < count; i++) {
-    tabs.push(closeAfterTest(new AuthSocket(`${server.url.replace('http', 'ws')}${options.path ?? '/ws'}`, { WebSocket, origin: server.url, shareSocket: options.name ?? 'node-tabs', maxQueueSize: options.maxQueueSize, credentials: ticket({ endpoint: `${server.url}/api/ws-ticket`, token }) })))
+    tabs.push(
+      closeAfterTest(
+        new AuthSocket(`${server.url.replace('http', 'ws')}${options.path ?? '/ws'}`, {
+          WebSocket,
+          origin: server.url,
+          shareSocket: options.name ?? 'node-tabs',
+          maxQueueSize: options.maxQueueSize,
+          credentials: ticket({ endpoint: `${server.url}/api/ws-ticket`, token }),
+        }),
+      ),
+    )
   }
   return { server, tabs }
 }
 
 const echoes = (socket: AuthSocket<any, any>, stream: string) => {
   const seen: number[] = []
-  socket.on('message', (m: { type?: string; data?: { stream?: string; n: number } }) => m.type === 'echo' && m.data?.stream === stream && seen.push(m.data.n))
+  socket.on(
+    'message',
+    (m: { type?: string; data?: { stream?: string; n: number } }) =>
+      m.type === 'echo' && m.data?.stream === stream && seen.push(m.data.n),
+  )
   return seen
 }
 
@@ -53,21 +72,35 @@ describe('shareSocket (Node tabs)', () => {
     const { server, tabs } = await group(3)
     await Promise.all(tabs.map((tab) => tab.ready))
     const sent = [0, 0, 0]
-    const timers = tabs.map((tab, i) => setInterval(() => tab.state !== 'closed' && tab.send({ stream: `t${i}`, n: ++sent[i]! }), 5))
+    const timers = tabs.map((tab, i) =>
+      setInterval(() => tab.state !== 'closed' && tab.send({ stream: `t${i}`, n: ++sent[i]! }), 5),
+    )
     await new Promise((resolve) => setTimeout(resolve, 100))
     tabs[0]!.close() // the first tab holds it: it asked first
     clearInterval(timers[0])
     await new Promise((resolve) => setTimeout(resolve, 300))
     for (const timer of timers) clearInterval(timer)
-    await until(() => [1, 2].every((i) => server.stats().streams[`t${i}`]?.received === sent[i]), 5000, 'every message at the server')
-    for (const i of [0, 1, 2]) expect(server.stats().streams[`t${i}`]).toEqual({ last: sent[i], received: sent[i], errors: [] })
+    await until(
+      () => [1, 2].every((i) => server.stats().streams[`t${i}`]?.received === sent[i]),
+      5000,
+      'every message at the server',
+    )
+    for (const i of [0, 1, 2])
+      expect(server.stats().streams[`t${i}`]).toEqual({ last: sent[i], received: sent[i], errors: [] })
     expect(server.stats().peakSockets).toBe(1)
     expect(tabs.map((tab) => tab.state)).toEqual(['closed', 'open', 'open'])
   })
 
   it("the group fails (a forbidden room): a follower ends failed with the server's reason", async () => {
     const { tabs } = await group(2, { user: 'bob', path: '/ws/rooms/staff', name: 'forbidden' })
-    const reasons = await Promise.all(tabs.map((tab) => tab.ready.then(() => 'open', (e: AuthSocketError) => e.code)))
+    const reasons = await Promise.all(
+      tabs.map((tab) =>
+        tab.ready.then(
+          () => 'open',
+          (e: AuthSocketError) => e.code,
+        ),
+      ),
+    )
     expect(reasons).toEqual(['FORBIDDEN', 'FORBIDDEN'])
     expect(tabs.map((tab) => tab.state)).toEqual(['failed', 'failed'])
   })

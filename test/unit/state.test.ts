@@ -7,7 +7,8 @@ import { opaqueToken } from '../helpers/tokens.js'
 import { openSocket } from '../helpers/fixture.js'
 
 let server: TestServer | undefined
-const lazy = (url: string, options: Parameters<typeof openSocket>[1] = {}) => openSocket(url, { autoConnect: false, ...options })
+const lazy = (url: string, options: Parameters<typeof openSocket>[1] = {}) =>
+  openSocket(url, { autoConnect: false, ...options })
 const accept = { onConnection: (conn: { socket: WebSocket }) => conn.socket.send(statusFrame(200, { reauth: true })) }
 
 describe('state machine: every transition', () => {
@@ -34,7 +35,10 @@ describe('state machine: every transition', () => {
   })
 
   it('connecting -> reconnecting (the first attempt fails before opening)', async () => {
-    server = await startServer({ ...accept, refuseUpgrade: () => (server!.connections.length === 0 && !refused++ ? 503 : undefined) })
+    server = await startServer({
+      ...accept,
+      refuseUpgrade: () => (server!.connections.length === 0 && !refused++ ? 503 : undefined),
+    })
     let refused = 0
     const socket = lazy(server.url)
     const log = timeline(socket, ['state'])
@@ -44,17 +48,28 @@ describe('state machine: every transition', () => {
   })
 
   it('authenticating -> reconnecting (401) and authenticating -> failed (403)', async () => {
-    server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(server!.connections.length === 1 ? 401 : 403)) })
+    server = await startServer({
+      onConnection: (conn) => conn.socket.send(statusFrame(server!.connections.length === 1 ? 401 : 403)),
+    })
     const socket = lazy(server.url)
     const log = timeline(socket, ['state'])
     socket.connect()
     await socket.ready.catch(() => undefined)
-    expect(log).toEqual(['state:connecting', 'state:authenticating', 'state:reconnecting', 'state:authenticating', 'state:failed'])
+    expect(log).toEqual([
+      'state:connecting',
+      'state:authenticating',
+      'state:reconnecting',
+      'state:authenticating',
+      'state:failed',
+    ])
   })
 
   it('connecting -> failed (the token source says signed out) and failed -> connecting (reconnect)', async () => {
     let allow = false
-    server = await startServer({ ...accept, onHttp: (_req, res) => res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('t') })) })
+    server = await startServer({
+      ...accept,
+      onHttp: (_req, res) => res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('t') })),
+    })
     const token = () => (allow ? opaqueToken() : Promise.reject(new CredentialRejectedError('signed out')))
     const socket = lazy(server.url, { credentials: ticket({ endpoint: '/t', token }) })
     const log = timeline(socket, ['state'])
@@ -71,7 +86,8 @@ describe('state machine: every transition', () => {
       onConnection(conn) {
         conn.socket.send(statusFrame(200, { reauth: true, expires_at: Date.now() / 1000 + 0.3 }))
         conn.socket.on('message', (data) => {
-          if (JSON.parse(data.toString()).action === 'authenticate') conn.socket.send(statusFrame(200, { reauth: true, expires_at: Date.now() / 1000 + 3600 }))
+          if (JSON.parse(data.toString()).action === 'authenticate')
+            conn.socket.send(statusFrame(200, { reauth: true, expires_at: Date.now() / 1000 + 3600 }))
         })
       },
     })
@@ -83,7 +99,14 @@ describe('state machine: every transition', () => {
     socket.close()
     socket.connect()
     await socket.ready
-    expect(log).toEqual(['state:authenticating', 'state:open', 'state:closed', 'state:connecting', 'state:authenticating', 'state:open'])
+    expect(log).toEqual([
+      'state:authenticating',
+      'state:open',
+      'state:closed',
+      'state:connecting',
+      'state:authenticating',
+      'state:open',
+    ])
     expect(server.connections).toHaveLength(2)
   })
 
@@ -120,7 +143,10 @@ describe('state machine: every transition', () => {
         },
         refuseUpgrade: () => (from === 'reconnecting' ? 503 : undefined),
       })
-      const socket = lazy(server.url, from === 'connecting' ? { credentials: queryToken({ token: () => new Promise<string>(() => undefined) }) } : {})
+      const socket = lazy(
+        server.url,
+        from === 'connecting' ? { credentials: queryToken({ token: () => new Promise<string>(() => undefined) }) } : {},
+      )
       if (from !== 'idle') {
         socket.connect()
         await until(() => socket.state === from, 3000, from)

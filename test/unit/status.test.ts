@@ -7,7 +7,13 @@ import { startServer, statusFrame } from '../helpers/server.js'
 
 describe('socket.store', () => {
   it('calls a subscriber at once, then once per change, with a new frozen snapshot only when something changed', async () => {
-    const server = await startServer({ onConnection: (conn) => setTimeout(() => conn.socket.send(statusFrame(200, { user: { name: 'alice' }, expires_at: Date.now() / 1000 + 3600 })), 50) })
+    const server = await startServer({
+      onConnection: (conn) =>
+        setTimeout(
+          () => conn.socket.send(statusFrame(200, { user: { name: 'alice' }, expires_at: Date.now() / 1000 + 3600 })),
+          50,
+        ),
+    })
     const socket = openSocket(server.url, { autoConnect: false })
     const { subscribe, getSnapshot } = socket.store // bound: usable detached, as React and Svelte use them
     const seen: SocketStatus[] = []
@@ -23,7 +29,8 @@ describe('socket.store', () => {
     expect(last).toMatchObject({ state: 'open', user: { name: 'alice' }, error: undefined, queued: 0 })
     expect(last.expiresAt).toBeGreaterThan(Date.now() + 3_500_000)
     expect(Object.isFrozen(last)).toBe(true)
-    // connecting (with the queued message: read already, not yet heard), open, then the user and expiry (the authenticated event), then the flushed queue
+    // connecting (with the queued message: read already, not yet heard), open, then the user and expiry (the
+    // authenticated event), then the flushed queue
     expect(seen.map((s) => s.state)).toEqual(['idle', 'connecting', 'authenticating', 'open', 'open', 'open'])
     expect(seen[1]!.queued).toBe(1)
     off()
@@ -44,9 +51,17 @@ describe('socket.store', () => {
   })
 
   it('keeps the last error until the next authentication', async () => {
-    const server = await startServer({ onConnection: (conn) => (server.connections.length === 1 ? conn.socket.close(4001) : conn.socket.send(statusFrame(200))) })
+    const server = await startServer({
+      onConnection: (conn) =>
+        server.connections.length === 1 ? conn.socket.close(4001) : conn.socket.send(statusFrame(200)),
+    })
     const errors: (string | undefined)[] = []
-    const failing = openSocket(server.url, { retryDelay: () => 50, classify: () => { throw new Error('x') } })
+    const failing = openSocket(server.url, {
+      retryDelay: () => 50,
+      classify: () => {
+        throw new Error('x')
+      },
+    })
     failing.store.subscribe((s) => errors.push(s.error?.code))
     await failing.ready
     expect(errors).toContain('CALLBACK_FAILED')

@@ -20,7 +20,9 @@ describe('no stuck states', () => {
     const socket = new AuthSocket(server.url, {
       WebSocket,
       retryDelay: fastRetry,
-      credentials: queryToken({ token: async () => (++calls <= 3 ? Promise.reject(new Error('offline')) : opaqueToken()) }),
+      credentials: queryToken({
+        token: async () => (++calls <= 3 ? Promise.reject(new Error('offline')) : opaqueToken()),
+      }),
     })
     closeAfterTest(socket)
     await socket.ready
@@ -34,7 +36,12 @@ describe('no stuck states', () => {
     const socket = new AuthSocket(server.url, {
       WebSocket,
       retryDelay: fastRetry,
-      credentials: queryToken({ token: () => (calls++, hang ? new Promise<string>(() => undefined) : opaqueToken()) }),
+      credentials: queryToken({
+        token: () => {
+          calls++
+          return hang ? new Promise<string>(() => undefined) : opaqueToken()
+        },
+      }),
     })
     closeAfterTest(socket)
     await until(() => calls === 1)
@@ -49,8 +56,16 @@ describe('no stuck states', () => {
 
   it('retries exhausted: failed, then a manual reconnect works', async () => {
     let up = false
-    server = await startServer({ refuseUpgrade: () => (up ? undefined : 503), onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-    const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, retryAttempts: 2, credentials: queryToken({ token: () => opaqueToken() }) })
+    server = await startServer({
+      refuseUpgrade: () => (up ? undefined : 503),
+      onConnection: (conn) => conn.socket.send(statusFrame(200)),
+    })
+    const socket = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      retryAttempts: 2,
+      credentials: queryToken({ token: () => opaqueToken() }),
+    })
     closeAfterTest(socket)
     await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
     up = true
@@ -80,7 +95,13 @@ describe('no stuck states', () => {
     const silent = createServer(() => undefined) // accepts TCP, never answers the upgrade
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     const port = (silent.address() as { port: number }).port
-    const socket = new AuthSocket(`ws://127.0.0.1:${port}/`, { WebSocket, retryDelay: fastRetry, connectTimeout: 100, retryAttempts: 1, credentials: queryToken({ token: () => opaqueToken() }) })
+    const socket = new AuthSocket(`ws://127.0.0.1:${port}/`, {
+      WebSocket,
+      retryDelay: fastRetry,
+      connectTimeout: 100,
+      retryAttempts: 1,
+      credentials: queryToken({ token: () => opaqueToken() }),
+    })
     closeAfterTest(socket)
     const closes: number[] = []
     socket.on('close', (c) => closes.push(c.code))
@@ -91,7 +112,11 @@ describe('no stuck states', () => {
 
   it('reconnect() while open closes the socket and authenticates again with a fresh credential', async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-    const socket = new AuthSocket(server.url, { WebSocket, retryDelay: fastRetry, credentials: queryToken({ token: () => opaqueToken() }) })
+    const socket = new AuthSocket(server.url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token: () => opaqueToken() }),
+    })
     closeAfterTest(socket)
     await socket.ready
     socket.reconnect()
@@ -103,9 +128,15 @@ describe('no stuck states', () => {
   it('a WebSocket constructor that throws (an invalid subprotocol) fails the client cleanly; reconnect() works', async () => {
     server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
     let protocol = 'not valid'
-    const bad = new AuthSocket(server.url, { WebSocket, credentials: { kind: 'custom', prepare: async (ctx) => ({ url: ctx.url, protocols: [protocol] }) } })
+    const bad = new AuthSocket(server.url, {
+      WebSocket,
+      credentials: { kind: 'custom', prepare: async (ctx) => ({ url: ctx.url, protocols: [protocol] }) },
+    })
     closeAfterTest(bad)
-    await expect(bad.ready).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/constructor threw SyntaxError/) })
+    await expect(bad.ready).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringMatching(/constructor threw SyntaxError/),
+    })
     protocol = 'fine'
     bad.reconnect()
     await bad.ready
@@ -119,7 +150,9 @@ describe('the reconnecting-websocket internals the transport relies on (pinned a
     const rws = new RWS('ws://127.0.0.1:1/', [], { WebSocket, startClosed: true }) as unknown as Record<string, unknown>
     expect(typeof rws._wait).toBe('function')
     expect(rws._connectLock).toBe(false)
-    const pkg = (await import('reconnecting-websocket/package.json', { with: { type: 'json' } })).default as { version: string }
+    const pkg = (await import('reconnecting-websocket/package.json', { with: { type: 'json' } })).default as {
+      version: string
+    }
     expect(pkg.version).toBe('4.4.0')
   })
 })

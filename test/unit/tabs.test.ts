@@ -28,6 +28,9 @@ describe('shareSocket without Web Locks', () => {
     await Promise.all([a.ready, b.ready])
     expect(server.connections).toHaveLength(2)
     expect(errors).toEqual([])
-    for (const name of ['', 42]) expect(() => openSocket(server.url, { shareSocket: name as string })).toThrow(/Option `shareSocket` must be a name/)
+    for (const name of ['', 42])
+      expect(() => openSocket(server.url, { shareSocket: name as string })).toThrow(
+        /Option `shareSocket` must be a name/,
+      )
   })
 })

@@ -12,7 +12,11 @@ describe('token source', () => {
       return new Promise<string>((resolve) => (release = resolve))
     })
     const signal = new AbortController().signal
-    const asks = [get({ reason: 'expiring', signal }), get({ reason: 'expiring', signal }), get({ reason: 'reconnect', signal })]
+    const asks = [
+      get({ reason: 'expiring', signal }),
+      get({ reason: 'expiring', signal }),
+      get({ reason: 'reconnect', signal }),
+    ]
     await Promise.resolve()
     release('shared-token')
     expect((await Promise.all(asks)).map((t) => t.value)).toEqual(['shared-token', 'shared-token', 'shared-token'])
@@ -49,13 +53,19 @@ describe('token source', () => {
   })
 
   it('a fixed string is returned as is', async () => {
-    await expect(tokenGetter('fixed')({ reason: 'initial', signal: new AbortController().signal })).resolves.toEqual({ value: 'fixed', expiresAt: undefined })
+    await expect(tokenGetter('fixed')({ reason: 'initial', signal: new AbortController().signal })).resolves.toEqual({
+      value: 'fixed',
+      expiresAt: undefined,
+    })
   })
 
   it('an expiring ask reuses the last JWT when it outlives the one being replaced; rejected and opaque asks never do', async () => {
     let calls = 0
     const now = Math.floor(Date.now() / 1000)
-    const get = tokenGetter(() => (++calls, jwt(now + 100 * calls)))
+    const get = tokenGetter(() => {
+      ++calls
+      return jwt(now + 100 * calls)
+    })
     const signal = new AbortController().signal
     const first = await get({ reason: 'initial', signal })
     const renewed = await get({ reason: 'expiring', signal, expiresAt: (now + 50) * 1000 })
@@ -66,7 +76,10 @@ describe('token source', () => {
     await get({ reason: 'rejected', signal, expiresAt: 0 })
     expect(calls).toBe(3)
     let opaque = 0
-    const getOpaque = tokenGetter(() => (++opaque, opaqueToken()))
+    const getOpaque = tokenGetter(() => {
+      ++opaque
+      return opaqueToken()
+    })
     await getOpaque({ reason: 'initial', signal })
     await getOpaque({ reason: 'expiring', signal, expiresAt: 0 })
     expect(opaque).toBe(2)
@@ -74,7 +87,10 @@ describe('token source', () => {
 
   it('passes the expiry of the token being replaced to the source, as TokenContext promises', async () => {
     const seen: (number | undefined)[] = []
-    const get = tokenGetter(({ expiresAt }) => (seen.push(expiresAt), opaqueToken()))
+    const get = tokenGetter(({ expiresAt }) => {
+      seen.push(expiresAt)
+      return opaqueToken()
+    })
     const signal = new AbortController().signal
     await get({ reason: 'expiring', signal, expiresAt: 1234 })
     await get({ reason: 'reconnect', signal })
@@ -83,7 +99,9 @@ describe('token source', () => {
 
   it('refuses a token with control characters without quoting it (a CR/LF would break a header, and fetch would quote it)', async () => {
     const bad = `${opaqueToken()}\r\nX-Injected: 1`
-    const error = await tokenGetter(() => bad)({ reason: 'initial', signal: new AbortController().signal }).catch((e: Error) => e)
+    const error = await tokenGetter(() => bad)({ reason: 'initial', signal: new AbortController().signal }).catch(
+      (e: Error) => e,
+    )
     expect(error).toMatchObject({ code: 'CREDENTIAL_FETCH_FAILED' })
     expect(String((error as Error).message)).toMatch(/control characters/)
     expect(String((error as Error).message)).not.toContain(bad.slice(0, 20))

@@ -6,7 +6,10 @@ type ServerMsg = { type: 'echo'; data: { type: 'chat'; text: string } }
 type ClientMsg = { type: 'chat'; text: string }
 
 async function accessToken(): Promise<string> {
-  const response = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })
+  const response = await fetch('/api/login', {
+    method: 'POST',
+    body: JSON.stringify({ username: 'alice', password: 'alice' }),
+  })
   return ((await response.json()) as { token: string }).token
 }
 
@@ -27,7 +30,8 @@ function Chat() {
   return (
     <section>
       <p>
-        state: <strong data-testid="state">{state}</strong> as <span data-testid="user">{JSON.stringify(user ?? null)}</span>, queued{' '}
+        state: <strong data-testid="state">{state}</strong> as{' '}
+        <span data-testid="user">{JSON.stringify(user ?? null)}</span>, queued{' '}
         <span data-testid="queued">{queued}</span>, last error <span data-testid="error">{error?.code ?? 'none'}</span>
       </p>
       <button data-testid="rerender" onClick={() => setRenders(1)}>

@@ -14,7 +14,8 @@ import { daphneForFile, post } from './daphne.js'
 
 const django = daphneForFile()
 
-const jwt = async () => track((await post(`${django.http}/api/jwt/`, { username: 'alice', password: 'alice' })).json.access as string)
+const jwt = async () =>
+  track((await post(`${django.http}/api/jwt/`, { username: 'alice', password: 'alice' })).json.access as string)
 
 interface Raw {
   socket: WebSocket
@@ -22,7 +23,10 @@ interface Raw {
   closed: Promise<number>
 }
 
-/** A raw socket on `path`, its frames parsed as they come, authenticated (its status frame read) unless `authenticated` is false. */
+/**
+ * A raw socket on `path`, its frames parsed as they come, authenticated (its status frame read) unless `authenticated`
+ * is false.
+ */
 async function raw(path: string, token: string, authenticated = true): Promise<Raw> {
   const socket = new WebSocket(`${django.ws}${path}?token=${token}`, { origin: django.origin })
   const frames: Record<string, unknown>[] = []
@@ -51,15 +55,35 @@ describe("bad input against the package's consumers", () => {
     const client = await raw('/ws/echo/', token)
     const error = (detail: string) => ({ type: 'error', detail })
     const cases: [string, () => void, unknown[]][] = [
-      ['random bytes (binary)', () => client.socket.send(randomBytes(512)), [error('Binary frames are not accepted: send JSON text'), echoAfter]],
+      [
+        'random bytes (binary)',
+        () => client.socket.send(randomBytes(512)),
+        [error('Binary frames are not accepted: send JSON text'), echoAfter],
+      ],
       ['invalid JSON', () => client.socket.send('{"a": '), [error('Frames must be JSON'), echoAfter]],
-      ['a number too long for Python', () => client.socket.send('1'.repeat(5000)), [error('Frames must be JSON'), echoAfter]],
+      [
+        'a number too long for Python',
+        () => client.socket.send('1'.repeat(5000)),
+        [error('Frames must be JSON'), echoAfter],
+      ],
       ['nesting past Python', () => client.socket.send('['.repeat(20_000)), [error('Frames must be JSON'), echoAfter]],
-      ['nesting past the limit', () => client.socket.send('['.repeat(40) + ']'.repeat(40)), [error('Frames may nest at most 32 levels'), echoAfter]],
+      [
+        'nesting past the limit',
+        () => client.socket.send('['.repeat(40) + ']'.repeat(40)),
+        [error('Frames may nest at most 32 levels'), echoAfter],
+      ],
       ['an array', () => client.socket.send('[1, 2]'), [error('Frames must be JSON objects'), echoAfter]],
       ['a string', () => client.socket.send('"text"'), [error('Frames must be JSON objects'), echoAfter]],
-      ['__proto__', () => client.socket.send('{"__proto__": {"admin": true}}'), [JSON.parse('{"type": "echo", "data": {"__proto__": {"admin": true}}}'), echoAfter]],
-      ['an unknown action', () => client.socket.send('{"action": "launch"}'), [{ type: 'echo', data: { action: 'launch' } }, echoAfter]],
+      [
+        '__proto__',
+        () => client.socket.send('{"__proto__": {"admin": true}}'),
+        [JSON.parse('{"type": "echo", "data": {"__proto__": {"admin": true}}}'), echoAfter],
+      ],
+      [
+        'an unknown action',
+        () => client.socket.send('{"action": "launch"}'),
+        [{ type: 'echo', data: { action: 'launch' } }, echoAfter],
+      ],
       ['an authenticate frame without a token', () => undefined, [echoAfter]],
     ]
     for (const [what, junk, expected] of cases) {
@@ -75,7 +99,8 @@ describe("bad input against the package's consumers", () => {
     expect(await big.closed).toBe(4009) // daphne cannot send 1009: an application's codes are 1000 and 3000-4999
     expect(big.frames.at(-1)).toEqual(error('Frames may be at most 65536 bytes'))
 
-    // Invalid UTF-8 in a text frame: daphne's WebSocket layer (autobahn) drops the connection (seen here: 1006 at the client).
+    // Invalid UTF-8 in a text frame: daphne's WebSocket layer (autobahn) drops the connection (seen here: 1006 at the
+    // client).
     const utf8 = await raw('/ws/echo/', token)
     utf8.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })
     expect(await utf8.closed).toBe(1006)

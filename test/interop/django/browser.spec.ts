@@ -22,37 +22,48 @@ function inPage<T>(page: Page, body: string): Promise<T> {
 }
 
 test("not logged in: DRF's 403 fails at once; classify maps it to a bounded retry", async ({ page }) => {
-  const result = await inPage(page, `
+  const result = await inPage(
+    page,
+    `
     const a = await outcome(new AuthSocket('/ws/session/', { credentials: AuthSocket.cookie() }))
     const retried = new AuthSocket('/ws/session/', { credentials: AuthSocket.cookie(), retryDelay: () => 50,
       classify: (f) => (f.kind === 'frame' && f.status === 403 ? 'unauthorized' : undefined) })
     let attempts = 0
     retried.on('connecting', () => attempts++)
-    return [a, await outcome(retried), attempts]`)
+    return [a, await outcome(retried), attempts]`,
+  )
   expect(result).toEqual(['FORBIDDEN: Authentication credentials were not provided.', 'AUTH_FAILURES_EXHAUSTED', 3])
 })
 
 test('DRF Token in the query string: a bad token is retried with a fresh one', async ({ page }) => {
-  const result = await inPage(page, `
+  const result = await inPage(
+    page,
+    `
     const { token } = await postForm('/api/token/', { username: 'alice', password: 'alice' })
     const reasons = []
     const socket = new AuthSocket('/ws/token/', { retryDelay: () => 50, credentials: AuthSocket.queryToken({ token: ({ reason }) => (reasons.push(reason), reason === 'initial' ? 'bad' : token) }) })
     await socket.ready
-    return [reasons, await echo(socket)]`)
+    return [reasons, await echo(socket)]`,
+  )
   expect(result).toEqual([['initial', 'rejected'], { type: 'echo', data: { hello: 'django' } }])
 })
 
 test('JWT cookie with camelCase frames', async ({ page }) => {
-  const expiresAt = await inPage(page, `
+  const expiresAt = await inPage(
+    page,
+    `
     const { exp } = await post('/api/jwt-cookie/', { username: 'alice', password: 'alice' })
     const socket = new AuthSocket('/ws/jwt-cookie/', { credentials: AuthSocket.cookie() })
     const auth = await new Promise((resolve) => socket.on('authenticated', resolve))
-    return auth.expiresAt === exp * 1000`)
+    return auth.expiresAt === exp * 1000`,
+  )
   expect(expiresAt).toBe(true)
 })
 
 test('JWT in the query string: 2-second tokens refreshed in band 3 times, no error, no reconnect', async ({ page }) => {
-  const result = await inPage(page, `
+  const result = await inPage(
+    page,
+    `
     const socket = new AuthSocket('/ws/jwt/', { refreshMargin: 600,
       credentials: AuthSocket.queryToken({ token: async () => (await post('/api/jwt/', { username: 'alice', password: 'alice', ttl: 2 })).access }) })
     const seen = { inBand: [], errors: [], connects: 0 }
@@ -61,12 +72,15 @@ test('JWT in the query string: 2-second tokens refreshed in band 3 times, no err
     socket.on('connecting', () => seen.connects++)
     await new Promise((resolve) => { const t = setInterval(() => seen.inBand.length >= 4 && (clearInterval(t), resolve()), 50) })
     await echo(socket)
-    return seen`)
+    return seen`,
+  )
   expect(result).toEqual({ inBand: [false, true, true, true], errors: [], connects: 1 })
 })
 
 test('single-use ticket: fresh per attempt; a reused one is refused', async ({ page }) => {
-  const result = await inPage(page, `
+  const result = await inPage(
+    page,
+    `
     const { access } = await post('/api/jwt/', { username: 'alice', password: 'alice' })
     const socket = new AuthSocket('/ws/ticket/', { credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket/', token: access }) })
     await socket.ready
@@ -76,12 +90,17 @@ test('single-use ticket: fresh per attempt; a reused one is refused', async ({ p
     const reuse = { kind: 'reused', prepare: async (ctx) => ({ url: ctx.url + '?ticket=' + ticket, secretParams: ['ticket'] }) }
     const first = await outcome(new AuthSocket('/ws/ticket/', { credentials: reuse }))
     const second = await outcome(new AuthSocket('/ws/ticket/', { credentials: reuse, maxAuthFailures: 1 }))
-    return [first, second]`)
+    return [first, second]`,
+  )
   expect(result).toEqual(['authenticated', 'AUTH_FAILURES_EXHAUSTED'])
 })
 
-test("plain Channels refusing at the handshake (the browser sees close 1006) does not loop: confirm: 'open' stops after maxHandshakeFailures", async ({ page }) => {
-  const result = await inPage(page, `
+test("plain Channels refusing at the handshake (the browser sees close 1006) does not loop: confirm: 'open' stops after maxHandshakeFailures", async ({
+  page,
+}) => {
+  const result = await inPage(
+    page,
+    `
     const { token } = await postForm('/api/token/', { username: 'alice', password: 'alice' })
     const good = new AuthSocket('/ws/plain/', { confirm: 'open', credentials: AuthSocket.queryToken({ token }) })
     await good.ready
@@ -89,12 +108,17 @@ test("plain Channels refusing at the handshake (the browser sees close 1006) doe
     const bad = new AuthSocket('/ws/plain/', { confirm: 'open', retryDelay: () => 50, credentials: AuthSocket.queryToken({ token: 'bad' }) })
     const closes = []
     bad.on('close', (c) => closes.push(c.code))
-    return [reply.type, await outcome(bad), closes]`)
+    return [reply.type, await outcome(bad), closes]`,
+  )
   expect(result).toEqual(['echo', 'HANDSHAKE_REFUSED', [1006, 1006, 1006, 1006, 1006]])
 })
 
-test('the delivery mixin: a consumer frozen 3 s while the page sends 10/s is found by the heartbeat, and 150 streamed messages survive 5 reconnects, each once, in order', async ({ page }) => {
-  const result = await inPage<{ echoes: string; ticks: string; errors: string[] }>(page, `
+test('the delivery mixin: a consumer frozen 3 s while the page sends 10/s is found by the heartbeat, and 150 streamed messages survive 5 reconnects, each once, in order', async ({
+  page,
+}) => {
+  const result = await inPage<{ echoes: string; ticks: string; errors: string[] }>(
+    page,
+    `
     const token = async () => (await post('/api/jwt/', { username: 'alice', password: 'alice' })).access
     const socket = new AuthSocket('/ws/delivery/', { retryDelay: () => 50, heartbeat: { interval: 400, timeout: 400 }, credentials: AuthSocket.queryToken({ token }) })
     const echoes = [], ticks = [], errors = []
@@ -111,7 +135,8 @@ test('the delivery mixin: a consumer frozen 3 s while the page sends 10/s is fou
     await until(() => ticks.length >= 150)
     await wait(200)
     socket.close()
-    return { echoes: echoes.join(','), ticks: ticks.join(','), errors }`)
+    return { echoes: echoes.join(','), ticks: ticks.join(','), errors }`,
+  )
   const upTo = (count: number) => Array.from({ length: count }, (_, i) => i + 1).join(',')
   expect({ echoes: result.echoes, ticks: result.ticks }).toEqual({ echoes: upTo(40), ticks: upTo(150) })
   // The freeze message itself is handled again on each new socket until one handling commits (a

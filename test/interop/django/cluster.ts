@@ -41,18 +41,35 @@ export interface Cluster {
   lb: Endpoint
   workers: Worker[]
   redis: { url: string; restart(): Promise<void> }
-  /** HAProxy's counters for the WebSocket upgrades (`/ws/`): attempts in all, their peak per second, the workers it holds UP. */
+  /**
+   * HAProxy's counters for the WebSocket upgrades (`/ws/`): attempts in all, their peak per second, the workers it
+   * holds UP.
+   */
   balancer(): Promise<{ sessions: number; peakRate: number; up: string[] }>
   /** Zeroes HAProxy's counters (the peak rate too). */
   clearCounters(): Promise<void>
   stop(): Promise<void>
 }
 
-const endpoint = (port: number): Endpoint => ({ http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` })
+const endpoint = (port: number): Endpoint => ({
+  http: `http://127.0.0.1:${port}`,
+  ws: `ws://127.0.0.1:${port}`,
+  origin: `http://127.0.0.1:${port}`,
+})
 
 /** Spawns `command` and waits until `ready()` says so (or it exits, or 60 s pass). */
-async function launch(what: string, command: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<boolean>): Promise<ChildProcess> {
-  const child = spawn(command, args, { cwd: here, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+async function launch(
+  what: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: () => Promise<boolean>,
+): Promise<ChildProcess> {
+  const child = spawn(command, args, {
+    cwd: here,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)))
   const deadline = Date.now() + 60_000
@@ -79,25 +96,53 @@ async function answers(url: string): Promise<boolean> {
 }
 
 async function redisPings(port: number): Promise<boolean> {
-  return execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() === 'PONG'
+  return (
+    execFileSync('redis-cli', ['-p', String(port), 'ping'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim() === 'PONG'
+  )
 }
 
 export async function startCluster(count = 3): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'authsocket-cluster-'))
   const children = new Set<ChildProcess>()
-  const track = (child: ChildProcess) => (children.add(child), child.once('exit', () => children.delete(child)), child)
+  const track = (child: ChildProcess) => {
+    children.add(child)
+    child.once('exit', () => children.delete(child))
+    return child
+  }
 
   try {
     const redisPort = await freePort()
     const redisUrl = `redis://127.0.0.1:${redisPort}/0`
-    // Every write on disk before it is answered (AOF, fsync always): a restarted Redis still has the tickets, sessions and room logs.
-    const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]
-    const startRedis = async () => track(await launch('redis-server', 'redis-server', redisArgs, {}, () => redisPings(redisPort)))
+    // Every write on disk before it is answered (AOF, fsync always): a restarted Redis still has the tickets, sessions
+    // and room logs.
+    const redisArgs = [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dir,
+    ]
+    const startRedis = async () =>
+      track(await launch('redis-server', 'redis-server', redisArgs, {}, () => redisPings(redisPort)))
     let redis = await startRedis()
 
     // One database for every worker, migrated and seeded once (alice/alice, bob/bob).
     const env = { INTEROP_DB: join(dir, 'interop.sqlite3'), INTEROP_REDIS: redisUrl, PYTHONPATH }
-    for (const args of [['manage.py', 'migrate', '--noinput', '-v', '0'], ['manage.py', 'seed']]) execFileSync(PYTHON, args, { cwd: here, env: { ...process.env, ...env }, stdio: 'ignore' })
+    for (const args of [
+      ['manage.py', 'migrate', '--noinput', '-v', '0'],
+      ['manage.py', 'seed'],
+    ])
+      execFileSync(PYTHON, args, { cwd: here, env: { ...process.env, ...env }, stdio: 'ignore' })
 
     const workers: Worker[] = []
     for (let i = 1; i <= count; i++) {
@@ -105,7 +150,15 @@ export async function startCluster(count = 3): Promise<Cluster> {
       const port = await freePort()
       let child: ChildProcess | undefined
       const start = async () => {
-        child = track(await launch(`daphne ${name}`, PYTHON, ['-m', 'daphne', '-b', '127.0.0.1', '-p', String(port), 'interop.asgi:application'], { ...env, INTEROP_WORKER: name }, () => answers(`http://127.0.0.1:${port}/health`)))
+        child = track(
+          await launch(
+            `daphne ${name}`,
+            PYTHON,
+            ['-m', 'daphne', '-b', '127.0.0.1', '-p', String(port), 'interop.asgi:application'],
+            { ...env, INTEROP_WORKER: name },
+            () => answers(`http://127.0.0.1:${port}/health`),
+          ),
+        )
       }
       await start()
       workers.push({
@@ -153,15 +206,17 @@ ${['sockets', 'http']
   http-check send meth GET uri /health ver HTTP/1.1 hdr Host 127.0.0.1
   default-server inter 500 fall 2 rise 2
 ${workers.map((w) => `  server ${w.name} ${new URL(w.http).host} check`).join('\n')}`,
-    )
-    .join('\n')}
+  )
+  .join('\n')}
 listen stats
   bind 127.0.0.1:${statsPort}
   stats enable
   stats uri /stats
 `,
     )
-    track(await launch('haproxy', 'haproxy', ['-db', '-f', config], {}, () => answers(`http://127.0.0.1:${lbPort}/health`)))
+    track(
+      await launch('haproxy', 'haproxy', ['-db', '-f', config], {}, () => answers(`http://127.0.0.1:${lbPort}/health`)),
+    )
 
     const cluster: Cluster = {
       lb: endpoint(lbPort),
@@ -180,12 +235,19 @@ listen stats
         const read = (row: string) => Object.fromEntries(row.split(',').map((value, i) => [names[i], value]))
         const all = rows.map(read).filter((r) => r.pxname === 'sockets')
         const backend = all.find((r) => r.svname === 'BACKEND')!
-        return { sessions: Number(backend.stot), peakRate: Number(backend.rate_max), up: all.filter((r) => r.svname !== 'BACKEND' && r.status === 'UP').map((r) => r.svname!) }
+        return {
+          sessions: Number(backend.stot),
+          peakRate: Number(backend.rate_max),
+          up: all.filter((r) => r.svname !== 'BACKEND' && r.status === 'UP').map((r) => r.svname!),
+        }
       },
       clearCounters: () =>
         new Promise<void>((resolve, reject) => {
           const socket = connect(join(dir, 'haproxy.sock'), () => socket.end('clear counters\n'))
-          socket.on('error', reject).on('close', () => resolve()).resume()
+          socket
+            .on('error', reject)
+            .on('close', () => resolve())
+            .resume()
         }),
       async stop() {
         for (const child of children) child.kill('SIGCONT') // a frozen worker acts on SIGTERM only once it runs

@@ -43,7 +43,9 @@ export async function startDaphne(port?: number, script = 'serve.sh'): Promise<D
   const deadline = Date.now() + 60_000
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`daphne exited (${child.exitCode}). Is Django Channels installed for /usr/bin/python3? Run node scripts/django.mjs --ensure.\n${stderr.slice(-2000)}`)
+      throw new Error(
+        `daphne exited (${child.exitCode}). Is Django Channels installed for /usr/bin/python3? Run node scripts/django.mjs --ensure.\n${stderr.slice(-2000)}`,
+      )
     }
     try {
       await fetch(`${http}/health`) // any HTTP answer (the quick start has no /health: a 404) means it is up
@@ -108,5 +110,9 @@ export async function post(url: string, body: Record<string, unknown>, form = fa
     headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
     body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
   })
-  return { status: response.status, json: (await response.json()) as Record<string, any>, cookies: response.headers.getSetCookie() }
+  return {
+    status: response.status,
+    json: (await response.json()) as Record<string, any>,
+    cookies: response.headers.getSetCookie(),
+  }
 }

@@ -18,10 +18,19 @@ type Frame = { type: 'echo'; data: { n: number } } | { type: 'tick'; n: number }
 
 const django = daphneForFile()
 
-const jwt = async (ttl?: number) => track((await post(`${django.http}/api/jwt/`, { username: 'alice', password: 'alice', ttl })).json.access as string)
+const jwt = async (ttl?: number) =>
+  track((await post(`${django.http}/api/jwt/`, { username: 'alice', password: 'alice', ttl })).json.access as string)
 
 function open(path: string, options: Partial<AuthSocketOptions<Frame, any>> = {}) {
-  const socket = closeAfterTest(new AuthSocket<Frame, any>(`${django.ws}${path}`, { WebSocket, origin: django.origin, retryDelay: () => 50, credentials: queryToken({ token: () => jwt() }), ...options }))
+  const socket = closeAfterTest(
+    new AuthSocket<Frame, any>(`${django.ws}${path}`, {
+      WebSocket,
+      origin: django.origin,
+      retryDelay: () => 50,
+      credentials: queryToken({ token: () => jwt() }),
+      ...options,
+    }),
+  )
   const echoes: number[] = []
   const ticks: number[] = []
   const errors: string[] = []
@@ -37,14 +46,25 @@ describe('the delivery mixin, from Node', () => {
     const raw = new WebSocket(`${django.ws}/ws/delivery/?token=${await jwt()}`, { origin: django.origin })
     const [status] = await once(raw, 'message')
     // Garbage and malformed extension frames are answered or ignored; the consumer lives on.
-    for (const junk of ['not json', '{"action":"message","seq":"1"}', '{"action":"session","id":5}', '{"action":"message","seq":1}', '[1]']) raw.send(junk)
+    for (const junk of [
+      'not json',
+      '{"action":"message","seq":"1"}',
+      '{"action":"session","id":5}',
+      '{"action":"message","seq":1}',
+      '[1]',
+    ])
+      raw.send(junk)
     raw.send('{"action":"ping"}')
     const replies: string[] = []
     raw.on('message', (data) => replies.push(String(data)))
     await until(() => replies.includes('{"action": "pong"}'), 3000, 'a pong')
     expect(replies[0]).toBe('{"type": "error", "detail": "Frames must be JSON"}')
     raw.close()
-    expect(JSON.parse(String(status)).payload.data).toMatchObject({ heartbeat: { interval: 25000, timeout: 10000 }, ack: true, resume: { epoch: expect.any(String) } })
+    expect(JSON.parse(String(status)).payload.data).toMatchObject({
+      heartbeat: { interval: 25000, timeout: 10000 },
+      ack: true,
+      resume: { epoch: expect.any(String) },
+    })
     const { socket, echoes } = open('/ws/delivery/')
     await socket.ready
     const receipt = socket.send({ n: 1 })
@@ -59,7 +79,9 @@ describe('the delivery mixin, from Node', () => {
     await socket.ready
     socket.send({ type: 'freeze', ms: 3000 } as never)
     const frozenAt = Date.now()
-    const death = nextEvent(socket, 'error', (e) => e.code === 'HEARTBEAT_TIMEOUT', 5000).then(() => Date.now() - frozenAt)
+    const death = nextEvent(socket, 'error', (e) => e.code === 'HEARTBEAT_TIMEOUT', 5000).then(
+      () => Date.now() - frozenAt,
+    )
     for (let n = 1; n <= 40; n++) {
       socket.send({ n })
       await delay(100)
@@ -73,7 +95,7 @@ describe('the delivery mixin, from Node', () => {
 
   for (const resume of [true, false]) {
     it(`the app streams 100 messages/s while the client reconnects 5 times: ${resume ? 'each delivered once, in order' : 'some lost (resume off: the control)'}`, async () => {
-      const { socket, ticks } = open("/ws/delivery/", { resume })
+      const { socket, ticks } = open('/ws/delivery/', { resume })
       await socket.ready
       socket.send({ type: 'stream', count: 150, every: 10 } as never)
       for (let i = 0; i < 5; i++) {
@@ -88,7 +110,10 @@ describe('the delivery mixin, from Node', () => {
   }
 
   it('refresh by reconnect (no reauth) with 2-second tokens, 3 refreshes while the app streams 100/s: nothing lost', async () => {
-    const { socket, ticks, errors } = open('/ws/delivery-reconnect/', { credentials: queryToken({ token: () => jwt(2) }), refreshMargin: 600 })
+    const { socket, ticks, errors } = open('/ws/delivery-reconnect/', {
+      credentials: queryToken({ token: () => jwt(2) }),
+      refreshMargin: 600,
+    })
     let authentications = 0
     socket.on('authenticated', () => authentications++)
     await socket.ready

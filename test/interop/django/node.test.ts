@@ -25,7 +25,14 @@ import { daphneForFile, post } from './daphne.js'
 const django = daphneForFile()
 
 function open(path: string, options: Partial<AuthSocketOptions<any, any>> & { credentials: CredentialProvider }) {
-  return closeAfterTest(new AuthSocket<any, any>(`${django.ws}${path}`, { WebSocket, origin: django.origin, retryDelay: () => 50, ...options }))
+  return closeAfterTest(
+    new AuthSocket<any, any>(`${django.ws}${path}`, {
+      WebSocket,
+      origin: django.origin,
+      retryDelay: () => 50,
+      ...options,
+    }),
+  )
 }
 
 async function echo(socket: AuthSocket<any, any>) {
@@ -34,9 +41,12 @@ async function echo(socket: AuthSocket<any, any>) {
   expect(await reply).toEqual({ type: 'echo', data: { hello: 'django' } })
 }
 
-const drfToken = async (user = 'alice') => track((await post(`${django.http}/api/token/`, { username: user, password: user }, true)).json.token as string)
-const jwt = async (user = 'alice', ttl?: number) => track((await post(`${django.http}/api/jwt/`, { username: user, password: user, ttl })).json.access as string)
-const cookieFrom = (cookies: string[], name: string) => track(cookies.find((c) => c.startsWith(`${name}=`))!.split(';')[0]!)
+const drfToken = async (user = 'alice') =>
+  track((await post(`${django.http}/api/token/`, { username: user, password: user }, true)).json.token as string)
+const jwt = async (user = 'alice', ttl?: number) =>
+  track((await post(`${django.http}/api/jwt/`, { username: user, password: user, ttl })).json.access as string)
+const cookieFrom = (cookies: string[], name: string) =>
+  track(cookies.find((c) => c.startsWith(`${name}=`))!.split(';')[0]!)
 
 describe('Django Channels, from Node', () => {
   it('session cookie with AuthMiddlewareStack: authenticated, echo', async () => {
@@ -48,7 +58,10 @@ describe('Django Channels, from Node', () => {
 
   it("session cookie, not logged in: DRF's 403 fails at once by default, or is retried when classify maps it to 401", async () => {
     const stopped = open('/ws/session/', { credentials: cookie() })
-    await expect(stopped.ready).rejects.toMatchObject({ code: 'FORBIDDEN', detail: 'Authentication credentials were not provided.' })
+    await expect(stopped.ready).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      detail: 'Authentication credentials were not provided.',
+    })
     const attempts: number[] = []
     const retried = open('/ws/session/', {
       credentials: cookie(),
@@ -62,7 +75,14 @@ describe('Django Channels, from Node', () => {
   it('DRF Token in the query string: a bad token (a 401 frame, then close 4001) is retried with a fresh one', async () => {
     const good = await drfToken()
     const reasons: CredentialReason[] = []
-    const socket = open('/ws/token/', { credentials: queryToken({ token: ({ reason }) => (reasons.push(reason), reason === 'initial' ? 'not-a-token' : good) }) })
+    const socket = open('/ws/token/', {
+      credentials: queryToken({
+        token: ({ reason }) => {
+          reasons.push(reason)
+          return reason === 'initial' ? 'not-a-token' : good
+        },
+      }),
+    })
     const refused = await nextEvent(socket, 'unauthenticated')
     expect(refused).toEqual({ status: 401, detail: 'Invalid token.', willRetry: true })
     const closed = await nextEvent(socket, 'close')
@@ -74,7 +94,10 @@ describe('Django Channels, from Node', () => {
   })
 
   it("Authorization header on plain Channels (confirm: 'open'): works; a bad token is refused at the handshake (HTTP 403) and does not loop", async () => {
-    const socket = open('/ws/header/', { confirm: 'open', credentials: header({ token: await drfToken(), scheme: 'Token' }) })
+    const socket = open('/ws/header/', {
+      confirm: 'open',
+      credentials: header({ token: await drfToken(), scheme: 'Token' }),
+    })
     await socket.ready
     await echo(socket)
     const attempts: number[] = []
@@ -108,7 +131,14 @@ describe('Django Channels, from Node', () => {
 
   it('an expired JWT is refused, and the token source is asked again with reason "rejected"', async () => {
     const reasons: CredentialReason[] = []
-    const socket = open('/ws/jwt/', { credentials: queryToken({ token: ({ reason }) => (reasons.push(reason), jwt('alice', reason === 'initial' ? -60 : 60)) }) })
+    const socket = open('/ws/jwt/', {
+      credentials: queryToken({
+        token: ({ reason }) => {
+          reasons.push(reason)
+          return jwt('alice', reason === 'initial' ? -60 : 60)
+        },
+      }),
+    })
     expect((await nextEvent(socket, 'unauthenticated')).status).toBe(401)
     await socket.ready
     expect(reasons).toEqual(['initial', 'rejected'])
@@ -116,7 +146,10 @@ describe('Django Channels, from Node', () => {
 
   it('the server closes 4001 when a token expires unrenewed; the client reconnects with a fresh one', async () => {
     // Hide the expiry from the client (no JWT to read, expires_at stripped) so the server's enforcement runs.
-    const blind: CredentialProvider = { kind: 'opaque-query', prepare: async (ctx) => ({ url: `${ctx.url}?token=${await jwt('alice', 1)}`, secretParams: ['token'] }) }
+    const blind: CredentialProvider = {
+      kind: 'opaque-query',
+      prepare: async (ctx) => ({ url: `${ctx.url}?token=${await jwt('alice', 1)}`, secretParams: ['token'] }),
+    }
     const socket = open('/ws/jwt/', {
       credentials: blind,
       statusParser: (frame) => {
@@ -150,15 +183,23 @@ describe('Django Channels, from Node', () => {
 
   it('single-use ticket: a fresh ticket per attempt; a reused ticket is refused', async () => {
     const bearer = await jwt()
-    const socket = open('/ws/ticket/', { credentials: ticket({ endpoint: `${django.http}/api/ws-ticket/`, token: bearer }) })
+    const socket = open('/ws/ticket/', {
+      credentials: ticket({ endpoint: `${django.http}/api/ws-ticket/`, token: bearer }),
+    })
     await socket.ready
     socket.reconnect()
     await nextEvent(socket, 'authenticated')
     await echo(socket)
 
-    const response = await fetch(`${django.http}/api/ws-ticket/`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` } })
+    const response = await fetch(`${django.http}/api/ws-ticket/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}` },
+    })
     const used = track(((await response.json()) as { ticket: string }).ticket)
-    const reuse: CredentialProvider = { kind: 'reused-ticket', prepare: async (ctx) => ({ url: `${ctx.url}?ticket=${used}`, secretParams: ['ticket'] }) }
+    const reuse: CredentialProvider = {
+      kind: 'reused-ticket',
+      prepare: async (ctx) => ({ url: `${ctx.url}?ticket=${used}`, secretParams: ['ticket'] }),
+    }
     const first = open('/ws/ticket/', { credentials: reuse })
     await first.ready
     const second = open('/ws/ticket/', { credentials: reuse, maxAuthFailures: 1 })
@@ -176,16 +217,32 @@ describe('Django Channels, from Node', () => {
     await alice.ready
   })
 
-  it("Origin: a foreign one is refused in band (FORBIDDEN with the reason, one attempt); no Origin is refused for a cookie and allowed for a token", async () => {
+  it('Origin: a foreign one is refused in band (FORBIDDEN with the reason, one attempt); no Origin is refused for a cookie and allowed for a token', async () => {
     const attempts: number[] = []
-    const foreign = open('/ws/token/', { origin: 'https://evil.example', credentials: queryToken({ token: await drfToken() }) })
+    const foreign = open('/ws/token/', {
+      origin: 'https://evil.example',
+      credentials: queryToken({ token: await drfToken() }),
+    })
     foreign.on('connecting', ({ attempt }) => attempts.push(attempt))
-    await expect(foreign.ready).rejects.toMatchObject({ code: 'FORBIDDEN', detail: 'Origin https://evil.example is not allowed.' })
+    await expect(foreign.ready).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      detail: 'Origin https://evil.example is not allowed.',
+    })
     expect(attempts).toEqual([1])
     const { cookies } = await post(`${django.http}/api/session/`, { username: 'alice', password: 'alice' })
-    const cookieWithout = closeAfterTest(new AuthSocket(`${django.ws}/ws/session/`, { WebSocket, credentials: cookie({ cookie: cookieFrom(cookies, 'sessionid') }) }))
-    await expect(cookieWithout.ready).rejects.toMatchObject({ code: 'FORBIDDEN', detail: 'A socket authenticated by cookie must send an Origin header.' })
-    const tokenWithout = closeAfterTest(new AuthSocket(`${django.ws}/ws/token/`, { WebSocket, credentials: queryToken({ token: await drfToken() }) }))
+    const cookieWithout = closeAfterTest(
+      new AuthSocket(`${django.ws}/ws/session/`, {
+        WebSocket,
+        credentials: cookie({ cookie: cookieFrom(cookies, 'sessionid') }),
+      }),
+    )
+    await expect(cookieWithout.ready).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      detail: 'A socket authenticated by cookie must send an Origin header.',
+    })
+    const tokenWithout = closeAfterTest(
+      new AuthSocket(`${django.ws}/ws/token/`, { WebSocket, credentials: queryToken({ token: await drfToken() }) }),
+    )
     await tokenWithout.ready
   })
 })

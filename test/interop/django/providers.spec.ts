@@ -49,19 +49,47 @@ interface Row {
 const handshake = (route: string) => `/ws/${route}/`
 
 const rows: Row[] = [
-  { name: 'session cookie', path: handshake, setup: (user) => `await login('${user}')`, good: () => 'AuthSocket.cookie()', bad: 'AuthSocket.cookie()' },
+  {
+    name: 'session cookie',
+    path: handshake,
+    setup: (user) => `await login('${user}')`,
+    good: () => 'AuthSocket.cookie()',
+    bad: 'AuthSocket.cookie()',
+  },
   {
     name: 'JWT cookie',
     path: handshake,
     setup: (user, ttl) => `await jwtCookie('${user}', ${ttl})`,
-    good: (user, ttl) => `AuthSocket.cookie({ beforeConnect: ({ reason }) => reason === 'initial' ? undefined : jwtCookie('${user}', ${ttl}) })`,
+    good: (user, ttl) =>
+      `AuthSocket.cookie({ beforeConnect: ({ reason }) => reason === 'initial' ? undefined : jwtCookie('${user}', ${ttl}) })`,
     bad: `(document.cookie = 'JWT=not-a-token; path=/', AuthSocket.cookie())`,
     expires: 'by reconnect',
   },
-  { name: 'query, simplejwt', path: handshake, good: (user, ttl) => `AuthSocket.queryToken({ token: () => jwt('${user}', ${ttl}) })`, bad: `AuthSocket.queryToken({ token: 'not-a-token' })` },
-  { name: 'query, DRF token', path: handshake, good: (user) => `AuthSocket.queryToken({ token: () => drf('${user}') })`, bad: `AuthSocket.queryToken({ token: 'not-a-token' })` },
-  { name: 'subprotocol bearer', path: handshake, good: (user, ttl) => `AuthSocket.subprotocol({ token: () => jwt('${user}', ${ttl}) })`, bad: `AuthSocket.subprotocol({ token: 'not-a-token' })`, expires: 'in band' },
-  { name: 'ticket, Bearer', path: handshake, good: (user) => `AuthSocket.ticket({ endpoint: '/api/ws-ticket/', token: () => jwt('${user}') })`, bad: 'junkTicket' },
+  {
+    name: 'query, simplejwt',
+    path: handshake,
+    good: (user, ttl) => `AuthSocket.queryToken({ token: () => jwt('${user}', ${ttl}) })`,
+    bad: `AuthSocket.queryToken({ token: 'not-a-token' })`,
+  },
+  {
+    name: 'query, DRF token',
+    path: handshake,
+    good: (user) => `AuthSocket.queryToken({ token: () => drf('${user}') })`,
+    bad: `AuthSocket.queryToken({ token: 'not-a-token' })`,
+  },
+  {
+    name: 'subprotocol bearer',
+    path: handshake,
+    good: (user, ttl) => `AuthSocket.subprotocol({ token: () => jwt('${user}', ${ttl}) })`,
+    bad: `AuthSocket.subprotocol({ token: 'not-a-token' })`,
+    expires: 'in band',
+  },
+  {
+    name: 'ticket, Bearer',
+    path: handshake,
+    good: (user) => `AuthSocket.ticket({ endpoint: '/api/ws-ticket/', token: () => jwt('${user}') })`,
+    bad: 'junkTicket',
+  },
   {
     name: 'ticket, session and CSRF',
     path: handshake,
@@ -69,7 +97,13 @@ const rows: Row[] = [
     good: () => `AuthSocket.ticket({ endpoint: '/api/ws-ticket/', headers: () => ({ 'X-CSRFToken': csrf() }) })`,
     bad: 'junkTicket',
   },
-  { name: 'first message', path: (route) => (route === 'echo' ? '/ws/first/' : `/ws/first/${route}/`), good: (user, ttl) => `AuthSocket.firstMessage({ token: () => jwt('${user}', ${ttl}) })`, bad: `AuthSocket.firstMessage({ token: 'not-a-token' })`, expires: 'in band' },
+  {
+    name: 'first message',
+    path: (route) => (route === 'echo' ? '/ws/first/' : `/ws/first/${route}/`),
+    good: (user, ttl) => `AuthSocket.firstMessage({ token: () => jwt('${user}', ${ttl}) })`,
+    bad: `AuthSocket.firstMessage({ token: 'not-a-token' })`,
+    expires: 'in band',
+  },
 ]
 
 function inPage<T>(page: Page, body: string): Promise<T> {
@@ -79,46 +113,58 @@ function inPage<T>(page: Page, body: string): Promise<T> {
 for (const row of rows) {
   test.describe(row.name, () => {
     test('accepted', async ({ page }) => {
-      const result = await inPage(page, `
+      const result = await inPage(
+        page,
+        `
         ${row.setup?.('alice', null) ?? ''}
         const socket = new AuthSocket('${row.path('echo')}', { credentials: ${row.good('alice', null)} })
         const seen = watch(socket)
         await socket.ready
         const reply = await echo(socket)
         socket.close()
-        return [seen.user.name, reply]`)
+        return [seen.user.name, reply]`,
+      )
       expect(result).toEqual(['alice', { type: 'echo', data: { hello: 'django' } }])
     })
 
     test('refused: 401 frames, failed after 3 attempts', async ({ page }) => {
-      const result = await inPage(page, `
+      const result = await inPage(
+        page,
+        `
         const socket = new AuthSocket('${row.path('echo')}', { retryDelay: () => 50, credentials: ${row.bad} })
         const seen = watch(socket)
         const result = await outcome(socket)
         await until(() => seen.refusals.length >= 3, 2000)
-        return [result, seen.refusals, seen.attempts]`)
+        return [result, seen.refusals, seen.attempts]`,
+      )
       expect(result).toEqual(['AUTH_FAILURES_EXHAUSTED', [401, 401, 401], 3])
     })
 
     test('forbidden: the reason, one attempt', async ({ page }) => {
-      const result = await inPage(page, `
+      const result = await inPage(
+        page,
+        `
         ${row.setup?.('bob', null) ?? ''}
         const socket = new AuthSocket('${row.path('rooms/staff')}', { credentials: ${row.good('bob', null)} })
         const seen = watch(socket)
-        return [await outcome(socket), socket.state, seen.attempts]`)
+        return [await outcome(socket), socket.state, seen.attempts]`,
+      )
       expect(result).toEqual(['FORBIDDEN: You may not join this room', 'failed', 1])
     })
 
     if (row.expires) {
       test(`expired: 2-second credentials renewed ${row.expires}, twice`, async ({ page }) => {
-        const result = await inPage<{ inBand: boolean[]; attempts: number; errors: string[]; reply: unknown }>(page, `
+        const result = await inPage<{ inBand: boolean[]; attempts: number; errors: string[]; reply: unknown }>(
+          page,
+          `
           ${row.setup?.('alice', 2) ?? ''}
           const socket = new AuthSocket('${row.path('echo')}', { refreshMargin: 600, credentials: ${row.good('alice', 2)} })
           const seen = watch(socket)
           await until(() => seen.inBand.length >= 3)
           const reply = await echo(socket)
           socket.close()
-          return { inBand: seen.inBand.slice(0, 3), attempts: seen.attempts, errors: seen.errors, reply }`)
+          return { inBand: seen.inBand.slice(0, 3), attempts: seen.attempts, errors: seen.errors, reply }`,
+        )
         const inBand = row.expires === 'in band'
         expect(result.inBand).toEqual([false, inBand, inBand])
         expect(result.errors).toEqual([])
@@ -130,13 +176,18 @@ for (const row of rows) {
   })
 }
 
-test('a session-authenticated ticket fetch without the CSRF token is refused by the endpoint (the control)', async ({ page }) => {
-  const result = await inPage<[string, string, number]>(page, `
+test('a session-authenticated ticket fetch without the CSRF token is refused by the endpoint (the control)', async ({
+  page,
+}) => {
+  const result = await inPage<[string, string, number]>(
+    page,
+    `
     await login('alice')
     const socket = new AuthSocket('/ws/echo/', { retryDelay: () => 50, credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket/' }) })
     const seen = watch(socket)
     const error = await socket.ready.then(() => undefined, (e) => e)
-    return [error.code, error.message, seen.attempts]`)
+    return [error.code, error.message, seen.attempts]`,
+  )
   expect(result[0]).toBe('AUTH_FAILURES_EXHAUSTED')
   expect(result[1]).toMatch(/credential endpoint refused 3 fresh credentials in a row \(last 403\)/)
 })

@@ -26,8 +26,10 @@ const django = daphneForFile()
 
 type User = 'alice' | 'bob'
 
-const jwt = async (user: User, ttl?: number) => track((await post(`${django.http}/api/jwt/`, { username: user, password: user, ttl })).json.access as string)
-const drf = async (user: User) => track((await post(`${django.http}/api/token/`, { username: user, password: user }, true)).json.token as string)
+const jwt = async (user: User, ttl?: number) =>
+  track((await post(`${django.http}/api/jwt/`, { username: user, password: user, ttl })).json.access as string)
+const drf = async (user: User) =>
+  track((await post(`${django.http}/api/token/`, { username: user, password: user }, true)).json.token as string)
 async function sessionCookie(user: User): Promise<string> {
   const { cookies } = await post(`${django.http}/api/session/`, { username: user, password: user })
   return track(cookies.find((c) => c.startsWith('sessionid='))!.split(';')[0]!)
@@ -48,19 +50,80 @@ const handshake = (route: string) => `/ws/${route}/`
 const first = (route: string) => (route === 'echo' ? '/ws/first/' : `/ws/first/${route}/`)
 
 const rows: Row[] = [
-  { name: 'session cookie', path: handshake, good: (user) => cookie({ cookie: () => sessionCookie(user) }), bad: () => cookie({ cookie: 'sessionid=not-a-session' }) },
-  { name: 'JWT cookie', path: handshake, good: (user, ttl) => cookie({ cookie: async () => `JWT=${await jwt(user, ttl)}` }), bad: () => cookie({ cookie: 'JWT=not-a-token' }), expires: { inBand: false } },
-  { name: 'query, simplejwt', path: handshake, good: (user, ttl) => queryToken({ token: () => jwt(user, ttl) }), bad: () => queryToken({ token: 'not-a-token' }), expires: { inBand: true } },
-  { name: 'query, DRF token', path: handshake, good: (user) => queryToken({ token: () => drf(user) }), bad: () => queryToken({ token: 'not-a-token' }) },
-  { name: 'Authorization: Bearer', path: handshake, good: (user, ttl) => header({ token: () => jwt(user, ttl) }), bad: () => header({ token: 'not-a-token' }), expires: { inBand: true } },
-  { name: 'Authorization: Token', path: handshake, good: (user) => header({ token: () => drf(user), scheme: 'Token' }), bad: () => header({ token: 'not-a-token', scheme: 'Token' }) },
-  { name: 'subprotocol bearer', path: handshake, good: (user, ttl) => subprotocol({ token: () => jwt(user, ttl) }), bad: () => subprotocol({ token: 'not-a-token' }), expires: { inBand: true } },
-  { name: 'ticket', path: handshake, good: (user) => ticket({ endpoint: `${django.http}/api/ws-ticket/`, token: () => jwt(user) }), bad: () => ({ kind: 'bad-ticket', prepare: async (ctx) => ({ url: `${ctx.url}?ticket=${'A'.repeat(32)}`, secretParams: ['ticket'] }) }) },
-  { name: 'first message', path: first, good: (user, ttl) => firstMessage({ token: () => jwt(user, ttl) }), bad: () => firstMessage({ token: 'not-a-token' }), expires: { inBand: true } },
+  {
+    name: 'session cookie',
+    path: handshake,
+    good: (user) => cookie({ cookie: () => sessionCookie(user) }),
+    bad: () => cookie({ cookie: 'sessionid=not-a-session' }),
+  },
+  {
+    name: 'JWT cookie',
+    path: handshake,
+    good: (user, ttl) => cookie({ cookie: async () => `JWT=${await jwt(user, ttl)}` }),
+    bad: () => cookie({ cookie: 'JWT=not-a-token' }),
+    expires: { inBand: false },
+  },
+  {
+    name: 'query, simplejwt',
+    path: handshake,
+    good: (user, ttl) => queryToken({ token: () => jwt(user, ttl) }),
+    bad: () => queryToken({ token: 'not-a-token' }),
+    expires: { inBand: true },
+  },
+  {
+    name: 'query, DRF token',
+    path: handshake,
+    good: (user) => queryToken({ token: () => drf(user) }),
+    bad: () => queryToken({ token: 'not-a-token' }),
+  },
+  {
+    name: 'Authorization: Bearer',
+    path: handshake,
+    good: (user, ttl) => header({ token: () => jwt(user, ttl) }),
+    bad: () => header({ token: 'not-a-token' }),
+    expires: { inBand: true },
+  },
+  {
+    name: 'Authorization: Token',
+    path: handshake,
+    good: (user) => header({ token: () => drf(user), scheme: 'Token' }),
+    bad: () => header({ token: 'not-a-token', scheme: 'Token' }),
+  },
+  {
+    name: 'subprotocol bearer',
+    path: handshake,
+    good: (user, ttl) => subprotocol({ token: () => jwt(user, ttl) }),
+    bad: () => subprotocol({ token: 'not-a-token' }),
+    expires: { inBand: true },
+  },
+  {
+    name: 'ticket',
+    path: handshake,
+    good: (user) => ticket({ endpoint: `${django.http}/api/ws-ticket/`, token: () => jwt(user) }),
+    bad: () => ({
+      kind: 'bad-ticket',
+      prepare: async (ctx) => ({ url: `${ctx.url}?ticket=${'A'.repeat(32)}`, secretParams: ['ticket'] }),
+    }),
+  },
+  {
+    name: 'first message',
+    path: first,
+    good: (user, ttl) => firstMessage({ token: () => jwt(user, ttl) }),
+    bad: () => firstMessage({ token: 'not-a-token' }),
+    expires: { inBand: true },
+  },
 ]
 
 function open(path: string, credentials: CredentialProvider, options: Partial<AuthSocketOptions<any, any>> = {}) {
-  const socket = closeAfterTest(new AuthSocket<any, any>(`${django.ws}${path}`, { WebSocket, origin: django.origin, retryDelay: () => 50, credentials, ...options }))
+  const socket = closeAfterTest(
+    new AuthSocket<any, any>(`${django.ws}${path}`, {
+      WebSocket,
+      origin: django.origin,
+      retryDelay: () => 50,
+      credentials,
+      ...options,
+    }),
+  )
   const seen = { attempts: 0, errors: [] as string[], inBand: [] as boolean[], refusals: [] as number[] }
   socket.on('connecting', () => seen.attempts++)
   socket.on('error', (e) => seen.errors.push(e.code))
@@ -101,7 +164,14 @@ describe.each(rows)('$name', (row) => {
   })
 
   // In band on a consumer that re-authenticates (where the provider can); by reconnecting on one that does not.
-  const renewals = row.expires ? ([['in band', 'echo'], ['by reconnect', 'no-reauth']] as const).filter(([how]) => how !== 'in band' || row.expires!.inBand) : []
+  const renewals = row.expires
+    ? (
+        [
+          ['in band', 'echo'],
+          ['by reconnect', 'no-reauth'],
+        ] as const
+      ).filter(([how]) => how !== 'in band' || row.expires!.inBand)
+    : []
   for (const [how, route] of renewals) {
     it(`expired, ${how}: 2-second tokens renewed twice`, async () => {
       const { socket, seen } = open(row.path(route), row.good('alice', 2), { refreshMargin: 600 })

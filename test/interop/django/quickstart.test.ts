@@ -19,9 +19,22 @@ describe("the guide's quick start", () => {
     const { json } = await post(`${django.http}/api/token/`, { username: 'alice', password: 'alice' })
     const access = track(json.access as string)
     const options = { WebSocket, origin: django.origin }
-    const bySubprotocol = closeAfterTest(new AuthSocket<Chat, { text: string }>(`${django.ws}/ws/chat/`, { ...options, credentials: subprotocol({ token: access }) }))
-    const byTicket = closeAfterTest(new AuthSocket<Chat, { text: string }>(`${django.ws}/ws/chat/`, { ...options, credentials: ticket({ endpoint: `${django.http}/api/ws-ticket/`, token: access }) }))
-    const authenticated = await Promise.all([nextEvent(bySubprotocol, 'authenticated'), nextEvent(byTicket, 'authenticated')])
+    const bySubprotocol = closeAfterTest(
+      new AuthSocket<Chat, { text: string }>(`${django.ws}/ws/chat/`, {
+        ...options,
+        credentials: subprotocol({ token: access }),
+      }),
+    )
+    const byTicket = closeAfterTest(
+      new AuthSocket<Chat, { text: string }>(`${django.ws}/ws/chat/`, {
+        ...options,
+        credentials: ticket({ endpoint: `${django.http}/api/ws-ticket/`, token: access }),
+      }),
+    )
+    const authenticated = await Promise.all([
+      nextEvent(bySubprotocol, 'authenticated'),
+      nextEvent(byTicket, 'authenticated'),
+    ])
     expect(authenticated.map((a) => a.user)).toEqual([
       { id: 1, name: 'alice' },
       { id: 1, name: 'alice' },

@@ -20,15 +20,22 @@ beforeAll(async () => {
 }, 90_000)
 afterAll(() => cluster?.stop())
 
-const jwt = async (user = 'alice') => track((await post(`${cluster.lb.http}/api/jwt/`, { username: user, password: user })).json.access as string)
+const jwt = async (user = 'alice') =>
+  track((await post(`${cluster.lb.http}/api/jwt/`, { username: user, password: user })).json.access as string)
 
 async function mint(at: Endpoint, token: string, endpoint = '/api/ws-ticket/'): Promise<string> {
-  const response = await fetch(`${at.http}${endpoint}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+  const response = await fetch(`${at.http}${endpoint}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  })
   return track(((await response.json()) as { ticket: string }).ticket)
 }
 
 /** Opens a raw socket at `url` and resolves with the server's first frame (the status frame), the socket still open. */
-function greeted(url: string, origin: string): Promise<{ socket: WebSocket; status: number; data: Record<string, unknown> }> {
+function greeted(
+  url: string,
+  origin: string,
+): Promise<{ socket: WebSocket; status: number; data: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { origin })
     socket.once('message', (raw) => {
@@ -45,7 +52,8 @@ function greeted(url: string, origin: string): Promise<{ socket: WebSocket; stat
  * then the balancer sends every client elsewhere (a kill moves nobody, a reconnect stays put).
  */
 async function everyWorkerUp(): Promise<void> {
-  while ((await cluster.balancer()).up.length < cluster.workers.length) await new Promise((resolve) => setTimeout(resolve, 100))
+  while ((await cluster.balancer()).up.length < cluster.workers.length)
+    await new Promise((resolve) => setTimeout(resolve, 100))
 }
 
 describe('Django Channels on Redis, three workers, HAProxy', () => {
@@ -76,19 +84,23 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
       }
       for (let done = 0; done < 1000; done += 25) await Promise.all(Array.from({ length: 25 }, round))
       expect(accepted).toHaveLength(1000)
-      expect(accepted.filter((n) => n !== 1)).toEqual([]) // a get-then-delete redeem let both in (authsocket_channels/tickets.py)
+      // a get-then-delete redeem let both in (authsocket_channels/tickets.py)
+      expect(accepted.filter((n) => n !== 1)).toEqual([])
     }, 180_000)
   }
 
   it('a room spans the workers: what a member on each sends, every member gets', async () => {
     const token = await jwt()
-    const members = await Promise.all(cluster.workers.map((w) => greeted(`${w.ws}/ws/group/lobby/?token=${token}`, w.origin)))
+    const members = await Promise.all(
+      cluster.workers.map((w) => greeted(`${w.ws}/ws/group/lobby/?token=${token}`, w.origin)),
+    )
     expect(members.map(({ data }) => data.worker)).toEqual(['w1', 'w2', 'w3'])
     const got = members.map(() => [] as string[])
     members.forEach(({ socket }, i) => socket.on('message', (raw) => got[i]!.push(JSON.parse(String(raw)).worker)))
     members.forEach(({ socket }, i) => socket.send(JSON.stringify({ text: `from ${i}` })))
     const end = Date.now() + 5000
-    while (got.some((list) => list.length < 3) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20))
+    while (got.some((list) => list.length < 3) && Date.now() < end)
+      await new Promise((resolve) => setTimeout(resolve, 20))
     for (const { socket } of members) socket.close()
     for (const list of got) expect(list.sort()).toEqual(['w1', 'w2', 'w3'])
   })
@@ -96,7 +108,9 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
   it('HAProxy spreads clients round robin over the workers, with no sticky sessions', async () => {
     const token = await jwt()
     const before = (await cluster.balancer()).sessions
-    const clients = await Promise.all(Array.from({ length: 9 }, () => greeted(`${cluster.lb.ws}/ws/group/spread/?token=${token}`, cluster.lb.origin)))
+    const clients = await Promise.all(
+      Array.from({ length: 9 }, () => greeted(`${cluster.lb.ws}/ws/group/spread/?token=${token}`, cluster.lb.origin)),
+    )
     for (const { socket } of clients) socket.close()
     const per = new Map<unknown, number>()
     for (const { data } of clients) per.set(data.worker, (per.get(data.worker) ?? 0) + 1)
@@ -104,14 +118,17 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
     expect((await cluster.balancer()).sessions - before).toBeGreaterThanOrEqual(9)
   })
 
-  it('a room of 20 clients through HAProxy, each sending 50 numbered messages while a worker is SIGKILLed, another frozen 12 s and Redis restarts: every client gets every message once, in order, the room\'s log has each once, and no resync', async () => {
+  it("a room of 20 clients through HAProxy, each sending 50 numbered messages while a worker is SIGKILLed, another frozen 12 s and Redis restarts: every client gets every message once, in order, the room's log has each once, and no resync", async () => {
     const SENDERS = 20
     const COUNT = 50
     await everyWorkerUp()
     const token = await jwt()
     const errors: string[] = []
     const clients = Array.from({ length: SENDERS }, () => {
-      const socket = new AuthSocket<{ from: number; n: number }, { from: number; n: number }>(`${cluster.lb.ws}/ws/rooms-redis/chaos/`, { WebSocket, origin: cluster.lb.origin, credentials: queryToken({ token: () => token }) })
+      const socket = new AuthSocket<{ from: number; n: number }, { from: number; n: number }>(
+        `${cluster.lb.ws}/ws/rooms-redis/chaos/`,
+        { WebSocket, origin: cluster.lb.origin, credentials: queryToken({ token: () => token }) },
+      )
       const got: { from: number; n: number }[] = []
       const closes: number[] = []
       const workers: string[] = []
@@ -140,22 +157,40 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
       await killed!.start()
       await sleep(11_000)
       frozen!.thaw()
-      await until(() => clients.every(({ got }) => got.length >= SENDERS * COUNT), 30_000, 'every message at every member')
+      await until(
+        () => clients.every(({ got }) => got.length >= SENDERS * COUNT),
+        30_000,
+        'every message at every member',
+      )
       await sleep(300) // for a duplicate to show
       const expected = Array.from({ length: COUNT }, (_, i) => i + 1)
       for (const { got } of clients) {
         expect(got).toHaveLength(SENDERS * COUNT)
-        for (let from = 0; from < SENDERS; from++) expect(got.filter((m) => m.from === from).map((m) => m.n)).toEqual(expected)
+        for (let from = 0; from < SENDERS; from++)
+          expect(got.filter((m) => m.from === from).map((m) => m.n)).toEqual(expected)
       }
       // Client to server: the room's log in Redis has each sender's messages once, in order.
-      const log = execFileSync('redis-cli', ['-u', cluster.redis.url, '--raw', 'LRANGE', 'authsocket:g:room.chaos:log', '0', '-1'], { encoding: 'utf8' })
-      const logged = log.trim().split('\n').map((line) => JSON.parse(line) as { from: number; n: number })
-      for (let from = 0; from < SENDERS; from++) expect(logged.filter((m) => m.from === from).map((m) => m.n)).toEqual(expected)
+      const log = execFileSync(
+        'redis-cli',
+        ['-u', cluster.redis.url, '--raw', 'LRANGE', 'authsocket:g:room.chaos:log', '0', '-1'],
+        { encoding: 'utf8' },
+      )
+      const logged = log
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { from: number; n: number })
+      for (let from = 0; from < SENDERS; from++)
+        expect(logged.filter((m) => m.from === from).map((m) => m.n)).toEqual(expected)
       expect(errors).toEqual([])
       const closes = clients.flatMap((c) => c.closes)
-      console.log(`a room through a kill, a freeze and a Redis restart: closes seen by the clients ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`)
-      expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(SENDERS / 3 - 1) // the killed worker's clients, and the frozen one's
-      expect(clients.filter(({ workers }) => workers[0] === frozen!.name && workers.length > 1).length).toBeGreaterThan(0) // the frozen worker's members moved
+      console.log(
+        `a room through a kill, a freeze and a Redis restart: closes seen by the clients ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`,
+      )
+      // the killed worker's clients, and the frozen one's
+      expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(SENDERS / 3 - 1)
+      expect(clients.filter(({ workers }) => workers[0] === frozen!.name && workers.length > 1).length).toBeGreaterThan(
+        0,
+      ) // the frozen worker's members moved
       // Redis away: the consumers close with a retry hint (1000), not a traceback's 1011 (as before issue 23).
       expect(closes.filter((code) => code === 1011)).toEqual([])
     } finally {
@@ -171,11 +206,14 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
     const token = await jwt()
     const resyncs: number[] = []
     const clients = Array.from({ length: CLIENTS }, (_, index) => {
-      const socket = new AuthSocket<{ type: 'echo'; data: { n: number } }, { n: number }>(`${cluster.lb.ws}/ws/delivery/`, {
-        WebSocket,
-        origin: cluster.lb.origin,
-        credentials: queryToken({ token: () => token }),
-      })
+      const socket = new AuthSocket<{ type: 'echo'; data: { n: number } }, { n: number }>(
+        `${cluster.lb.ws}/ws/delivery/`,
+        {
+          WebSocket,
+          origin: cluster.lb.origin,
+          credentials: queryToken({ token: () => token }),
+        },
+      )
       const echoes: number[] = []
       const closes: number[] = []
       socket.on('message', (m) => echoes.push(m.data.n))
@@ -201,8 +239,11 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
       for (const { echoes } of clients) expect(echoes).toEqual(expected)
       expect(resyncs).toEqual([])
       const closes = clients.flatMap((c) => c.closes)
-      console.log(`delivery in Redis: closes seen by the clients ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`)
-      expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(CLIENTS / 3 - 1) // the killed worker's clients moved
+      console.log(
+        `delivery in Redis: closes seen by the clients ${JSON.stringify(Object.fromEntries([...new Set(closes)].map((code) => [code, closes.filter((c) => c === code).length])))}`,
+      )
+      // the killed worker's clients moved
+      expect(closes.filter((code) => code === 1006).length).toBeGreaterThanOrEqual(CLIENTS / 3 - 1)
       expect(closes.filter((code) => code === 1011)).toEqual([])
     } finally {
       for (const { socket } of clients) socket.close()
@@ -268,7 +309,12 @@ describe('Django Channels on Redis, three workers, HAProxy', () => {
     const token = await jwt()
     const [w1, , w3] = cluster.workers
     const open = (at: Endpoint) => {
-      const socket = new AuthSocket<{ n: number }, { n: number }>(`${at.ws}/ws/rooms-redis/history/`, { WebSocket, origin: at.origin, credentials: queryToken({ token: () => token }), retryDelay: () => 100 })
+      const socket = new AuthSocket<{ n: number }, { n: number }>(`${at.ws}/ws/rooms-redis/history/`, {
+        WebSocket,
+        origin: at.origin,
+        credentials: queryToken({ token: () => token }),
+        retryDelay: () => 100,
+      })
       const got: number[] = []
       socket.on('message', (m) => got.push(m.n))
       return { socket, got }

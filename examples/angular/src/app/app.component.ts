@@ -8,7 +8,9 @@ import { ChatService } from './chat.service'
   imports: [AsyncPipe],
   template: `
     <h1>authsocket + Angular</h1>
-    <p>state: <strong>{{ chat.state() }}</strong></p>
+    <p>
+      state: <strong>{{ chat.state() }}</strong>
+    </p>
     <button (click)="chat.send('hello from Angular')">Send</button>
     <ul>
       @for (line of lines$ | async; track $index) {

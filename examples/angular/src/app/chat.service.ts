@@ -2,7 +2,8 @@ import { Injectable, OnDestroy, signal } from '@angular/core'
 import { AuthSocket, ticket, type ConnectionState } from 'authsocket'
 import { from, map, type Observable } from 'rxjs'
 
-export type ServerMsg = { type: 'echo'; data: { type: 'chat'; text: string } } | { type: 'chat'; user: string; text: string }
+export type ServerMsg =
+  { type: 'echo'; data: { type: 'chat'; text: string } } | { type: 'chat'; user: string; text: string }
 export type ClientMsg = { type: 'chat'; text: string }
 
 /** One authenticated socket for the app, as an Angular service: RxJS for messages, a signal for the state. */
@@ -14,7 +15,9 @@ export class ChatService implements OnDestroy {
 
   /** Every message, through RxJS's from(): the SDK has no RxJS dependency of its own. */
   readonly messages$: Observable<ServerMsg> = from(this.socket)
-  readonly lines$: Observable<string> = this.messages$.pipe(map((msg) => (msg.type === 'chat' ? `${msg.user}: ${msg.text}` : `me: ${msg.data.text}`)))
+  readonly lines$: Observable<string> = this.messages$.pipe(
+    map((msg) => (msg.type === 'chat' ? `${msg.user}: ${msg.text}` : `me: ${msg.data.text}`)),
+  )
   readonly state = signal<ConnectionState>(this.socket.state)
 
   constructor() {
@@ -30,7 +33,10 @@ export class ChatService implements OnDestroy {
   }
 
   private async accessToken(): Promise<string> {
-    const response = await fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) })
+    const response = await fetch('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'alice', password: 'alice' }),
+    })
     return ((await response.json()) as { token: string }).token
   }
 }
