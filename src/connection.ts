@@ -120,7 +120,10 @@ export class Connection<In, Out> {
 
   /** Abandons whatever is in progress and begins a fresh attempt at once, with fresh counters. */
   restart(): void {
-    if (isStopped(this.#state)) return this.start()
+    if (isStopped(this.#state)) {
+      this.start()
+      return
+    }
     this.#counters = NO_FAILURES
     this.#restart('reconnect', 'reconnecting')
   }
@@ -225,7 +228,10 @@ export class Connection<In, Out> {
       this.#transport.send(id, reply),
     )
     if (!verdict) return
-    if (attempt.awaiting) return this.#onVerdict(attempt, verdict)
+    if (attempt.awaiting) {
+      this.#onVerdict(attempt, verdict)
+      return
+    }
     const error = unasked(verdict, attempt.url)
     if (error) this.#events.emit('error', error)
   }
@@ -233,7 +239,10 @@ export class Connection<In, Out> {
   #onVerdict(attempt: Attempt, verdict: AuthVerdict): void {
     clearTimeout(attempt.timer)
     attempt.awaiting = false
-    if (verdict.ok) return this.#accept(attempt, verdict)
+    if (verdict.ok) {
+      this.#accept(attempt, verdict)
+      return
+    }
     const cls = this.#classify(attempt, { kind: 'frame', status: verdict.status, detail: verdict.detail })
     if (cls)
       this.#end(
@@ -272,7 +281,10 @@ export class Connection<In, Out> {
     const attempt = this.#attempt
     if (attempt?.id !== id) return
     const read = readClose(attempt, closed, this.#o.maxMessageSize)
-    if ('end' in read) return this.#end(attempt, read.end, closed)
+    if ('end' in read) {
+      this.#end(attempt, read.end, closed)
+      return
+    }
     const { failure, error } = read
     const cls = this.#classify(attempt, failure)
     const status = failure.kind === 'handshake' ? failure.status : failure.code
@@ -359,7 +371,10 @@ export class Connection<In, Out> {
     const inBand = attempt.reauth && this.#o.provider.reauthenticate !== undefined
     this.#events.emit('refresh', { inBand, expiresAt })
     if (this.#attempt !== attempt || this.#state !== 'open') return
-    if (!inBand) return this.#restart('expiring', 'refreshing credential')
+    if (!inBand) {
+      this.#restart('expiring', 'refreshing credential')
+      return
+    }
     this.#setState('authenticating')
     void reauthenticate(
       attempt,

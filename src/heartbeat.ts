@@ -146,13 +146,21 @@ export class Heartbeat {
       if (this.#probed !== undefined) this.#probed -= ahead
     }
     if (this.#probed !== undefined) {
-      if (this.#answered)
+      if (this.#answered) {
         this.#probed = undefined // answered (or something else came): alive
-      else if (now - this.#probed >= this.#settings.timeout) return this.#dead()
-      else return this.#arm(this.#probed + this.#settings.timeout - now)
+      } else if (now - this.#probed >= this.#settings.timeout) {
+        this.#dead()
+        return
+      } else {
+        this.#arm(this.#probed + this.#settings.timeout - now)
+        return
+      }
     }
     const quiet = now - this.#heard
-    if (quiet < this.#settings.interval) return this.#arm(this.#settings.interval - quiet)
+    if (quiet < this.#settings.interval) {
+      this.#arm(this.#settings.interval - quiet)
+      return
+    }
     // Silent for the interval (or the timer is late): probe now, and count the timeout from now.
     this.#send(now, late)
   }

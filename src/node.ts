@@ -42,7 +42,10 @@ export function readError(event: unknown): { status?: number; oversize?: boolean
  * with `now` (a connection the heartbeat found dead: no close handshake to wait for).
  */
 export function closeSocket(socket: WebSocketLike, code: number, reason: string, now = false): void {
-  if (now && isNode(socket)) return socket.terminate()
+  if (now && isNode(socket)) {
+    socket.terminate()
+    return
+  }
   socket.close(code, reason)
   if (!isNode(socket)) return
   const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE)

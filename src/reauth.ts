@@ -34,7 +34,10 @@ export async function reauthenticate(
   } catch (cause) {
     if (!steps.current()) return
     const end = credentialFailure(cause, kind)
-    if (end.cls !== 'network') return steps.refused(end)
+    if (end.cls !== 'network') {
+      steps.refused(end)
+      return
+    }
     steps.kept(
       new AuthSocketError(
         'CREDENTIAL_FETCH_FAILED',

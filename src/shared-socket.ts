@@ -132,7 +132,11 @@ export class SharedSocket<In, Out> implements Link {
   }
 
   start(): void {
-    if (this.#unwatch) return this.state === 'failed' ? this.restart() : undefined // connect() after the group failed: the leader starts again
+    if (this.#unwatch) {
+      // connect() after the group failed: the leader starts again
+      if (this.state === 'failed') this.restart()
+      return
+    }
     // A tab going into the back/forward cache, or frozen, lets go: a cached or frozen tab holding
     // the lock would leave every tab without a socket, and one granted it could not take it.
     const back = () => this.#away && this.#page.parked === undefined && this.#enter()
@@ -167,7 +171,10 @@ export class SharedSocket<In, Out> implements Link {
     this.#away = false
     const error = new AuthSocketError('NOT_CONNECTED', 'close() was called before the message was acknowledged.')
     for (const entry of this.#handed.take()) entry.receipt.fail(error)
-    if (!leading) return this.#mirror('closed')
+    if (!leading) {
+      this.#mirror('closed')
+      return
+    }
     this.#state = 'closed' // the connection told this tab's listeners
   }
 
@@ -276,7 +283,8 @@ export class SharedSocket<In, Out> implements Link {
     if (n !== this.#journal.mark(tab) + 1) return
     if (!this.#outbox.push(data, receipt)) {
       this.#journal.pass(tab, n)
-      return this.#post({ kind: 'refused', tab, n })
+      this.#post({ kind: 'refused', tab, n })
+      return
     }
     this.#number(tab, n)
     this.#connection!.flush()
@@ -285,7 +293,11 @@ export class SharedSocket<In, Out> implements Link {
   /** The outbox's last message (from `tab`) is numbered: every tab hears it before it is written. */
   #number(tab: string, n: number): void {
     const seq = this.#outbox.lastSeq
-    if (seq === this.#journal.lastSeq) return this.#journal.pass(tab, n) // binary: not numbered, not kept
+    if (seq === this.#journal.lastSeq) {
+      // binary: not numbered, not kept
+      this.#journal.pass(tab, n)
+      return
+    }
     const entry: Numbered = { seq, tab, n, data: this.#outbox.lastData! }
     this.#journal.add(entry)
     this.#post({ kind: 'numbered', entry })
@@ -294,7 +306,10 @@ export class SharedSocket<In, Out> implements Link {
   /** Done up to `seq`: the leader tells the others, and each tab settles its own messages' receipts. */
   #done(seq: number): void {
     this.#journal.done(seq)
-    if (this.#connection) return this.#post({ kind: 'done', seq })
+    if (this.#connection) {
+      this.#post({ kind: 'done', seq })
+      return
+    }
     this.#handed.done(seq)
   }
 
@@ -362,7 +377,10 @@ export class SharedSocket<In, Out> implements Link {
 
   /** A follower replays the leader's event. */
   #replay(type: Relayed, payload: unknown): void {
-    if (type === 'state') return this.#mirror(payload as ConnectionState)
+    if (type === 'state') {
+      this.#mirror(payload as ConnectionState)
+      return
+    }
     if (type === 'resync') this.#session.resync((payload as { epoch: string | undefined }).epoch)
     const decoded = decodeEvent(type, payload)
     if (type === 'error') this.#lastError = decoded as AuthSocketError
