@@ -166,7 +166,8 @@ export function heartbeatDead(timeout: number, url: string): End {
 export function authTimedOut(ms: number, url: string): End {
   const error = new AuthSocketError(
     'AUTH_TIMEOUT',
-    `No status frame within ${ms} ms (authTimeout) from ${url}; retrying. A server that sends none (plain Channels) needs confirm: 'open'; other frame shapes, a statusParser.`,
+    `No status frame within ${ms} ms (authTimeout) from ${url}; retrying. ` +
+      "A server that sends none (plain Channels) needs confirm: 'open'; other frame shapes, a statusParser.",
   )
   return { cls: 'network', source: 'client', status: 4008, error }
 }

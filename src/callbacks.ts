@@ -57,7 +57,8 @@ export function serialize<Out>(serializer: Serializer<unknown, Out>, message: Ou
   if (typeof text !== 'string') {
     throw new AuthSocketError(
       'SERIALIZE_FAILED',
-      `The serializer made ${typeof text} of a ${typeof message}, not a string: not sent (JSON cannot encode undefined, functions, symbols).`,
+      `The serializer made ${typeof text} of a ${typeof message}, not a string: ` +
+        'not sent (JSON cannot encode undefined, functions, symbols).',
     )
   }
   return text

@@ -185,7 +185,8 @@ export class AuthSocket<In = unknown, Out = unknown> {
     if (!this.#outbox.push(data, receipt)) {
       throw new AuthSocketError(
         'QUEUE_FULL',
-        `Queue full (${this.#outbox.limit} messages await authentication or an acknowledgement): not queued. Wait for 'authenticated' or raise maxQueueSize.`,
+        `Queue full (${this.#outbox.limit} messages await authentication or an acknowledgement): not queued. ` +
+          "Wait for 'authenticated' or raise maxQueueSize.",
       )
     }
     this.#connection.flush() // with acks on, even an open socket writes through the outbox

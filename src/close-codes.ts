@@ -45,7 +45,8 @@ const MEANINGS: Record<number, string> = {
 export function closeMeaning(code: number): string {
   return (
     MEANINGS[code] ??
-    'an application close code this client does not know: the server ended the connection on purpose; see its documentation, or map the code with classify'
+    'an application close code this client does not know: the server ended the connection on purpose; ' +
+      'see its documentation, or map the code with classify'
   )
 }
 

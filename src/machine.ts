@@ -158,7 +158,8 @@ export function decide(outcome: Outcome, counters: Counters, limits: Limits): De
     return fail(
       new AuthSocketError(
         'HANDSHAKE_REFUSED',
-        `The server answered ${outcome.url} with HTTP ${status}${quoted(detail)}; a retry would get the same. Check the URL path and the server's routes.`,
+        `The server answered ${outcome.url} with HTTP ${status}${quoted(detail)}; a retry would get the same. ` +
+          "Check the URL path and the server's routes.",
       ),
     )
   }
@@ -176,7 +177,9 @@ export function decide(outcome: Outcome, counters: Counters, limits: Limits): De
     return fail(
       new AuthSocketError(
         'HANDSHAKE_REFUSED',
-        `${handshakeFailures} attempts in a row closed before opening (last ${status}): how plain Channels refuses a credential. Sign in again, then reconnect(); if the server may be down, raise maxHandshakeFailures.`,
+        `${handshakeFailures} attempts in a row closed before opening (last ${status}): ` +
+          'how plain Channels refuses a credential. Sign in again, then reconnect(); ' +
+          'if the server may be down, raise maxHandshakeFailures.',
       ),
     )
   }

@@ -288,7 +288,8 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
   const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
   if (typeof WebSocketClass !== 'function') {
     throw invalid(
-      "No WebSocket class: Node 20 has none built in. Pass one: `import WebSocket from 'ws'` then `new AuthSocket(url, { WebSocket, ... })`.",
+      'No WebSocket class: Node 20 has none built in. ' +
+        "Pass one: `import WebSocket from 'ws'` then `new AuthSocket(url, { WebSocket, ... })`.",
     )
   }
   const confirm = options.confirm ?? 'frame'

@@ -48,7 +48,8 @@ export class PendingReceipt implements Receipt {
         this.fail(
           new AuthSocketError(
             'ACK_TIMEOUT',
-            `No acknowledgement within ${this.#timeout} ms (ackTimeout). The message is still in the outbox: it is written again after a reconnect and may yet arrive.`,
+            `No acknowledgement within ${this.#timeout} ms (ackTimeout). ` +
+              'The message is still in the outbox: it is written again after a reconnect and may yet arrive.',
           ),
         ),
       this.#timeout,

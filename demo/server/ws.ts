@@ -211,9 +211,9 @@ export function createEndpoint(options: {
     const stats = options.stats()
     if (inBand) stats.inBandReauths++
     else stats.authenticated++
-    log(
-      `${inBand ? 're-authenticated' : 'authenticated'} ${identity.user.name} via ${identity.via} in ${client.room}, until ${new Date(identity.expiresAt).toISOString()}`,
-    )
+    const how = inBand ? 're-authenticated' : 'authenticated'
+    const until = new Date(identity.expiresAt).toISOString()
+    log(`${how} ${identity.user.name} via ${identity.via} in ${client.room}, until ${until}`)
     client.ws.send(
       status(200, 'OK', {
         user: { name: identity.user.name },

@@ -169,7 +169,8 @@ def check_ticket_cache(user: dict) -> List[CheckMessage]:
     if backend.endswith("memcached.MemcachedCache"):
         return [
             Error(
-                f"Tickets live in the cache {alias!r}, python-memcached's MemcachedCache, whose delete() does not say whether it deleted: a ticket could be redeemed twice.",
+                f"Tickets live in the cache {alias!r}, python-memcached's MemcachedCache, whose "
+                "delete() does not say whether it deleted: a ticket could be redeemed twice.",
                 hint="Use PyMemcacheCache, django-redis, Redis or the database cache.",
                 id="authsocket.E012",
             )
@@ -177,8 +178,10 @@ def check_ticket_cache(user: dict) -> List[CheckMessage]:
     if backend.endswith("LocMemCache"):
         return [
             Warning(
-                f"Tickets live in the cache {alias!r}, a LocMemCache: a ticket minted by one process cannot be redeemed by another.",
-                hint="Fine for one worker (runserver, one daphne). With several, use a cache they share (django-redis, Redis, the database cache).",
+                f"Tickets live in the cache {alias!r}, a LocMemCache: a ticket minted by one "
+                "process cannot be redeemed by another.",
+                hint="Fine for one worker (runserver, one daphne). With several, use a cache they "
+                "share (django-redis, Redis, the database cache).",
                 id="authsocket.W001",
             )
         ]

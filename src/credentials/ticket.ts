@@ -141,7 +141,15 @@ export function ticket(options: TicketOptions): CredentialProvider {
 
   return {
     kind: 'ticket',
-    settings: `endpoint=${options.endpoint} method=${options.method ?? 'POST'} credentials=${options.credentials ?? 'include'} param=${param} scheme=${scheme} token=${getToken ? 'yes' : 'no'} headers=${options.headers ? 'yes' : 'no'}`,
+    settings: [
+      `endpoint=${options.endpoint}`,
+      `method=${options.method ?? 'POST'}`,
+      `credentials=${options.credentials ?? 'include'}`,
+      `param=${param}`,
+      `scheme=${scheme}`,
+      `token=${getToken ? 'yes' : 'no'}`,
+      `headers=${options.headers ? 'yes' : 'no'}`,
+    ].join(' '),
     async prepare(ctx) {
       const value = await fetchTicket(ctx)
       const url = new URL(ctx.url)
