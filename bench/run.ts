@@ -334,7 +334,7 @@ if ((djangoReady as () => boolean)()) {
       ) +
       '\n\n' +
       table(
-        `Group fan-out: one member of a room of ${fanOut.members} over the three workers sends ${fanOut.messages} messages as fast as it can, every member gets them all (${fanOut.rounds * 2} runs alternating, medians, a fresh cluster)`,
+        `Group fan-out: one member of a room of ${fanOut.members} over the three workers sends ${fanOut.messages} messages as fast as it can, every member gets them all (${fanOut.complete ? 'every run complete' : 'NOT every run complete'}; ${fanOut.rounds * 2} runs alternating, medians, a fresh cluster)`,
         [
           {
             room: 'plain Channels `group_send` (nothing kept, no numbers)',

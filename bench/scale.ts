@@ -188,22 +188,6 @@ export async function scaleOut(
         if (member.room === room) count(log.filter((m) => m.from === from).map((m) => m.n))
     }
     const upstream = { lost, duplicated, reordered }
-    if (upstream.lost && process.env.SCALE_DEBUG) {
-      for (const room of new Set(all.map((c) => c.room))) {
-        const log = redis('LRANGE', `authsocket:g:room.${room}:log`, '0', '-1')
-          .split('\n')
-          .map((line) => JSON.parse(line) as Message)
-        for (const [from, member] of all.entries()) {
-          if (member.room !== room) continue
-          const have = new Set(log.filter((m) => m.from === from).map((m) => m.n))
-          const missing = Array.from({ length: sent }, (_, i) => i + 1).filter((k) => !have.has(k))
-          if (missing.length)
-            console.log(
-              `sender ${from} (${room}): missing ${missing} state ${member.socket.state} queued ${member.socket.queued} on ${member.worker} attempts ${member.attempts}`,
-            )
-        }
-      }
-    }
     const memory = redisMemory(redis)
     const perSecond = new Map<number, number>()
     for (const at of connectingAt) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1)

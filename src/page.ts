@@ -35,6 +35,8 @@ export interface PageHooks {
   hide(why: string): void
   /** `pageshow` with `persisted`: it came back from it. */
   show(): void
+  /** `pagehide` without `persisted`: the page is being unloaded (a tab closed), whatever `bfcache` says. */
+  gone?(): void
 }
 
 type Target = Partial<Pick<EventTarget, 'addEventListener' | 'removeEventListener'>>
@@ -106,6 +108,8 @@ export class Page {
       ],
       [self, 'online', () => hooks.wake()],
     ]
+    const { gone } = hooks
+    if (gone) listeners.push([win, 'pagehide', (event) => !persisted(event) && gone()])
     if (bfcache) {
       listeners.push(
         [win, 'pagehide', (event) => persisted(event) && park('cached', 'page hidden')],

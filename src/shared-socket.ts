@@ -140,19 +140,13 @@ export class SharedSocket<In, Out> implements Link {
     // A tab going into the back/forward cache, or frozen, lets go: a cached or frozen tab holding
     // the lock would leave every tab without a socket, and one granted it could not take it.
     const back = () => this.#away && this.#page.parked === undefined && this.#enter()
-    const unwatch = this.#page.watch({ hide: () => this.#leave(), show: back, wake: back }, true)
-    // A tab being closed (pagehide, not into the cache) still runs tasks before it goes: a leader
-    // that numbered a follower's message then, after its bye, gave the next leader a seq it did
-    // not know (seen here). It leaves at once instead: its bye is its last word.
-    const unloading = (event: Event) => {
-      if ((event as PageTransitionEvent).persisted || !this.#connection) return
-      this.#leave()
+    // A tab being closed still runs tasks before it goes: a leader that numbered a follower's
+    // message then, after its bye, gave the next leader a seq it did not know (seen here). It
+    // leaves at once instead (`gone`): its bye is its last word.
+    const gone = () => {
+      if (this.#connection) this.#leave()
     }
-    globalThis.addEventListener?.('pagehide', unloading)
-    this.#unwatch = () => {
-      unwatch()
-      globalThis.removeEventListener?.('pagehide', unloading)
-    }
+    this.#unwatch = this.#page.watch({ hide: () => this.#leave(), show: back, wake: back, gone }, true)
     this.#enter()
   }
 
