@@ -3,15 +3,13 @@
  * library mode, dependencies inlined, minified) in the same run: authsocket with one provider and
  * with all of them, its three dependencies alone, and the peers (devDependencies of bench/ only).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { gzipSync } from 'node:zlib'
 import { build, type Rollup } from 'vite'
+import { BUDGETS, FEATURE_ENTRIES, measure } from './budgets.js'
+import { esmSize, fileSize, gzipSize, type Size } from './bundle.js'
 
-export interface SizeResult {
+export interface SizeResult extends Size {
   name: string
-  minBytes: number
-  gzipBytes: number
 }
 
 const entries: Record<string, string> = {
@@ -26,41 +24,35 @@ const entries: Record<string, string> = {
   'socket.io-client': "export { io } from 'socket.io-client'",
 }
 
-export const gzipSize = (code: string | Uint8Array): number => gzipSync(code, { level: 9 }).length
-
 export async function bundleSizes(): Promise<SizeResult[]> {
-  const dir = resolve('bench/.size')
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
-  const results: SizeResult[] = []
-  const iife = readFileSync('dist/authsocket.iife.min.js', 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '')
-  results.push({
-    name: 'authsocket IIFE (CDN, all providers)',
-    minBytes: Buffer.byteLength(iife),
-    gzipBytes: gzipSize(iife),
-  })
-  for (const [name, code] of Object.entries(entries)) {
-    const file = resolve(dir, `${results.length}.js`)
-    writeFileSync(file, `${code}\n`)
-    const output = (await build({
-      configFile: false,
-      logLevel: 'silent',
-      root: dir,
-      resolve: { alias: { authsocket: resolve('src/index.ts') } },
-      // Library mode leaves ES output's whitespace alone; minify it fully, as the IIFE is.
-      build: {
-        write: false,
-        minify: true,
-        lib: { entry: file, formats: ['es'], fileName: 'out' },
-        rolldownOptions: { external: [], output: { minify: true } },
-      },
-    })) as Rollup.RollupOutput[]
-    const chunk = output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!
-    results.push({ name, minBytes: Buffer.byteLength(chunk.code), gzipBytes: gzipSize(chunk.code) })
-  }
+  const results: SizeResult[] = [
+    { name: 'authsocket IIFE (CDN, all providers)', ...fileSize('dist/authsocket.iife.min.js') },
+  ]
+  for (const [name, code] of Object.entries(entries)) results.push({ name, ...(await esmSize(code)) })
   results.push(await messagelessIife())
-  rmSync(dir, { recursive: true, force: true })
   return results
+}
+
+/** Each budget of bench/budgets.ts, measured. */
+export async function budgetSizes(): Promise<{ budget: (typeof BUDGETS)[number]; size: Size }[]> {
+  const rows = []
+  for (const budget of BUDGETS) rows.push({ budget, size: await measure(budget) })
+  return rows
+}
+
+/** Each feature's added cost over the base client + queryToken. */
+export async function featureSizes(): Promise<{ feature: string; size: Size; added: Size }[]> {
+  const base = await esmSize("export { BaseAuthSocket, queryToken } from 'authsocket'")
+  const rows = [{ feature: 'none (BaseAuthSocket + queryToken)', size: base, added: { minBytes: 0, gzipBytes: 0 } }]
+  for (const { feature, esm } of FEATURE_ENTRIES) {
+    const size = await esmSize(esm)
+    rows.push({
+      feature,
+      size,
+      added: { minBytes: size.minBytes - base.minBytes, gzipBytes: size.gzipBytes - base.gzipBytes },
+    })
+  }
+  return rows
 }
 
 /**

@@ -16,6 +16,7 @@ export default defineConfig({
       input: {
         index: resolve(import.meta.dirname, 'web/index.html'),
         cdn: resolve(import.meta.dirname, 'web/cdn.html'),
+        'cdn-base': resolve(import.meta.dirname, 'web/cdn-base.html'),
       },
     },
   },

@@ -9,7 +9,7 @@ import { redactUrl } from './redact.js'
 import { AuthRejectedError, AuthSocketError, CredentialRejectedError, describeCause, safeCause } from './errors.js'
 import type { FrameRules } from './inbound.js'
 import type { Failure } from './close-codes.js'
-import type { Heartbeat } from './heartbeat.js'
+import type { HeartbeatTimer } from './heartbeat.js'
 import type { WireData } from './outbox.js'
 import type { Outcome } from './machine.js'
 import type { SocketClosed } from './transport.js'
@@ -39,7 +39,7 @@ export interface Attempt {
   /** Ends the backoff wait early (the network came back). */
   wake: (() => void) | undefined
   /** Runs while the attempt is authenticated, if the heartbeat is on. */
-  heartbeat: Heartbeat | undefined
+  heartbeat: HeartbeatTimer | undefined
   /** How the outbox writes to this attempt's socket, and the session frame it opens it with. */
   writer?: { send: (data: WireData) => boolean; session: () => string }
   /** Acknowledged sends are on for this socket (announced in the 200 frame, or forced). */

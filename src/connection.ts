@@ -8,6 +8,7 @@
 import {
   ask,
   authTimedOut,
+  backoff,
   credentialFailure,
   heartbeatDead,
   newAttempt,
@@ -16,9 +17,9 @@ import {
   type Attempt,
   type End,
 } from './attempt.js'
-import { socketRules } from './extensions.js'
+import { frameActions, socketRules } from './extensions.js'
+import type { Actions, ConnectionParts, Installed } from './feature.js'
 import { hintedDelay, retryHintOfClose } from './retry-hint.js'
-import { PING, startHeartbeat } from './heartbeat.js'
 import { reauthenticate } from './reauth.js'
 import { classifyWith, delayWith } from './callbacks.js'
 import type { Failure, FailureClass } from './close-codes.js'
@@ -38,7 +39,7 @@ import {
 } from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
-import { Page } from './page.js'
+import type { Page } from './page.js'
 import { Refresher } from './refresh.js'
 import type { DeliverySession } from './session.js'
 import { Transport, type SocketClosed } from './transport.js'
@@ -48,7 +49,10 @@ export class Connection<In, Out> {
   readonly #baseUrl: string
   readonly #events: Events<In>
   readonly #outbox: Outbox
-  readonly #session: DeliverySession
+  readonly #session: DeliverySession | undefined
+  readonly #features: Installed
+  /** The frames the client reads itself, by action: the base's and the features'. */
+  readonly #actions: Actions
   readonly #transport: Transport
   readonly #refresher: Refresher
   readonly #settled: (error?: AuthSocketError) => void
@@ -56,22 +60,22 @@ export class Connection<In, Out> {
   #attempt: Attempt | undefined
   #ids = 0
   #counters: Counters = NO_FAILURES
-  readonly #page = new Page()
+  /** With the page lifecycle feature: the page this connection waits on and wakes with. */
+  readonly #page: Page | undefined
   #unwatchPage: (() => void) | undefined
   lastError: AuthSocketError | undefined // why the client is `failed`
 
   /** `settled` is called when the client authenticates (no error) or stops (the reason). */
-  constructor(
-    o: ResolvedOptions<In, Out>,
-    baseUrl: string,
-    parts: { events: Events<In>; outbox: Outbox; session: DeliverySession; settled: (error?: AuthSocketError) => void },
-  ) {
+  constructor(o: ResolvedOptions<In, Out>, baseUrl: string, parts: ConnectionParts<In>) {
     this.#o = o
     this.#baseUrl = baseUrl
     this.#events = parts.events
     this.#outbox = parts.outbox
     this.#session = parts.session
     this.#settled = parts.settled
+    this.#features = o.features
+    this.#page = o.features.PageLifecycle?.page()
+    this.#actions = frameActions(o.features, parts)
     this.#refresher = new Refresher(o.refreshMargin, () => this.#renew())
     const reports = {
       open: (id: number) => this.#onOpen(id),
@@ -111,9 +115,9 @@ export class Connection<In, Out> {
     if (!isStopped(this.#state)) return
     this.#counters = NO_FAILURES
     this.lastError = undefined
-    this.#unwatchPage = this.#page.watch(
+    this.#unwatchPage = this.#page?.watch(
       { wake: () => this.#wake(), hide: (why) => this.#restart('reconnect', why), show: () => this.#wake() },
-      this.#o.bfcache,
+      this.#features.PageLifecycle!.bfcache,
     )
     if (this.#setState('connecting')) this.#begin(this.#ids === 0 ? 'initial' : 'reconnect', 0)
   }
@@ -144,13 +148,16 @@ export class Connection<In, Out> {
 
   async #prepare(attempt: Attempt, retry: number, hinted: number | undefined): Promise<void> {
     const { signal } = attempt.ended
-    const backoff = () =>
+    const backoffDelay = () =>
       retry > 0 ? delayWith(this.#o.retryDelay, retry, (error) => this.#events.emit('error', error)) : undefined
-    const wait = hinted ?? backoff()
+    const wait = hinted ?? backoffDelay()
     if (wait !== undefined)
       this.#events.line(`retry ${retry} in ${Math.round(wait)} ms${hinted === undefined ? '' : " (the server's hint)"}`)
-    if (await this.#page.turn(attempt, wait, (until) => this.#events.emit('waiting', { until })))
-      this.#counters = NO_FAILURES // woke from sleep: start the backoff again
+    const page = this.#page
+    const slept = page
+      ? await page.turn(attempt, wait, (until) => this.#events.emit('waiting', { until }))
+      : wait !== undefined && (await backoff(attempt, wait))
+    if (slept) this.#counters = NO_FAILURES // woke from sleep: start the backoff again
     if (signal.aborted) return
     let prepared
     try {
@@ -177,7 +184,7 @@ export class Connection<In, Out> {
   #wake(): void {
     this.#refresher.recheck()
     const attempt = this.#attempt
-    if (!attempt || this.#page.away) return
+    if (!attempt || this.#page?.away) return
     if (!attempt.wake) return attempt.heartbeat?.probe()
     this.#counters = NO_FAILURES
     attempt.wake()
@@ -197,11 +204,7 @@ export class Connection<In, Out> {
     const attempt = this.#attempt
     if (attempt?.id !== id) return
     attempt.opened = true
-    attempt.rules = socketRules(attempt, this.#o, {
-      outbox: this.#outbox,
-      session: this.#session,
-      events: this.#events,
-    })
+    attempt.rules = socketRules(attempt, this.#o, this.#actions, this.#events)
     this.#counters = { ...this.#counters, handshakeFailures: 0 }
     this.#setState('authenticating')
     this.#events.emit('open', { url: attempt.url })
@@ -255,19 +258,19 @@ export class Connection<In, Out> {
   #accept(attempt: Attempt, verdict?: AuthVerdict): void {
     const inBand = attempt.authenticated
     // What the verdict says holds for this socket: authenticated, and the extensions it announced.
-    Object.assign(attempt, {
-      authenticated: true,
-      reason: 'reconnect',
-      reauth: verdict?.reauth === true,
-      acks: this.#o.acks ?? verdict?.ack === true,
-      resume: this.#o.resume === false ? undefined : (verdict?.resume ?? (this.#o.resume ? {} : undefined)),
-    })
+    attempt.authenticated = true
+    attempt.reason = 'reconnect'
+    attempt.reauth = verdict?.reauth === true
+    const delivery = this.#features.Delivery?.agree(verdict)
+    if (delivery) {
+      attempt.acks = delivery.acks
+      attempt.resume = delivery.resume
+    }
     this.#counters = NO_FAILURES
     this.#refresher.accept(verdict?.expiresAt ?? attempt.expiresAt, verdict?.serverTime)
-    attempt.heartbeat ??= startHeartbeat(
-      this.#o.heartbeat,
+    attempt.heartbeat ??= this.#features.Heartbeat?.start(
       verdict?.heartbeat,
-      () => this.#transport.send(attempt.id, PING),
+      (frame) => this.#transport.send(attempt.id, frame),
       (timeout) => this.#end(attempt, heartbeatDead(timeout, attempt.url), 'no heartbeat', true),
     )
     this.#setState('open')
@@ -359,7 +362,7 @@ export class Connection<In, Out> {
     // Made once per attempt, not on every send: with acks on, every send flushes.
     const w = (attempt.writer ??= {
       send: (data) => this.#transport.send(attempt.id, data),
-      session: () => this.#session.openingFrame(attempt.resume),
+      session: () => this.#session!.openingFrame(attempt.resume),
     })
     this.#outbox.flush(attempt.id, attempt.acks, w.send, attempt.acks || attempt.resume ? w.session : undefined)
   }

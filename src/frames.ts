@@ -1,8 +1,10 @@
 /**
- * Status frames: turning a server frame into an authentication verdict (PROTOCOL.md, section 2).
+ * The protocol's frames (docs/PROTOCOL.md), one reader and one writer per frame: the status
+ * frames (section 2), the in-band `authenticate` frame (section 4), and the extensions' frames
+ * (section 7: heartbeat, acknowledged sends, resume, retry hints). Each feature uses the ones it
+ * owns; a bundler keeps only those.
  * @module
  */
-
 /** What the server said about our credential. */
 export interface AuthVerdict {
   /** `true` for a 2xx status: the socket is authenticated. */
@@ -36,9 +38,10 @@ export interface AuthVerdict {
  */
 export type StatusParser = (frame: unknown) => AuthVerdict | undefined
 
-type Dict = Record<string, unknown>
+export type Dict = Record<string, unknown>
 
-const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** A JSON object (not an array, not null). */
+export const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v)
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 /** A server's suggested timing is taken only if sane: at least 1 s, at most an hour. */
@@ -79,30 +82,66 @@ export const chanxStatus: StatusParser = (frame) => {
 }
 
 /**
- * graphql-ws (`graphql-transport-ws`): `connection_ack` confirms. graphql-ws refuses with
- * close 4403 rather than a frame, which the default close classification already treats as
- * forbidden. `graphqlWs()` sets it up with the subprotocol, the handshake and ping/pong.
- */
-/**
  * What the client does with a frame that is neither a status frame nor an application message
  * (a protocol's keep-alive, say): `{ reply }` sends `reply` back, `{ deliver }` hands `deliver` to
  * the application instead of the frame (an envelope's content), `{}` only consumes the frame;
  * `undefined` leaves the frame to the status parser and the application. Must not throw; a thrown
  * error drops the frame as `BAD_FRAME`.
  */
-export type ControlFrames = (frame: unknown) => { reply?: unknown; deliver?: unknown } | undefined
+export type ControlFrames = (frame: unknown) => Control | undefined
 
-/**
- * graphql-ws's `ping` is answered with `pong` (its payload echoed); a `pong` is consumed. Neither reaches `message`.
- */
-export const graphqlWsControl: ControlFrames = (frame) => {
-  if (!isDict(frame)) return undefined
-  if (frame.type === 'ping')
-    return { reply: frame.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: frame.payload } }
-  return frame.type === 'pong' ? {} : undefined
+/** What a control frame does: see {@link ControlFrames}. */
+export interface Control {
+  reply?: unknown
+  deliver?: unknown
 }
 
-export const graphqlWsAck: StatusParser = (frame) => {
-  if (!isDict(frame) || frame.type !== 'connection_ack') return undefined
-  return { ok: true, status: 200, user: isDict(frame.payload) ? frame.payload.user : undefined }
+/** PROTOCOL.md section 4: the in-band frame that carries a credential, `{"action":"authenticate","payload":{...}}`. */
+export function authenticateFrame(payload: Record<string, string>): string {
+  return JSON.stringify({ action: 'authenticate', payload })
+}
+
+/** The `action` of a parsed frame, if it has a string one: the client's own frames are told by it. */
+export function frameAction(frame: unknown): string | undefined {
+  const action = isDict(frame) ? frame.action : undefined
+  return typeof action === 'string' ? action : undefined
+}
+
+/** Heartbeat: the client's ping, `{"action":"ping"}`. */
+export const PING = '{"action":"ping"}'
+
+/** Heartbeat: the answer to a server's ping (serialized by the serializer, as any reply). */
+export const PONG = { action: 'pong' }
+
+/**
+ * Acknowledged sends and resume: the frame that opens the delivery session `id` on a socket. With
+ * `resume` it asks for the numbered messages after `offset` of stream `epoch` (from the start of
+ * the stream the server announces, when the client has no epoch yet).
+ */
+export function sessionFrame(id: string, resume?: { epoch: string | undefined; offset: number }): string {
+  if (!resume) return `{"action":"session","id":"${id}"}`
+  const at = resume.epoch === undefined ? '' : `,"epoch":${JSON.stringify(resume.epoch)},"offset":${resume.offset}`
+  return `{"action":"session","id":"${id}","resume":true${at}}`
+}
+
+/** Acknowledged sends: message number `seq`, `data` already serialized (JSON). */
+export function numberedFrame(seq: number, data: string): string {
+  return `{"action":"message","seq":${seq},"data":${data}}`
+}
+
+/** Acknowledged sends: the number an `{"action":"ack","seq":N}` acknowledges up to. */
+export function readAck(frame: Dict): number | undefined {
+  return typeof frame.seq === 'number' ? frame.seq : undefined
+}
+
+/** Resume: a numbered server message, `{"action":"message","offset":N,"epoch"?,"data"}`. */
+export function readNumbered(frame: Dict): { epoch: string | undefined; offset: number; data: unknown } | undefined {
+  return typeof frame.offset === 'number'
+    ? { epoch: str(frame.epoch), offset: frame.offset, data: frame.data }
+    : undefined
+}
+
+/** Resume: the stream a `{"action":"resync","epoch"?}` starts again. */
+export function readResync(frame: Dict): string | undefined {
+  return str(frame.epoch)
 }

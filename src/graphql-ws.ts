@@ -7,7 +7,7 @@
 import { firstMessage } from './credentials/first-message.js'
 import type { CredentialProvider } from './credentials/provider.js'
 import type { TokenSource } from './credentials/token-source.js'
-import { graphqlWsAck, graphqlWsControl, type ControlFrames, type StatusParser } from './frames.js'
+import { isDict, type ControlFrames, type StatusParser } from './frames.js'
 
 export interface GraphqlWsOptions {
   /** The token for `connection_init`, asked again before every attempt. */
@@ -37,4 +37,24 @@ export function graphqlWs(options: GraphqlWsOptions): {
     statusParser: graphqlWsAck,
     control: graphqlWsControl,
   }
+}
+
+/**
+ * graphql-ws's `ping` is answered with `pong` (its payload echoed); a `pong` is consumed. Neither reaches `message`.
+ */
+export const graphqlWsControl: ControlFrames = (frame) => {
+  if (!isDict(frame)) return undefined
+  if (frame.type === 'ping')
+    return { reply: frame.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: frame.payload } }
+  return frame.type === 'pong' ? {} : undefined
+}
+
+/**
+ * graphql-ws (`graphql-transport-ws`): `connection_ack` confirms. graphql-ws refuses with
+ * close 4403 rather than a frame, which the default close classification already treats as
+ * forbidden. `graphqlWs()` sets it up with the subprotocol, the handshake and ping/pong.
+ */
+export const graphqlWsAck: StatusParser = (frame) => {
+  if (!isDict(frame) || frame.type !== 'connection_ack') return undefined
+  return { ok: true, status: 200, user: isDict(frame.payload) ? frame.payload.user : undefined }
 }

@@ -7,6 +7,8 @@
  */
 
 import { LATE } from './attempt.js'
+import type { Feature } from './feature.js'
+import { PING, PONG } from './frames.js'
 import { invalid, positive } from './validate.js'
 
 export interface HeartbeatSettings {
@@ -18,9 +20,6 @@ export interface HeartbeatSettings {
 
 /** Defaults for mobile networks and for proxies that cut connections idle for 60 s. */
 export const HEARTBEAT_DEFAULTS: HeartbeatSettings = { interval: 25_000, timeout: 10_000 }
-
-/** The client's ping; a pong is `{"action":"pong"}`. */
-export const PING = '{"action":"ping"}'
 
 /** The `heartbeat` option: `false` off, settings forced on, `undefined` follow the server. */
 export function resolveHeartbeat(
@@ -37,24 +36,39 @@ export function resolveHeartbeat(
 }
 
 /**
- * The heartbeat for an attempt the server just accepted, or `undefined` for none: the option
- * decides (`false` off, settings on), else the server's announcement in its 200 frame does.
+ * The heartbeat feature: owns the `heartbeat` option, the `ping` and `pong` frames, and a timer
+ * per authenticated socket. The option decides (`false` off, settings on), else the server's
+ * announcement in its 200 frame does.
  */
-export function startHeartbeat(
-  option: false | HeartbeatSettings | undefined,
-  announced: { interval?: number; timeout?: number } | undefined,
-  ping: () => boolean,
-  dead: (timeout: number) => void,
-): Heartbeat | undefined {
-  if (option === false || (option === undefined && announced === undefined)) return undefined
-  const settings = option ?? {
-    interval: announced!.interval ?? HEARTBEAT_DEFAULTS.interval,
-    timeout: announced!.timeout ?? HEARTBEAT_DEFAULTS.timeout,
-  }
-  return new Heartbeat(settings, ping, () => dead(settings.timeout))
+export const Heartbeat: Feature<'Heartbeat'> = {
+  name: 'Heartbeat',
+  install(options) {
+    const option = resolveHeartbeat(options.heartbeat)
+    // While a heartbeat runs on the socket a ping is answered and a pong consumed; else they go on to `control`.
+    const running = (attempt: { heartbeat: unknown }) => attempt.heartbeat !== undefined
+    return {
+      start(announced, send, dead) {
+        if (option === false || (option === undefined && announced === undefined)) return undefined
+        const settings = option ?? {
+          interval: announced!.interval ?? HEARTBEAT_DEFAULTS.interval,
+          timeout: announced!.timeout ?? HEARTBEAT_DEFAULTS.timeout,
+        }
+        return new HeartbeatTimer(
+          settings,
+          () => send(PING),
+          () => dead(settings.timeout),
+        )
+      },
+      actions: {
+        ping: (_frame, attempt) => (running(attempt) ? { reply: PONG } : undefined),
+        pong: (_frame, attempt) => (running(attempt) ? {} : undefined),
+      },
+    }
+  },
 }
 
-export class Heartbeat {
+/** The heartbeat of one authenticated socket. */
+export class HeartbeatTimer {
   readonly #settings: HeartbeatSettings
   readonly #ping: () => boolean
   readonly #dead: () => void

@@ -1,37 +1,6 @@
+export * from './base-api.js'
 export { AuthSocket } from './client.js'
-export type { BinaryData } from './serializer.js'
-export type { AuthSocketOptions, Serializer } from './options.js'
-export type { AuthSocketEvents } from './events.js'
-export type { ConnectionState, StateChange } from './machine.js'
-export { CloseCode, classifyFailure, type Failure, type FailureClass } from './close-codes.js'
-export {
-  chanxStatus,
-  graphqlWsAck,
-  graphqlWsControl,
-  type AuthVerdict,
-  type ControlFrames,
-  type StatusParser,
-} from './frames.js'
-export { graphqlWs, type GraphqlWsOptions } from './graphql-ws.js'
-export { AuthSocketError, AuthRejectedError, CredentialRejectedError, type AuthSocketErrorCode } from './errors.js'
-export { fullJitter, type RetryDelay, type FullJitterOptions } from './retry.js'
-export { redactUrl } from './redact.js'
-export type { WebSocketConstructor, WebSocketLike } from './transport.js'
-export type {
-  CredentialProvider,
-  CredentialContext,
-  CredentialReason,
-  PreparedAttempt,
-  Reauthentication,
-} from './credentials/provider.js'
-export type { TokenSource, TokenContext, Token } from './credentials/token-source.js'
-export { sharedAcrossTabs, type SharedAcrossTabsOptions } from './tabs.js'
-export { cookie, type CookieOptions } from './credentials/cookie.js'
-export { queryToken, type QueryTokenOptions } from './credentials/query.js'
-export { firstMessage, type FirstMessageOptions } from './credentials/first-message.js'
-export { ticket, type TicketOptions, type Ticket } from './credentials/ticket.js'
-export { subprotocol, type SubprotocolOptions } from './credentials/subprotocol.js'
-export { header, type HeaderOptions } from './credentials/header.js'
-export type { MessageObservable, MessageObserver, Subscription } from './observable.js'
-export type { SocketStatus, StatusStore } from './status.js'
-export type { Receipt } from './receipt.js'
+export { Heartbeat } from './heartbeat.js'
+export { Delivery } from './delivery.js'
+export { PageLifecycle } from './page.js'
+export { SharedSocket } from './shared-socket.js'

@@ -5,8 +5,8 @@
  */
 import type { Failure, FailureClass } from './close-codes.js'
 import type { CredentialProvider } from './credentials/provider.js'
+import { OPTION_OWNERS, type Feature, type Installed } from './feature.js'
 import { chanxStatus, type ControlFrames, type StatusParser } from './frames.js'
-import { resolveHeartbeat, type HeartbeatSettings } from './heartbeat.js'
 import type { RetryDelay } from './retry.js'
 import { jsonSerializer } from './serializer.js'
 import type { WebSocketConstructor } from './transport.js'
@@ -200,6 +200,16 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
   debug?: (line: string) => void
 }
 
+/** The options of a {@link BaseAuthSocket}: {@link AuthSocketOptions} and the features it has. */
+export interface BaseAuthSocketOptions<In = unknown, Out = unknown> extends AuthSocketOptions<In, Out> {
+  /**
+   * The features this client has: `Heartbeat`, `Delivery` (acknowledged sends and resume),
+   * `PageLifecycle`, `SharedSocket`. An option of a feature not given is an `INVALID_OPTIONS` error.
+   * @default [] (AuthSocket: all four)
+   */
+  features?: readonly Feature[]
+}
+
 /** The options with every default applied: what the client reads. */
 export interface ResolvedOptions<In, Out> {
   readonly provider: CredentialProvider
@@ -208,13 +218,9 @@ export interface ResolvedOptions<In, Out> {
   readonly statusParser: StatusParser
   readonly control: ControlFrames | undefined
   readonly protocols: readonly string[]
-  readonly acks: boolean | undefined
-  readonly resume: boolean | undefined
   readonly ackTimeout: number
-  readonly bfcache: boolean
-  readonly shareSocket: string | undefined
-  /** `false` off, a full setting forced on, `undefined` follow the server. */
-  readonly heartbeat: false | HeartbeatSettings | undefined
+  /** The features given, installed with their options. */
+  readonly features: Installed
   readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
   readonly authTimeout: number
   readonly credentialTimeout: number
@@ -265,15 +271,16 @@ const NAMES = [
   'autoConnect',
   'redactParams',
   'debug',
-] as const satisfies readonly (keyof AuthSocketOptions)[]
+  'features',
+] as const satisfies readonly (keyof BaseAuthSocketOptions)[]
 // Compile-time: NAMES lists every option (an option added to the interface but not here fails the build).
-const everyName: Exclude<keyof AuthSocketOptions, (typeof NAMES)[number]> extends never ? true : never = true
+const everyName: Exclude<keyof BaseAuthSocketOptions, (typeof NAMES)[number]> extends never ? true : never = true
 void everyName
 
 /**
  * Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`).
  */
-export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): ResolvedOptions<In, Out> {
+export function resolveOptions<In, Out>(options: BaseAuthSocketOptions<In, Out>): ResolvedOptions<In, Out> {
   if (!options || typeof options !== 'object')
     throw invalid(
       'AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket/" }) }.',
@@ -305,8 +312,6 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
   const serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
   if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function')
     throw invalid('Option `serializer` must have `stringify` and `parse` functions.')
-  if (options.acks !== undefined && typeof options.acks !== 'boolean')
-    throw invalid('Option `acks` must be true or false (or left out: follow the server).')
   const protocols = options.protocols ?? []
   if (
     !Array.isArray(protocols) ||
@@ -316,8 +321,7 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
       "Option `protocols` must be an array of subprotocol names (letters, digits and !#$%&'*+-.^_`|~), e.g. ['graphql-transport-ws'].",
     )
   }
-  if (options.shareSocket !== undefined && (typeof options.shareSocket !== 'string' || !options.shareSocket))
-    throw invalid('Option `shareSocket` must be a name (a non-empty string) shared by the tabs that share the socket.')
+  const features = installFeatures(options)
   provider.assertSupported?.({ browser })
   return {
     provider,
@@ -326,12 +330,8 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     statusParser: options.statusParser ?? chanxStatus,
     control: options.control,
     protocols,
-    heartbeat: resolveHeartbeat(options.heartbeat),
-    acks: options.acks,
-    resume: options.resume,
     ackTimeout: positive('ackTimeout', options.ackTimeout, 30_000),
-    bfcache: options.bfcache !== false,
-    shareSocket: options.shareSocket,
+    features,
     classify: options.classify,
     authTimeout: positive('authTimeout', options.authTimeout, 10_000),
     credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),
@@ -355,4 +355,23 @@ export function resolveOptions<In, Out>(options: AuthSocketOptions<In, Out>): Re
     redactParams: options.redactParams ?? [],
     debug: options.debug,
   }
+}
+
+/** Installs the features given, each resolving its own options; an option of a feature not given is an error. */
+function installFeatures(options: BaseAuthSocketOptions<unknown, unknown>): Installed {
+  const given = options.features ?? []
+  if (!Array.isArray(given) || given.some((feature) => typeof (feature as Partial<Feature>)?.install !== 'function'))
+    throw invalid(
+      'Option `features` must be an array of features, e.g. [Heartbeat, Delivery] (imported from authsocket).',
+    )
+  const installed: Record<string, unknown> = {}
+  for (const feature of given) installed[feature.name] = feature.install(options)
+  for (const [name, owner] of Object.entries(OPTION_OWNERS)) {
+    if (options[name as keyof AuthSocketOptions] === undefined || owner in installed) continue
+    throw invalid(
+      `Option \`${name}\` belongs to the ${owner} feature, which this client was not given: ` +
+        `import { ${owner} } from 'authsocket' and add it to \`features\`, or use AuthSocket, which has every feature.`,
+    )
+  }
+  return installed
 }

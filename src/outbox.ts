@@ -7,6 +7,7 @@
  */
 
 import type { AuthSocketError } from './errors.js'
+import { numberedFrame } from './frames.js'
 import type { PendingReceipt } from './receipt.js'
 
 /** A frame as it goes on the wire. */
@@ -98,10 +99,7 @@ export class Outbox {
     let binary = false
     for (; this.written < this.items.length; this.written++) {
       const entry = this.items[this.written]!
-      const wire =
-        acks && entry.seq !== undefined
-          ? `{"action":"message","seq":${entry.seq},"data":${entry.data as string}}`
-          : entry.data
+      const wire = acks && entry.seq !== undefined ? numberedFrame(entry.seq, entry.data as string) : entry.data
       if (!send(wire)) break
       entry.on = id
       binary ||= entry.seq === undefined

@@ -7,6 +7,7 @@
 
 import { backoff, type Attempt } from './attempt.js'
 import type { AuthSocketEvents } from './events.js'
+import type { Feature } from './feature.js'
 
 /** Why an attempt that is due waits: the browser is offline, the page is in the back/forward cache, or it is frozen. */
 export type Away = 'offline' | 'cached' | 'frozen'
@@ -122,4 +123,14 @@ export class Page {
       for (const [target, type, listener] of listeners) target?.removeEventListener?.(type, listener)
     }
   }
+}
+
+/**
+ * The page lifecycle feature: owns the `bfcache` option; a connection with it waits while the
+ * page is offline, cached or frozen, closes cleanly into the back/forward cache and on a freeze,
+ * and wakes (probes its socket, or retries at once) when the page comes back.
+ */
+export const PageLifecycle: Feature<'PageLifecycle'> = {
+  name: 'PageLifecycle',
+  install: (options) => ({ bfcache: options.bfcache !== false, page: () => new Page() }),
 }

@@ -5,6 +5,7 @@
  * replay delivers each message once and in order.
  * @module
  */
+import { sessionFrame } from './frames.js'
 
 export class DeliverySession {
   /** The server stream the offsets belong to; a new one (a restarted server) starts again at 0. */
@@ -35,10 +36,9 @@ export class DeliverySession {
    * the stream the server announced, so what it misses from there on can be replayed too.
    */
   openingFrame(resume: { epoch?: string } | undefined): string {
-    if (!resume) return `{"action":"session","id":"${this.id}"}`
+    if (!resume) return sessionFrame(this.id)
     this.#epoch ??= resume.epoch
-    const at = this.#epoch === undefined ? '' : `,"epoch":${JSON.stringify(this.#epoch)},"offset":${this.#offset}`
-    return `{"action":"session","id":"${this.id}","resume":true${at}}`
+    return sessionFrame(this.id, { epoch: this.#epoch, offset: this.#offset })
   }
 
   /** A numbered server message: `true` to deliver it (new), `false` for one already delivered. */

@@ -8,19 +8,21 @@
  * old one left off: the server drops what it already had (PROTOCOL.md section 7).
  * @module
  */
+import type { Link } from './base.js'
 import { Connection } from './connection.js'
 import { AuthSocketError } from './errors.js'
 import type { AuthSocketEvents, Events } from './events.js'
+import type { ConnectionParts, Feature } from './feature.js'
+import { HandedMessages } from './handed.js'
 import type { ConnectionState } from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
 import type { PendingReceipt, Receipt } from './receipt.js'
-import { HandedMessages } from './handed.js'
-import type { Link } from './client.js'
 import { Journal, type Known, type Numbered } from './journal.js'
 import { Page } from './page.js'
 import { DeliverySession } from './session.js'
 import { decodeEvent, encodeEvent, NoteChannel, RELAYED, type Group, type Note, type Relayed } from './tab-notes.js'
+import { invalid } from './validate.js'
 
 /** Whether this environment can share a socket between tabs. */
 export const canShare = (): boolean =>
@@ -29,7 +31,25 @@ export const canShare = (): boolean =>
 /** Ms a new leader waits for the other tabs' reports (a frozen tab sends none). */
 const SURVEY = 1000
 
-export class SharedSocket<In, Out> implements Link {
+/**
+ * The shared socket feature: owns the `shareSocket` option (the name the tabs share). Where the
+ * environment has no Web Locks or BroadcastChannel each tab opens its own socket.
+ */
+export const SharedSocket: Feature<'SharedSocket'> = {
+  name: 'SharedSocket',
+  install(options) {
+    const name = options.shareSocket
+    if (name !== undefined && (typeof name !== 'string' || !name))
+      throw invalid('Option `shareSocket` must be a name (a non-empty string) that the tabs sharing the socket give.')
+    return {
+      link: (o, baseUrl, parts) =>
+        name !== undefined && canShare() ? new SharedLink(o, name, baseUrl, parts) : undefined,
+    }
+  },
+}
+
+/** The link of a tab that shares its socket: leading (its own connection) or following (notes to the leader). */
+class SharedLink<In, Out> implements Link {
   readonly #o: ResolvedOptions<In, Out>
   readonly #baseUrl: string
   readonly #events: Events<In>
@@ -62,17 +82,13 @@ export class SharedSocket<In, Out> implements Link {
   /** A follower's: the last error the leader told of (the reason, when it ended `failed`). */
   #lastError: AuthSocketError | undefined
 
-  constructor(
-    o: ResolvedOptions<In, Out>,
-    baseUrl: string,
-    parts: { events: Events<In>; outbox: Outbox; settled: (error?: AuthSocketError) => void },
-  ) {
+  constructor(o: ResolvedOptions<In, Out>, name: string, baseUrl: string, parts: ConnectionParts<In>) {
     this.#o = o
     this.#baseUrl = baseUrl
     this.#events = parts.events
     this.#outbox = parts.outbox
     this.#settled = parts.settled
-    this.#name = `authsocket-socket:${o.shareSocket}`
+    this.#name = `authsocket-socket:${name}`
     this.#handed = new HandedMessages(o.maxQueueSize, o.ackTimeout)
     // While leading, what the connection does is told to the other tabs.
     for (const type of RELAYED)
@@ -119,7 +135,7 @@ export class SharedSocket<In, Out> implements Link {
    * A follower's send: kept until the leader says it is done. `undefined` when the leader is this tab (the outbox takes
    * it).
    */
-  send(data: WireData): Receipt | undefined {
+  handOver(data: WireData): Receipt | undefined {
     if (this.#connection) return undefined
     const entry = this.#handed.add(this.#n + 1, data)
     this.#n++
@@ -127,7 +143,7 @@ export class SharedSocket<In, Out> implements Link {
     return entry.receipt
   }
 
-  get queued(): number {
+  get handed(): number {
     return this.#handed.size
   }
 

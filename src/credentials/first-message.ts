@@ -1,4 +1,5 @@
-import { authenticateFrame, type CredentialProvider } from './provider.js'
+import { authenticateFrame } from '../frames.js'
+import type { CredentialProvider } from './provider.js'
 import { tokenGetter, type TokenSource } from './token-source.js'
 
 export interface FirstMessageOptions {

@@ -1,5 +1,6 @@
 import { AuthSocketError } from '../errors.js'
-import { authenticateFrame, type CredentialProvider } from './provider.js'
+import { authenticateFrame } from '../frames.js'
+import type { CredentialProvider } from './provider.js'
 import { tokenGetter, type TokenSource } from './token-source.js'
 
 export interface HeaderOptions {

@@ -68,8 +68,3 @@ export interface CredentialProvider {
   /** Throws an `UNSUPPORTED_ENVIRONMENT` error if it cannot work here. Called by the constructor. */
   assertSupported?(env: { browser: boolean }): void
 }
-
-/** PROTOCOL.md's in-band frame: `{"action":"authenticate","payload":{...}}`. */
-export function authenticateFrame(payload: Record<string, string>): string {
-  return JSON.stringify({ action: 'authenticate', payload })
-}

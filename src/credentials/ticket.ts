@@ -1,6 +1,7 @@
 import { AuthRejectedError, AuthSocketError, describeCause, safeCause } from '../errors.js'
 import { redactUrl } from '../redact.js'
-import { authenticateFrame, type CredentialContext, type CredentialProvider } from './provider.js'
+import { authenticateFrame } from '../frames.js'
+import type { CredentialContext, CredentialProvider } from './provider.js'
 import { tokenGetter, type TokenSource } from './token-source.js'
 
 /** A ticket as the endpoint returns it. */

@@ -177,13 +177,8 @@ test('CDN page: one script tag, no bundler; the global carries exactly the names
   const names = await page.evaluate(() => Object.keys((window as unknown as { AuthSocket: object }).AuthSocket).sort())
   const readme = readFileSync('README.md', 'utf8')
   const paragraph = readme.slice(readme.indexOf('the IIFE bundle defines one global'), readme.indexOf('```html'))
-  expect(names).toEqual(
-    [...paragraph.matchAll(/`(?:AuthSocket\.)?([A-Za-z]+)`/g)]
-      .map((m) => m[1]!)
-      .filter((n) => n !== 'AuthSocket')
-      .concat('AuthSocket')
-      .sort(),
-  )
+  const listed = new Set([...paragraph.matchAll(/`(?:AuthSocket\.)?([A-Za-z]+)`/g)].map((m) => m[1]!))
+  expect(names).toEqual([...listed].sort())
   await expect(page.locator('#state')).toHaveText('state: open')
   await expect(page.locator('#log')).toContainText('authenticated as {"name":"alice"}')
   await expect(page.locator('#log')).toContainText(
@@ -193,6 +188,25 @@ test('CDN page: one script tag, no bundler; the global carries exactly the names
   await page.request.post('/test/drop')
   await expect(page.locator('#log')).toContainText(/authenticated as[\s\S]*authenticated as/)
   await expect(page.locator('#state')).toHaveText('state: open')
+  await expect(page.locator('#log')).not.toContainText('error ')
+})
+
+test('base CDN page: the base file alone connects and echoes; its global is the full one without AuthSocket and the features', async ({
+  page,
+}) => {
+  await page.goto('/cdn-base.html')
+  const names = await page.evaluate(() =>
+    Object.keys((window as unknown as { BaseAuthSocket: object }).BaseAuthSocket).sort(),
+  )
+  await page.goto('/cdn.html?manual')
+  const full = await page.evaluate(() => Object.keys((window as unknown as { AuthSocket: object }).AuthSocket).sort())
+  const features = ['AuthSocket', 'Heartbeat', 'Delivery', 'PageLifecycle', 'SharedSocket']
+  expect(names).toEqual(full.filter((name) => !features.includes(name)))
+  await page.goto('/cdn-base.html')
+  await expect(page.locator('#state')).toHaveText('state: open')
+  await expect(page.locator('#log')).toContainText(
+    'received {"type":"echo","data":{"type":"chat","text":"hello from a script tag"}}',
+  )
   await expect(page.locator('#log')).not.toContainText('error ')
 })
 

@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import { startDemoServer } from '../../demo/server/app.js'
-import { Heartbeat } from '../../src/heartbeat.js'
+import { HeartbeatTimer } from '../../src/heartbeat.js'
 import { AuthSocket, queryToken } from '../../src/index.js'
 import { delay, nextEvent, until } from '../helpers/events.js'
 import { closeAfterTest, openSocket } from '../helpers/fixture.js'
@@ -118,7 +118,7 @@ describe("Heartbeat on its own (a clock under the test's control)", () => {
     try {
       const sent: number[] = []
       let dead = 0
-      const beat = new Heartbeat(
+      const beat = new HeartbeatTimer(
         { interval: 1000, timeout: 1000 },
         () => {
           sent.push(Date.now())
@@ -151,7 +151,7 @@ describe("Heartbeat on its own (a clock under the test's control)", () => {
     vi.useFakeTimers()
     try {
       let dead = 0
-      const beat = new Heartbeat(
+      const beat = new HeartbeatTimer(
         { interval: 60_000, timeout: 300 },
         () => true,
         () => dead++,
@@ -160,7 +160,7 @@ describe("Heartbeat on its own (a clock under the test's control)", () => {
       beat.probe() // the page woke in the same millisecond
       vi.advanceTimersByTime(300)
       expect(dead).toBe(1)
-      const alive = new Heartbeat(
+      const alive = new HeartbeatTimer(
         { interval: 60_000, timeout: 300 },
         () => true,
         () => dead++,
@@ -180,7 +180,7 @@ describe("Heartbeat on its own (a clock under the test's control)", () => {
     vi.useFakeTimers()
     try {
       let dead = 0
-      const beat = new Heartbeat(
+      const beat = new HeartbeatTimer(
         { interval: 1000, timeout: 1000 },
         () => true,
         () => dead++,
@@ -239,7 +239,7 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
   it('a server that sends every 20 s is never declared dead in 30 minutes', () => {
     throttled((at) => {
       let dead = 0
-      const beat = new Heartbeat(
+      const beat = new HeartbeatTimer(
         settings,
         () => true,
         () => dead++,
@@ -255,7 +255,7 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
     throttled((at) => {
       let dead = 0
       const pings: number[] = []
-      const beat = new Heartbeat(
+      const beat = new HeartbeatTimer(
         settings,
         () => {
           pings.push(Date.now())
@@ -276,7 +276,7 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
       let diedAt: number | undefined
       const pings: number[] = []
       let answering = true
-      const beat = new Heartbeat(
+      const beat = new HeartbeatTimer(
         settings,
         () => {
           pings.push(Date.now())
@@ -301,7 +301,7 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
   it("with Chrome's rule (a chain of 5 timers waits for the minute), a busy server that goes silent is found within interval + timeout of its last frame: the frames re-arm the timer", () => {
     throttled((at) => {
       let diedAt: number | undefined
-      const beat = new Heartbeat(
+      const beat = new HeartbeatTimer(
         settings,
         () => true,
         () => (diedAt = Date.now()),

@@ -1,0 +1,56 @@
+/**
+ * The delivery feature (PROTOCOL.md section 7): acknowledged sends and resume. It owns the
+ * `acks` and `resume` options, the session that numbers the client's messages and remembers the
+ * server's, and the `ack`, `message` and `resync` frames. Without it the outbox still holds what
+ * waits for authentication, and nothing is numbered on the wire.
+ * @module
+ */
+import type { Feature } from './feature.js'
+import { readAck, readNumbered, readResync } from './frames.js'
+import { DeliverySession } from './session.js'
+import { invalid } from './validate.js'
+
+function flag(name: 'acks' | 'resume', value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw invalid(`Option \`${name}\` must be true or false (or left out: follow the server).`)
+  return value
+}
+
+/**
+ * Acknowledged sends and resume: on when the server's 200 frame announces them, or when forced
+ * with `acks: true` / `resume: true`.
+ */
+export const Delivery: Feature<'Delivery'> = {
+  name: 'Delivery',
+  install(options) {
+    const acks = flag('acks', options.acks)
+    const resume = flag('resume', options.resume)
+    return {
+      session: () => new DeliverySession(),
+      agree: (verdict) => ({
+        acks: acks ?? verdict?.ack === true,
+        resume: resume === false ? undefined : (verdict?.resume ?? (resume ? {} : undefined)),
+      }),
+      actions: ({ outbox, session, events }) => ({
+        ack: (frame, attempt) => {
+          const seq = attempt.acks ? readAck(frame) : undefined
+          if (seq === undefined) return undefined
+          outbox.ack(seq)
+          return {}
+        },
+        message: (frame, attempt) => {
+          const numbered = attempt.resume && readNumbered(frame)
+          if (!numbered) return undefined
+          return session.accept(numbered.epoch, numbered.offset) ? { deliver: numbered.data } : {}
+        },
+        resync: (frame, attempt) => {
+          if (!attempt.resume) return undefined
+          const epoch = readResync(frame)
+          session.resync(epoch)
+          events.emit('resync', { epoch })
+          return {}
+        },
+      }),
+    }
+  },
+}

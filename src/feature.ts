@@ -1,0 +1,115 @@
+/**
+ * Features: what plugs into the base client. The base ({@link BaseAuthSocket}) has what every
+ * user needs (providers, status frames, the state machine, refresh, the outbox until
+ * authenticated, retry and errors); each feature is a module that owns its options, its frames
+ * and its hooks, and is bundled only when imported: `Heartbeat`, `Delivery` (acknowledged sends
+ * and resume), `PageLifecycle` and `SharedSocket`. {@link AuthSocket} is the base with all four.
+ *
+ * A connection asks its installed features at fixed points (docs/ARCHITECTURE.md): the page's
+ * wait before an attempt, the frames of an authenticated socket, the verdict's extensions, the
+ * heartbeat's start. This file holds the shapes only; no feature's code.
+ * @module
+ */
+import type { Attempt } from './attempt.js'
+import type { Link } from './base.js'
+import type { AuthSocketError } from './errors.js'
+import type { Events } from './events.js'
+import type { AuthVerdict, Control } from './frames.js'
+import type { HeartbeatTimer } from './heartbeat.js'
+import type { AuthSocketOptions, ResolvedOptions } from './options.js'
+import type { Outbox } from './outbox.js'
+import type { Page } from './page.js'
+import type { DeliverySession } from './session.js'
+
+/**
+ * What a client's own frame with this `action` does on `attempt`'s socket; `undefined` when the
+ * feature is off on that socket: the frame then goes on to the `control` option.
+ */
+export type ActionHandler = (frame: Record<string, unknown>, attempt: Attempt) => Control | undefined
+
+/** Frame actions and their handlers. */
+export type Actions = Readonly<Record<string, ActionHandler>>
+
+/** What a connection is made of: the client's parts, shared with the features. */
+export interface ConnectionParts<In> {
+  readonly events: Events<In>
+  readonly outbox: Outbox
+  /** The delivery session, with the Delivery feature (the tabs sharing a socket share one). */
+  readonly session: DeliverySession | undefined
+  /** Called when the client authenticates (no error) or stops (the reason). */
+  settled(error?: AuthSocketError): void
+}
+
+/** The heartbeat (heartbeat.ts): pings after a silence, drops a socket that stays silent. */
+export interface HeartbeatFeature {
+  /**
+   * The heartbeat of a socket the server just accepted, or `undefined` for none: the `heartbeat`
+   * option decides, else the server's announcement. `send` writes a frame on the socket.
+   */
+  start(
+    announced: AuthVerdict['heartbeat'],
+    send: (frame: string) => boolean,
+    dead: (timeout: number) => void,
+  ): HeartbeatTimer | undefined
+  /** `ping` answered and `pong` consumed while a heartbeat runs. */
+  readonly actions: Actions
+}
+
+/** Acknowledged sends and resume (delivery.ts). */
+export interface DeliveryFeature {
+  /** A new delivery session: one random id for the client's life. */
+  session(): DeliverySession
+  /** What holds on a socket the server accepted: the options decide, else the verdict's announcement. */
+  agree(verdict: AuthVerdict | undefined): Pick<Attempt, 'acks' | 'resume'>
+  /** `ack`, `message` and `resync`, routed to the outbox and the session. */
+  actions<In>(parts: { outbox: Outbox; session: DeliverySession; events: Events<In> }): Actions
+}
+
+/** The page's lifecycle (page.ts): the back/forward cache, frozen pages, offline, wakes. */
+export interface PageFeature {
+  /** The `bfcache` option. */
+  readonly bfcache: boolean
+  page(): Page
+}
+
+/** One socket for all tabs (shared-socket.ts). */
+export interface ShareFeature {
+  /** The tabs' shared link, or `undefined` when the option is off or the environment cannot share. */
+  link<In, Out>(o: ResolvedOptions<In, Out>, baseUrl: string, parts: ConnectionParts<In>): Link | undefined
+}
+
+/** The features' names. */
+export type FeatureName = 'Heartbeat' | 'Delivery' | 'PageLifecycle' | 'SharedSocket'
+
+/** The features a client has, by name, each installed with its options resolved. */
+export interface Installed {
+  readonly Heartbeat?: HeartbeatFeature
+  readonly Delivery?: DeliveryFeature
+  readonly PageLifecycle?: PageFeature
+  readonly SharedSocket?: ShareFeature
+}
+// Compile-time: every name has its installed shape, and nothing else does.
+const sameNames: [FeatureName, keyof Installed] extends [keyof Installed, FeatureName] ? true : never = true
+void sameNames
+
+/**
+ * A feature module: its name and how it installs on one client (resolving, and checking, the
+ * options it owns). Pass them in `features`: `new BaseAuthSocket(url, { credentials, features: [Heartbeat] })`.
+ */
+export interface Feature<K extends FeatureName = FeatureName> {
+  readonly name: K
+  /**
+   * Resolves and checks the options it owns (a feature reads them whatever the message types).
+   * @internal
+   */
+  install(options: AuthSocketOptions<never, never>): NonNullable<Installed[K]>
+}
+
+/** Which feature owns each feature option: one given without its feature is an error that says what to import. */
+export const OPTION_OWNERS: Readonly<Record<string, FeatureName>> = {
+  heartbeat: 'Heartbeat',
+  acks: 'Delivery',
+  resume: 'Delivery',
+  bfcache: 'PageLifecycle',
+  shareSocket: 'SharedSocket',
+}

@@ -1,0 +1,116 @@
+/**
+ * The base client and its features (issue 24): a BaseAuthSocket has only the features it is
+ * given. Without Delivery it writes plain messages and reads the server's frames as messages; with
+ * it, the same server gets a session and numbered messages. An option of a feature not given is an
+ * error that names what to import; AuthSocket has every feature.
+ */
+import { describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import {
+  AuthSocket,
+  AuthSocketError,
+  BaseAuthSocket,
+  Delivery,
+  Heartbeat,
+  PageLifecycle,
+  SharedSocket,
+  queryToken,
+  type BaseAuthSocketOptions,
+} from '../../src/index.js'
+import { fastRetry, until } from '../helpers/events.js'
+import { closeAfterTest } from '../helpers/fixture.js'
+import { startServer, statusFrame } from '../helpers/server.js'
+import { opaqueToken } from '../helpers/tokens.js'
+
+const base = (url: string, options: Partial<BaseAuthSocketOptions> = {}) =>
+  closeAfterTest(
+    new BaseAuthSocket<unknown, unknown>(url, {
+      WebSocket,
+      retryDelay: fastRetry,
+      credentials: queryToken({ token: () => opaqueToken() }),
+      ...options,
+    }),
+  )
+
+/** A server that announces every extension and sends one numbered message after the session frame. */
+const announcing = () =>
+  startServer({
+    onConnection(conn) {
+      conn.socket.send(statusFrame(200, { ack: true, resume: { epoch: 'e1' } }))
+      conn.socket.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { action?: string; seq?: number }
+        if (frame.action === 'session') conn.socket.send('{"action":"message","epoch":"e1","offset":1,"data":{"n":1}}')
+        if (frame.action === 'message') conn.socket.send(`{"action":"ack","seq":${frame.seq}}`)
+      })
+    },
+  })
+
+describe('features', () => {
+  it.each([
+    ['heartbeat', true, 'Heartbeat'],
+    ['acks', true, 'Delivery'],
+    ['resume', false, 'Delivery'],
+    ['bfcache', false, 'PageLifecycle'],
+    ['shareSocket', 'app', 'SharedSocket'],
+  ])('option `%s` without its feature: INVALID_OPTIONS that says to import %s', (name, value, feature) => {
+    const make = () => base('ws://127.0.0.1:1/', { autoConnect: false, [name]: value })
+    expect(make).toThrow(AuthSocketError)
+    expect(make).toThrow(new RegExp(`Option \`${name}\` belongs to the ${feature} feature.*import \\{ ${feature} \\}`))
+  })
+
+  it('the same option with its feature given, or on AuthSocket, is taken; left undefined, it needs no feature', () => {
+    const url = 'ws://127.0.0.1:1/'
+    const credentials = queryToken({ token: () => opaqueToken() })
+    base(url, { autoConnect: false, heartbeat: true, features: [Heartbeat] }).close()
+    base(url, { autoConnect: false, heartbeat: undefined }).close()
+    closeAfterTest(new AuthSocket(url, { WebSocket, credentials, autoConnect: false, heartbeat: true })).close()
+  })
+
+  it('`features` that is not an array of features: INVALID_OPTIONS', () => {
+    expect(() => base('ws://127.0.0.1:1/', { features: [{} as never] })).toThrow(/Option `features` must be an array/)
+    expect(() => base('ws://127.0.0.1:1/', { features: 'all' as never })).toThrow(/Option `features` must be an array/)
+  })
+
+  it('without Delivery: plain messages on the wire, no session frame; the server frames reach the application', async () => {
+    const server = await announcing()
+    const socket = base(server.url)
+    const messages: unknown[] = []
+    socket.on('message', (message) => messages.push(message))
+    socket.send({ hello: 1 })
+    await socket.ready
+    const conn = await server.connection(1)
+    await until(() => conn.received.length === 1)
+    expect(conn.received).toEqual(['{"hello":1}'])
+    conn.socket.send('{"action":"ack","seq":1}')
+    await until(() => messages.length === 1)
+    expect(messages).toEqual([{ action: 'ack', seq: 1 }])
+  })
+
+  it('with Delivery only: the same server gets the session frame and numbered messages, and its numbered message is unwrapped', async () => {
+    const server = await announcing()
+    const socket = base(server.url, { features: [Delivery] })
+    const messages: unknown[] = []
+    socket.on('message', (message) => messages.push(message))
+    const receipt = socket.send({ hello: 1 })
+    await receipt.acked
+    const conn = await server.connection(1)
+    expect(conn.received[0]).toMatch(/^\{"action":"session","id":"\w{16}","resume":true,"epoch":"e1","offset":0\}$/)
+    expect(conn.received[1]).toBe('{"action":"message","seq":1,"data":{"hello":1}}')
+    await until(() => messages.length === 1)
+    expect(messages).toEqual([{ n: 1 }])
+  })
+
+  it('AuthSocket has every feature: BaseAuthSocket given all four behaves the same on the wire', async () => {
+    const server = await announcing()
+    const full = base(server.url, { features: [Heartbeat, Delivery, PageLifecycle, SharedSocket] })
+    await full.send({ hello: 1 }).acked
+    expect((await server.connection(1)).received[1]).toBe('{"action":"message","seq":1,"data":{"hello":1}}')
+    expect(
+      new AuthSocket(server.url, {
+        WebSocket,
+        credentials: queryToken({ token: () => opaqueToken() }),
+        autoConnect: false,
+      }),
+    ).toBeInstanceOf(BaseAuthSocket)
+  })
+})
