@@ -35,6 +35,7 @@ import {
   transition,
   type ConnectionState,
   type Counters,
+  type Decision,
   type StateChange,
 } from './machine.js'
 import type { ResolvedOptions } from './options.js'
@@ -43,6 +44,16 @@ import type { Page } from './page.js'
 import { Refresher } from './refresh.js'
 import type { DeliverySession } from './session.js'
 import { Transport, type SocketClosed } from './transport.js'
+
+/**
+ * How an attempt ends: a failure (`end`; `closed` is the socket's close, or the reason the client
+ * closes it with, at once with `now`), a restart on purpose with a fresh credential for `restart`,
+ * or `close()`.
+ */
+type Exit =
+  | { end: End; closed: SocketClosed | string; now?: boolean }
+  | { restart: CredentialReason; why: string }
+  | { stop: true }
 
 export class Connection<In, Out> {
   readonly #o: ResolvedOptions<In, Out>
@@ -62,6 +73,8 @@ export class Connection<In, Out> {
   #counters: Counters = NO_FAILURES
   /** With the page lifecycle feature: the page this connection waits on and wakes with. */
   readonly #page: Page | undefined
+  /** The page's events come through `wake()` from the shared socket, which watches the page once for both. */
+  readonly #pageDriven: boolean
   #unwatchPage: (() => void) | undefined
   lastError: AuthSocketError | undefined // why the client is `failed`
 
@@ -75,6 +88,7 @@ export class Connection<In, Out> {
     this.#settled = parts.settled
     this.#features = o.features
     this.#page = o.features.PageLifecycle?.page()
+    this.#pageDriven = parts.pageDriven === true
     this.#actions = frameActions(o.features, parts)
     this.#refresher = new Refresher(o.refreshMargin, () => this.#renew())
     const reports = {
@@ -115,10 +129,12 @@ export class Connection<In, Out> {
     if (!isStopped(this.#state)) return
     this.#counters = NO_FAILURES
     this.lastError = undefined
-    this.#unwatchPage = this.#page?.watch(
-      { wake: () => this.#wake(), hide: (why) => this.#restart('reconnect', why), show: () => this.#wake() },
-      this.#features.PageLifecycle!.bfcache,
-    )
+    if (!this.#pageDriven) {
+      this.#unwatchPage = this.#page?.watch(
+        { wake: () => this.wake(), hide: (why) => this.#restart('reconnect', why), show: () => this.wake() },
+        this.#features.PageLifecycle!.bfcache,
+      )
+    }
     if (this.#setState('connecting')) this.#begin(this.#ids === 0 ? 'initial' : 'reconnect', 0)
   }
 
@@ -129,14 +145,11 @@ export class Connection<In, Out> {
       return
     }
     this.#counters = NO_FAILURES
-    this.#restart('reconnect', 'reconnecting')
+    this.#exit(this.#attempt, { restart: 'reconnect', why: 'reconnecting' })
   }
 
   stop(): void {
-    if (this.#state === 'closed') return
-    this.#stopRun()
-    if (this.#setState('closed'))
-      this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+    if (this.#state !== 'closed') this.#exit(this.#attempt, { stop: true })
   }
 
   /** Begins the next attempt: after retry number `retry`'s backoff, or after `hinted` ms when the server said when. */
@@ -161,9 +174,9 @@ export class Connection<In, Out> {
     if (signal.aborted) return
     let prepared
     try {
-      prepared = await this.#ask(attempt, attempt.reason, (ctx) => this.#o.provider.prepare(ctx))
+      prepared = await this.#ask(attempt, attempt.reason, (ctx) => this.#o.credentials.prepare(ctx))
     } catch (cause) {
-      if (!signal.aborted) this.#end(attempt, credentialFailure(cause, this.#o.provider.kind))
+      if (!signal.aborted) this.#end(attempt, credentialFailure(cause, this.#o.credentials.kind))
       return
     }
     if (signal.aborted) return
@@ -172,7 +185,7 @@ export class Connection<In, Out> {
       attempt: attempt.id,
       url: attempt.url,
       reason: attempt.reason,
-      provider: this.#o.provider.kind,
+      provider: this.#o.credentials.kind,
     })
     if (this.#attempt === attempt) this.#transport.open(attempt.id, prepared)
   }
@@ -181,11 +194,14 @@ export class Connection<In, Out> {
    * The page is back (visible, thawed, online, out of the cache): a waiting attempt goes at once with fresh counters;
    * an open socket is probed.
    */
-  #wake(): void {
+  wake(): void {
     this.#refresher.recheck()
     const attempt = this.#attempt
     if (!attempt || this.#page?.away) return
-    if (!attempt.wake) return attempt.heartbeat?.probe()
+    if (!attempt.wake) {
+      attempt.heartbeat?.probe()
+      return
+    }
     this.#counters = NO_FAILURES
     attempt.wake()
   }
@@ -194,7 +210,7 @@ export class Connection<In, Out> {
     return ask(
       attempt,
       this.#o.credentialTimeout,
-      this.#o.provider.kind,
+      this.#o.credentials.kind,
       { reason, url: this.#baseUrl, expiresAt: reason === 'expiring' ? this.#refresher.expiresAt : undefined },
       call,
     )
@@ -296,53 +312,85 @@ export class Connection<In, Out> {
   }
 
   /**
-   * The exit funnel of a failed attempt: end it, let `decide` choose, finish the transition,
-   * tell the listeners, then retry. `closed`: the socket closed already (that is the failure);
-   * otherwise the client closes it with `why`, and `close` is emitted when it has closed.
+   * The one way out of an attempt, and of the run: a failure (`decide` chooses what follows), a
+   * restart on purpose (reconnect, refresh by reconnect, the page going into the cache), or
+   * `close()`. In that order: the attempt ends (its timers, credential asks and socket), the next
+   * state is chosen and moved to, the listeners are told, then the next attempt begins. A
+   * failure's `closed` is the socket's close (that is the failure) or, when the client closes it,
+   * the reason it gives; `close` is then emitted once the socket has closed.
    */
-  #end(attempt: Attempt, end: End, closed: SocketClosed | string = '', now = false): void {
-    if (this.#attempt !== attempt) return
-    const wasAuthenticated = attempt.authenticated
-    let willRetry = false
+  #exit(attempt: Attempt | undefined, exit: Exit): void {
+    if ('end' in exit && (!attempt || this.#attempt !== attempt)) return
+    const wasAuthenticated = attempt?.authenticated === true
+    let willRetry = 'restart' in exit
     const report = ({ code, reason }: SocketClosed) =>
       this.#events.emit('close', { code, reason, willRetry, wasAuthenticated })
-    this.#finish(attempt, typeof closed === 'string' ? closed : '', report, now)
-    const decision = decide(
-      { ...end, url: attempt.url, reason: attempt.reason, opened: attempt.opened },
-      this.#counters,
-      this.#o.limits,
-    )
-    willRetry = decision.state === 'reconnecting'
-    this.#counters = decision.counters
-    if (decision.state === 'failed') {
-      this.lastError = decision.error
-      this.#stopRun()
+    if (attempt && this.#attempt === attempt) {
+      if ('stop' in exit) this.#finish(attempt, 'closed by client')
+      else if ('restart' in exit) this.#finish(attempt, exit.why, report)
+      else this.#finish(attempt, typeof exit.closed === 'string' ? exit.closed : '', report, exit.now)
     }
-    const change = this.#move(decision.state)
-    if (decision.refusal) this.#events.emit('unauthenticated', decision.refusal)
-    if (attempt.socket && typeof closed !== 'string') report(closed)
-    if (end.error && end.error !== decision.error) this.#events.emit('error', end.error)
-    if (decision.error) this.#events.emit('error', decision.error)
+    const decision =
+      'end' in exit
+        ? decide(
+            { ...exit.end, url: attempt!.url, reason: attempt!.reason, opened: attempt!.opened },
+            this.#counters,
+            this.#o,
+          )
+        : undefined
+    const next: ConnectionState = decision
+      ? decision.state
+      : 'stop' in exit
+        ? 'closed'
+        : this.#state === 'connecting'
+          ? 'connecting'
+          : 'reconnecting'
+    if (decision) {
+      willRetry = next === 'reconnecting'
+      this.#counters = decision.counters
+    }
+    if (next === 'failed') this.lastError = decision!.error
+    if (next === 'failed' || next === 'closed') this.#stopRun()
+    const change = this.#move(next)
+    if (decision?.refusal) this.#events.emit('unauthenticated', decision.refusal)
+    if ('end' in exit) {
+      if (attempt!.socket && typeof exit.closed !== 'string') report(exit.closed)
+      if (exit.end.error && exit.end.error !== decision!.error) this.#events.emit('error', exit.end.error)
+    }
+    if (decision?.error) this.#events.emit('error', decision.error)
     if (change) this.#events.emit('state', change)
-    if (decision.state === 'failed') this.#settled(decision.error)
-    else if (this.#state === 'reconnecting' && !this.#attempt) {
-      const hint = attempt.retryHint ?? (typeof closed === 'string' ? undefined : retryHintOfClose(closed.reason))
-      // Failed in a sleep: go at once; else when the server said, or after the backoff.
-      if (attempt.heartbeat?.woke) this.#begin(decision.reason, 0)
-      else this.#begin(decision.reason, decision.backoff, hint && hintedDelay(hint))
-    }
+    if (next === 'failed') this.#settled(decision!.error)
+    else if (next === 'closed') {
+      if (change)
+        this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+    } else if (this.#state === next && !this.#attempt) this.#next(attempt, exit, decision)
   }
 
-  /** Ends the current attempt on purpose (reconnect, refresh by reconnect) and begins the next at once. */
-  #restart(reason: CredentialReason, closeReason: string): void {
-    const attempt = this.#attempt
-    if (attempt)
-      this.#finish(attempt, closeReason, ({ code, reason }) =>
-        this.#events.emit('close', { code, reason, willRetry: true, wasAuthenticated: attempt.authenticated }),
-      )
-    const change = this.#move(this.#state === 'connecting' ? 'connecting' : 'reconnecting')
-    if (change) this.#events.emit('state', change)
-    if (!isStopped(this.#state) && !this.#attempt) this.#begin(reason, 0)
+  /** Begins the attempt after `previous` left by `exit` (not a stop): at once, after the server's hint, or backoff. */
+  #next(previous: Attempt | undefined, exit: Exit, decision: Decision | undefined): void {
+    if ('restart' in exit) {
+      this.#begin(exit.restart, 0)
+      return
+    }
+    if (!decision || !previous || !('end' in exit)) return
+    // Failed in a sleep: go at once; else when the server said, or after the backoff.
+    if (previous.heartbeat?.woke) {
+      this.#begin(decision.reason, 0)
+      return
+    }
+    const hint =
+      previous.retryHint ?? (typeof exit.closed === 'string' ? undefined : retryHintOfClose(exit.closed.reason))
+    this.#begin(decision.reason, decision.backoff, hint && hintedDelay(hint))
+  }
+
+  /** Ends an attempt on failure: the exit funnel decides what follows. */
+  #end(attempt: Attempt, end: End, closed: SocketClosed | string = '', now = false): void {
+    this.#exit(attempt, { end, closed, now })
+  }
+
+  /** Ends the current attempt on purpose and begins the next at once. */
+  #restart(reason: CredentialReason, why: string): void {
+    this.#exit(this.#attempt, { restart: reason, why })
   }
 
   /**
@@ -371,7 +419,7 @@ export class Connection<In, Out> {
     const attempt = this.#attempt
     const expiresAt = this.#refresher.expiresAt
     if (!attempt || this.#state !== 'open' || expiresAt === undefined) return
-    const inBand = attempt.reauth && this.#o.provider.reauthenticate !== undefined
+    const inBand = attempt.reauth && this.#o.credentials.reauthenticate !== undefined
     this.#events.emit('refresh', { inBand, expiresAt })
     if (this.#attempt !== attempt || this.#state !== 'open') return
     if (!inBand) {
@@ -381,8 +429,8 @@ export class Connection<In, Out> {
     this.#setState('authenticating')
     void reauthenticate(
       attempt,
-      this.#o.provider.kind,
-      () => this.#ask(attempt, 'expiring', (ctx) => this.#o.provider.reauthenticate!(ctx)),
+      this.#o.credentials.kind,
+      () => this.#ask(attempt, 'expiring', (ctx) => this.#o.credentials.reauthenticate!(ctx)),
       {
         current: () => this.#attempt === attempt && this.#state === 'authenticating' && !attempt.awaiting,
         send: (frame) => {
@@ -400,8 +448,8 @@ export class Connection<In, Out> {
     )
   }
 
+  /** The run ends (`failed` or `closed`): nothing more is attempted until `start()`. */
   #stopRun(): void {
-    if (this.#attempt) this.#finish(this.#attempt, 'closed by client')
     this.#unwatchPage?.()
     this.#unwatchPage = undefined
     this.#transport.stop()

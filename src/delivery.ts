@@ -10,6 +10,25 @@ import { readAck, readNumbered, readResync } from './frames.js'
 import { DeliverySession } from './session.js'
 import { invalid } from './validate.js'
 
+/** The options the Delivery feature owns. */
+export interface DeliveryOptions {
+  /**
+   * Acknowledged sends: every text message carries a number, and leaves the outbox only when
+   * the server acknowledges it; unacknowledged ones are written again, first and in order, after
+   * the next authentication, and the server drops the duplicates. Needs a JSON serializer; binary
+   * messages are not acknowledged. `true` forces it on, `false` off.
+   * @default on when the server's 200 frame announces `ack: true`, off otherwise
+   */
+  acks?: boolean
+  /**
+   * Resume: the server numbers its messages and, after a reconnect, replays what this client
+   * missed, so each is delivered once and in order; when it cannot, the client emits `resync`.
+   * `true` forces it on, `false` off.
+   * @default on when the server's 200 frame announces `resume`, off otherwise
+   */
+  resume?: boolean
+}
+
 function flag(name: 'acks' | 'resume', value: unknown): boolean | undefined {
   if (value !== undefined && typeof value !== 'boolean')
     throw invalid(`Option \`${name}\` must be true or false (or left out: follow the server).`)

@@ -12,14 +12,16 @@
  */
 import type { Attempt } from './attempt.js'
 import type { Link } from './base.js'
+import type { DeliveryOptions } from './delivery.js'
 import type { AuthSocketError } from './errors.js'
 import type { Events } from './events.js'
 import type { AuthVerdict, Control } from './frames.js'
-import type { HeartbeatTimer } from './heartbeat.js'
+import type { HeartbeatOptions, HeartbeatTimer } from './heartbeat.js'
 import type { AuthSocketOptions, ResolvedOptions } from './options.js'
 import type { Outbox } from './outbox.js'
-import type { Page } from './page.js'
+import type { Page, PageLifecycleOptions } from './page.js'
 import type { DeliverySession } from './session.js'
+import type { SharedSocketOptions } from './shared-socket.js'
 
 /**
  * What a client's own frame with this `action` does on `attempt`'s socket; `undefined` when the
@@ -38,6 +40,12 @@ export interface ConnectionParts<In> {
   readonly session: DeliverySession | undefined
   /** Called when the client authenticates (no error) or stops (the reason). */
   settled(error?: AuthSocketError): void
+  /**
+   * The page's events reach the connection through its `wake()`, from the one who made it: a tab
+   * sharing its socket watches the page once, for itself and its connection, so no two watchers
+   * act on the same event in the order they happened to be registered.
+   */
+  readonly pageDriven?: boolean
 }
 
 /** The heartbeat (heartbeat.ts): pings after a silence, drops a socket that stays silent. */
@@ -105,8 +113,15 @@ export interface Feature<K extends FeatureName = FeatureName> {
   install(options: AuthSocketOptions<never, never>): NonNullable<Installed[K]>
 }
 
+/** Each feature's options, named after it: checked against the options interface each feature declares. */
+type Owners = { readonly [K in keyof HeartbeatOptions]-?: 'Heartbeat' } & {
+  readonly [K in keyof DeliveryOptions]-?: 'Delivery'
+} & { readonly [K in keyof PageLifecycleOptions]-?: 'PageLifecycle' } & {
+  readonly [K in keyof SharedSocketOptions]-?: 'SharedSocket'
+}
+
 /** Which feature owns each feature option: one given without its feature is an error that says what to import. */
-export const OPTION_OWNERS: Readonly<Record<string, FeatureName>> = {
+export const OPTION_OWNERS: Owners = {
   heartbeat: 'Heartbeat',
   acks: 'Delivery',
   resume: 'Delivery',

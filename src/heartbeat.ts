@@ -18,6 +18,18 @@ export interface HeartbeatSettings {
   readonly timeout: number
 }
 
+/** The option the Heartbeat feature owns. */
+export interface HeartbeatOptions {
+  /**
+   * The heartbeat: after `interval` ms of silence the client pings, and a connection that then
+   * stays silent for `timeout` ms is dead (dropped at once, `HEARTBEAT_TIMEOUT`, reconnected).
+   * Any frame counts as life. `true` or timings force it on, `false` off.
+   * @default on when the server's 200 frame announces `heartbeat` (with its timings if it gives them; else 25 s and 10
+   * s), off otherwise
+   */
+  heartbeat?: boolean | { interval?: number; timeout?: number }
+}
+
 /** Defaults for mobile networks and for proxies that cut connections idle for 60 s. */
 export const HEARTBEAT_DEFAULTS: HeartbeatSettings = { interval: 25_000, timeout: 10_000 }
 

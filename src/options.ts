@@ -1,14 +1,21 @@
 /**
- * The options of an {@link AuthSocket}, each with its default, and `resolveOptions()`: the one
- * place where defaults are applied and options checked.
+ * The options of an {@link AuthSocket}: the base client's, declared here with their defaults and
+ * resolved by one rule each (`RULES`), and the features', declared and resolved in each
+ * feature's module (heartbeat.ts, delivery.ts, page.ts, shared-socket.ts). The names an option
+ * check accepts, the resolved type and the README's table (test/unit/readme-tables.test.ts) all
+ * come from these declarations.
  * @module
  */
 import type { Failure, FailureClass } from './close-codes.js'
 import type { CredentialProvider } from './credentials/provider.js'
+import type { DeliveryOptions } from './delivery.js'
 import { OPTION_OWNERS, type Feature, type Installed } from './feature.js'
 import { chanxStatus, type ControlFrames, type StatusParser } from './frames.js'
+import type { HeartbeatOptions } from './heartbeat.js'
+import type { PageLifecycleOptions } from './page.js'
 import type { RetryDelay } from './retry.js'
 import { jsonSerializer } from './serializer.js'
+import type { SharedSocketOptions } from './shared-socket.js'
 import type { WebSocketConstructor } from './transport.js'
 import { checkNames, invalid, isBrowser, positive } from './validate.js'
 
@@ -24,8 +31,11 @@ export interface Serializer<In, Out> {
   parse(text: string): In
 }
 
-/** One options object; every option has a default chosen for a browser app talking to Django Channels. */
-export interface AuthSocketOptions<In = unknown, Out = unknown> {
+/**
+ * The base client's options, declared here once with their defaults (`@default`), and resolved by
+ * {@link resolveOptions} from the rules below; the features declare theirs in their modules.
+ */
+export interface BaseOptions<In = unknown, Out = unknown> {
   /**
    * How the credential reaches the server: `cookie()`, `queryToken()`, `ticket()`, `firstMessage()`, `subprotocol()` or
    * `header()`. Required.
@@ -48,46 +58,6 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
    * (`graphqlWsControl` answers graphql-ws's `ping` with `pong`). See {@link ControlFrames}.
    */
   control?: ControlFrames
-  /**
-   * The heartbeat: after `interval` ms of silence the client pings, and a connection that then
-   * stays silent for `timeout` ms is dead (dropped at once, `HEARTBEAT_TIMEOUT`, reconnected).
-   * Any frame counts as life. `true` or timings force it on, `false` off.
-   * @default on when the server's 200 frame announces `heartbeat` (with its timings if it gives them; else 25 s and 10
-   * s), off otherwise
-   */
-  heartbeat?: boolean | { interval?: number; timeout?: number }
-  /**
-   * Acknowledged sends: every text message carries a number, and leaves the outbox only when
-   * the server acknowledges it; unacknowledged ones are written again, first and in order, after
-   * the next authentication, and the server drops the duplicates. Needs a JSON serializer; binary
-   * messages are not acknowledged. `true` forces it on, `false` off.
-   * @default on when the server's 200 frame announces `ack: true`, off otherwise
-   */
-  acks?: boolean
-  /**
-   * Resume: the server numbers its messages and, after a reconnect, replays what this client
-   * missed, so each is delivered once and in order; when it cannot, the client emits `resync`.
-   * `true` forces it on, `false` off.
-   * @default on when the server's 200 frame announces `resume`, off otherwise
-   */
-  resume?: boolean
-  /**
-   * The back/forward cache and frozen pages: on `pagehide` into the cache, or on `freeze`, the
-   * client closes its socket cleanly (1000) and keeps its outbox; on `pageshow` out of the
-   * cache, or on `resume`, it reconnects at once with a fresh credential. `false` leaves them
-   * alone (Chromium then cuts the socket, and the client finds out on return, as from a
-   * network failure).
-   * @default true
-   */
-  bfcache?: boolean
-  /**
-   * One socket for all this origin's tabs that give the same name: the tab holding a Web Lock
-   * opens it, the others send and receive through that tab, with the same API and events; when
-   * it closes the next tab takes over, and acks with resume make that lose nothing (README,
-   * "Many tabs"). Without Web Locks or BroadcastChannel each tab opens its own.
-   * @default undefined (each tab opens its own)
-   */
-  shareSocket?: string
   /**
    * Ms a `send()` receipt's `acked` waits before it rejects with `ACK_TIMEOUT` (the message itself stays in the
    * outbox).
@@ -200,6 +170,10 @@ export interface AuthSocketOptions<In = unknown, Out = unknown> {
   debug?: (line: string) => void
 }
 
+/** One options object; every option has a default chosen for a browser app talking to Django Channels. */
+export interface AuthSocketOptions<In = unknown, Out = unknown>
+  extends BaseOptions<In, Out>, HeartbeatOptions, DeliveryOptions, PageLifecycleOptions, SharedSocketOptions {}
+
 /** The options of a {@link BaseAuthSocket}: {@link AuthSocketOptions} and the features it has. */
 export interface BaseAuthSocketOptions<In = unknown, Out = unknown> extends AuthSocketOptions<In, Out> {
   /**
@@ -210,72 +184,101 @@ export interface BaseAuthSocketOptions<In = unknown, Out = unknown> extends Auth
   features?: readonly Feature[]
 }
 
-/** The options with every default applied: what the client reads. */
-export interface ResolvedOptions<In, Out> {
-  readonly provider: CredentialProvider
-  readonly WebSocket: WebSocketConstructor
-  readonly confirm: 'frame' | 'open'
-  readonly statusParser: StatusParser
-  readonly control: ControlFrames | undefined
-  readonly protocols: readonly string[]
-  readonly ackTimeout: number
-  /** The features given, installed with their options. */
-  readonly features: Installed
-  readonly classify: ((failure: Failure) => FailureClass | undefined) | undefined
-  readonly authTimeout: number
-  readonly credentialTimeout: number
-  readonly limits: {
-    readonly maxAuthFailures: number
-    readonly retryAttempts: number
-    readonly maxHandshakeFailures: number
-  }
-  readonly retryDelay: RetryDelay | undefined
-  readonly connectTimeout: number
-  readonly refreshMargin: number
-  readonly maxQueueSize: number
-  readonly maxMessageSize: number
-  readonly serializer: Serializer<In, Out>
-  readonly origin: string | undefined
-  readonly autoConnect: boolean
-  readonly redactParams: readonly string[]
-  readonly debug: ((line: string) => void) | undefined
+type Options = BaseOptions<unknown, unknown>
+
+/**
+ * How each base option is checked and defaulted: the one place its default is applied. A rule
+ * gets the value given (or `undefined`), the whole options object and the option's name, and
+ * throws `INVALID_OPTIONS` saying what to pass instead.
+ */
+type Rules = { readonly [K in keyof Options]-?: (value: Options[K], options: Options, name: K) => unknown }
+
+const SUBPROTOCOL = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** `value`, if it is a function or undefined. */
+function aFunction<T>(value: T, name: string, hint = ''): T {
+  if (value !== undefined && typeof value !== 'function') throw invalid(`Option \`${name}\` must be a function${hint}.`)
+  return value
 }
 
-/** Every option's name: an option not in here is a typo, reported rather than ignored. */
-const NAMES = [
-  'credentials',
-  'confirm',
-  'statusParser',
-  'control',
-  'heartbeat',
-  'acks',
-  'resume',
-  'ackTimeout',
-  'bfcache',
-  'shareSocket',
-  'protocols',
-  'classify',
-  'authTimeout',
-  'credentialTimeout',
-  'maxAuthFailures',
-  'retryAttempts',
-  'maxHandshakeFailures',
-  'retryDelay',
-  'connectTimeout',
-  'refreshMargin',
-  'maxQueueSize',
-  'maxMessageSize',
-  'serializer',
-  'WebSocket',
-  'origin',
-  'autoConnect',
-  'redactParams',
-  'debug',
-  'features',
-] as const satisfies readonly (keyof BaseAuthSocketOptions)[]
-// Compile-time: NAMES lists every option (an option added to the interface but not here fails the build).
-const everyName: Exclude<keyof BaseAuthSocketOptions, (typeof NAMES)[number]> extends never ? true : never = true
-void everyName
+const aNumber =
+  (fallback: number, allowZero = false) =>
+  (value: number | undefined, _options: Options, name: string): number =>
+    positive(name, value, fallback, allowZero)
+
+const RULES = {
+  credentials: (provider) => {
+    if (!provider || typeof provider.prepare !== 'function') {
+      throw invalid(
+        'Option `credentials` must be a credential provider: ' +
+          'cookie(), queryToken(), ticket(), firstMessage(), subprotocol() or header().',
+      )
+    }
+    return provider
+  },
+  confirm: (confirm = 'frame') => {
+    if (confirm !== 'frame' && confirm !== 'open')
+      throw invalid(`Option \`confirm\` must be 'frame' or 'open', got ${String(confirm)}.`)
+    return confirm
+  },
+  statusParser: (parser = chanxStatus, _options, name) => aFunction(parser, name),
+  control: (control, _options, name) => aFunction(control, name),
+  ackTimeout: aNumber(30_000),
+  protocols: (protocols = []) => {
+    if (!Array.isArray(protocols) || protocols.some((p) => typeof p !== 'string' || !SUBPROTOCOL.test(p))) {
+      throw invalid(
+        'Option `protocols` must be an array of subprotocol names ' +
+          "(letters, digits and !#$%&'*+-.^_`|~), e.g. ['graphql-transport-ws'].",
+      )
+    }
+    return protocols as readonly string[]
+  },
+  classify: (classify, _options, name) => aFunction(classify, name),
+  authTimeout: aNumber(10_000),
+  credentialTimeout: aNumber(10_000),
+  maxAuthFailures: aNumber(3),
+  retryAttempts: aNumber(Infinity, true),
+  maxHandshakeFailures: (value, options, name) => positive(name, value, options.confirm === 'open' ? 5 : Infinity),
+  retryDelay: (delay, _options, name) => aFunction(delay, name),
+  connectTimeout: aNumber(10_000),
+  refreshMargin: aNumber(30_000, true),
+  maxQueueSize: aNumber(1000),
+  maxMessageSize: aNumber(1 << 20),
+  serializer: (serializer = jsonSerializer) => {
+    if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function')
+      throw invalid('Option `serializer` must have `stringify` and `parse` functions.')
+    return serializer
+  },
+  WebSocket: (WebSocketClass = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) => {
+    if (typeof WebSocketClass !== 'function') {
+      throw invalid(
+        'No WebSocket class: Node 20 has none built in. ' +
+          "Pass one: `import WebSocket from 'ws'` then `new AuthSocket(url, { WebSocket, ... })`.",
+      )
+    }
+    return WebSocketClass
+  },
+  origin: (origin) => {
+    if (origin !== undefined && isBrowser())
+      throw invalid('Option `origin` is Node only: browsers set Origin themselves.')
+    return origin
+  },
+  autoConnect: (autoConnect) => autoConnect !== false,
+  redactParams: (names = []) => names as readonly string[],
+  debug: (debug, _options, name) => aFunction(debug, name, ', e.g. console.debug'),
+} satisfies Rules
+
+/** The options with every default applied: what the client reads. */
+export type ResolvedOptions<In, Out> = {
+  readonly [K in Exclude<keyof typeof RULES, 'serializer'>]: ReturnType<(typeof RULES)[K]>
+} & {
+  readonly serializer: Serializer<In, Out>
+  /** The features given, installed with their options. */
+  readonly features: Installed
+}
+
+/** Every option's name (the base's, the features', `features`): any other is a typo, reported, not ignored. */
+const NAMES: readonly string[] = [...Object.keys(RULES), ...Object.keys(OPTION_OWNERS), 'features']
 
 /**
  * Applies the defaults and checks every option; throws `INVALID_OPTIONS` (or the provider's `UNSUPPORTED_ENVIRONMENT`).
@@ -286,75 +289,15 @@ export function resolveOptions<In, Out>(options: BaseAuthSocketOptions<In, Out>)
       'AuthSocket needs an options object with `credentials`, e.g. { credentials: ticket({ endpoint: "/api/ws-ticket/" }) }.',
     )
   checkNames(options, NAMES)
-  const provider = options.credentials
-  if (!provider || typeof provider.prepare !== 'function') {
-    throw invalid(
-      'Option `credentials` must be a credential provider: cookie(), queryToken(), ticket(), firstMessage(), subprotocol() or header().',
-    )
+  const given = options as Options
+  const resolved: Record<string, unknown> = {}
+  for (const name of Object.keys(RULES) as (keyof Options)[]) {
+    const rule = RULES[name] as (value: unknown, options: Options, name: string) => unknown
+    resolved[name] = rule(given[name], given, name)
   }
-  const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-  if (typeof WebSocketClass !== 'function') {
-    throw invalid(
-      'No WebSocket class: Node 20 has none built in. ' +
-        "Pass one: `import WebSocket from 'ws'` then `new AuthSocket(url, { WebSocket, ... })`.",
-    )
-  }
-  const confirm = options.confirm ?? 'frame'
-  if (confirm !== 'frame' && confirm !== 'open')
-    throw invalid(`Option \`confirm\` must be 'frame' or 'open', got ${String(confirm)}.`)
-  const browser = isBrowser()
-  if (options.origin !== undefined && browser)
-    throw invalid('Option `origin` is Node only: browsers set Origin themselves.')
-  for (const name of ['statusParser', 'control', 'classify', 'retryDelay', 'debug'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function')
-      throw invalid(`Option \`${name}\` must be a function${name === 'debug' ? ', e.g. console.debug' : ''}.`)
-  }
-  const serializer = options.serializer ?? (jsonSerializer as Serializer<In, Out>)
-  if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function')
-    throw invalid('Option `serializer` must have `stringify` and `parse` functions.')
-  const protocols = options.protocols ?? []
-  if (
-    !Array.isArray(protocols) ||
-    protocols.some((p) => typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p))
-  ) {
-    throw invalid(
-      "Option `protocols` must be an array of subprotocol names (letters, digits and !#$%&'*+-.^_`|~), e.g. ['graphql-transport-ws'].",
-    )
-  }
-  const features = installFeatures(options)
-  provider.assertSupported?.({ browser })
-  return {
-    provider,
-    WebSocket: WebSocketClass,
-    confirm,
-    statusParser: options.statusParser ?? chanxStatus,
-    control: options.control,
-    protocols,
-    ackTimeout: positive('ackTimeout', options.ackTimeout, 30_000),
-    features,
-    classify: options.classify,
-    authTimeout: positive('authTimeout', options.authTimeout, 10_000),
-    credentialTimeout: positive('credentialTimeout', options.credentialTimeout, 10_000),
-    limits: {
-      maxAuthFailures: positive('maxAuthFailures', options.maxAuthFailures, 3),
-      retryAttempts: positive('retryAttempts', options.retryAttempts, Infinity, true),
-      maxHandshakeFailures: positive(
-        'maxHandshakeFailures',
-        options.maxHandshakeFailures,
-        confirm === 'open' ? 5 : Infinity,
-      ),
-    },
-    retryDelay: options.retryDelay,
-    connectTimeout: positive('connectTimeout', options.connectTimeout, 10_000),
-    refreshMargin: positive('refreshMargin', options.refreshMargin, 30_000, true),
-    maxQueueSize: positive('maxQueueSize', options.maxQueueSize, 1000),
-    maxMessageSize: positive('maxMessageSize', options.maxMessageSize, 1 << 20),
-    serializer,
-    origin: options.origin,
-    autoConnect: options.autoConnect !== false,
-    redactParams: options.redactParams ?? [],
-    debug: options.debug,
-  }
+  resolved.features = installFeatures(options)
+  options.credentials.assertSupported?.({ browser: isBrowser() })
+  return resolved as ResolvedOptions<In, Out>
 }
 
 /** Installs the features given, each resolving its own options; an option of a feature not given is an error. */

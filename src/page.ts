@@ -9,6 +9,19 @@ import { backoff, type Attempt } from './attempt.js'
 import type { AuthSocketEvents } from './events.js'
 import type { Feature } from './feature.js'
 
+/** The option the PageLifecycle feature owns. */
+export interface PageLifecycleOptions {
+  /**
+   * The back/forward cache and frozen pages: on `pagehide` into the cache, or on `freeze`, the
+   * client closes its socket cleanly (1000) and keeps its outbox; on `pageshow` out of the
+   * cache, or on `resume`, it reconnects at once with a fresh credential. `false` leaves them
+   * alone (Chromium then cuts the socket, and the client finds out on return, as from a
+   * network failure).
+   * @default true
+   */
+  bfcache?: boolean
+}
+
 /** Why an attempt that is due waits: the browser is offline, the page is in the back/forward cache, or it is frozen. */
 export type Away = 'offline' | 'cached' | 'frozen'
 

@@ -24,6 +24,18 @@ import { DeliverySession } from './session.js'
 import { decodeEvent, encodeEvent, NoteChannel, RELAYED, type Group, type Note, type Relayed } from './tab-notes.js'
 import { invalid } from './validate.js'
 
+/** The option the SharedSocket feature owns. */
+export interface SharedSocketOptions {
+  /**
+   * One socket for all this origin's tabs that give the same name: the tab holding a Web Lock
+   * opens it, the others send and receive through that tab, with the same API and events; when
+   * it closes the next tab takes over, and acks with resume make that lose nothing (README,
+   * "Many tabs"). Without Web Locks or BroadcastChannel each tab opens its own.
+   * @default undefined (each tab opens its own)
+   */
+  shareSocket?: string
+}
+
 /** Whether this environment can share a socket between tabs. */
 export const canShare = (): boolean =>
   !!(globalThis as { navigator?: { locks?: unknown } }).navigator?.locks && typeof BroadcastChannel === 'function'
@@ -155,14 +167,22 @@ class SharedLink<In, Out> implements Link {
     }
     // A tab going into the back/forward cache, or frozen, lets go: a cached or frozen tab holding
     // the lock would leave every tab without a socket, and one granted it could not take it.
-    const back = () => this.#away && this.#page.parked === undefined && this.#enter()
+    const back = () => {
+      if (!this.#away || this.#page.parked !== undefined) return false
+      this.#enter()
+      return true
+    }
+    // The page watcher of this tab, and of its connection while it leads (`pageDriven`).
+    const wake = () => {
+      if (!back()) this.#connection?.wake()
+    }
     // A tab being closed still runs tasks before it goes: a leader that numbered a follower's
     // message then, after its bye, gave the next leader a seq it did not know (seen here). It
     // leaves at once instead (`gone`): its bye is its last word.
     const gone = () => {
       if (this.#connection) this.#leave()
     }
-    this.#unwatch = this.#page.watch({ hide: () => this.#leave(), show: back, wake: back, gone }, true)
+    this.#unwatch = this.#page.watch({ hide: () => this.#leave(), show: back, wake, gone }, true)
     this.#enter()
   }
 
@@ -233,6 +253,7 @@ class SharedLink<In, Out> implements Link {
       outbox: this.#outbox,
       session: this.#session,
       settled: this.#settled,
+      pageDriven: true,
     })
     this.#connection = connection
     for (const entry of handed) if (entry.seq === undefined) this.#take(this.#tab, entry.n, entry.data, entry.receipt)
