@@ -33,36 +33,49 @@ const log = (text: string) => {
 }
 
 const started = Date.now()
-console.log('authsocket bench: throughput (Node)...')
-const node = await nodeThroughput(TOTAL, WINDOW, 11)
-log(
-  table(
-    `Throughput and client CPU per message, Node (${TOTAL / 1000}k small JSON messages, window ${WINDOW}, 11 rounds alternating A B C D / D C B A; medians, ratios taken per round)`,
-    node.map((r) => ({
-      client: r.name,
-      'msgs/s': r.msgsPerSec,
-      'ratio to raw': r.rateRatio,
-      'client CPU µs/msg': r.cpuUsPerMsg,
-      'CPU ratio to raw': r.cpuRatio,
-    })),
-  ),
-)
-const auth = node.find((r) => r.name === 'AuthSocket')!
+console.log('authsocket bench: throughput (Node), three full runs...')
+// Three full runs, each reported, and each target checked against all three (not the best).
+const nodeRuns: Awaited<ReturnType<typeof nodeThroughput>>[] = []
+for (let run = 1; run <= 3; run++) {
+  const rows = await nodeThroughput(TOTAL, WINDOW, 11)
+  nodeRuns.push(rows)
+  log(
+    table(
+      `Throughput and client CPU per message, Node, run ${run} of 3 (${TOTAL / 1000}k small JSON messages, window ${WINDOW}, 11 rounds alternating A B C D / D C B A; medians, ratios taken per round)`,
+      rows.map((r) => ({
+        client: r.name,
+        'msgs/s': r.msgsPerSec,
+        'ratio to raw': r.rateRatio,
+        'client CPU µs/msg': r.cpuUsPerMsg,
+        'CPU ratio to raw': r.cpuRatio,
+      })),
+    ),
+  )
+}
+const inEveryRun = (name: string) => nodeRuns.map((rows) => rows.find((r) => r.name === name)!)
+const base = inEveryRun('BaseAuthSocket')
 targets.push({
-  target: 'throughput >= 0.95x raw (Node)',
-  measured: `${auth.rateRatio}x`,
-  result: verdict(auth.rateRatio >= 0.95),
+  target: 'the base client: throughput >= 0.97x raw and CPU per message <= 1.05x raw (Node), in each of 3 runs',
+  measured: base.map((r) => `${r.rateRatio}x (CPU ${r.cpuRatio}x)`).join('; '),
+  result: verdict(base.every((r) => r.rateRatio >= 0.97 && r.cpuRatio <= 1.05)),
 })
+const auth = inEveryRun('AuthSocket')
 targets.push({
-  target: 'CPU per message <= 1.10x raw (Node)',
-  measured: `${auth.cpuRatio}x`,
-  result: verdict(auth.cpuRatio <= 1.1),
+  target: 'AuthSocket: throughput >= 0.95x raw and CPU per message <= 1.10x raw (Node), in each of 3 runs',
+  measured: auth.map((r) => `${r.rateRatio}x (CPU ${r.cpuRatio}x)`).join('; '),
+  result: verdict(auth.every((r) => r.rateRatio >= 0.95 && r.cpuRatio <= 1.1)),
 })
-const acked = node.find((r) => r.name === 'AuthSocket (acks + heartbeat)')!
+const acked = inEveryRun('AuthSocket (acks + heartbeat)')
 targets.push({
-  target: 'throughput with acks + heartbeat >= 0.90x raw (Node)',
-  measured: `${acked.rateRatio}x (CPU ${acked.cpuRatio}x)`,
-  result: verdict(acked.rateRatio >= 0.9),
+  target: 'acks + heartbeat: throughput >= 0.93x raw (Node), in each of 3 runs',
+  measured: acked.map((r) => `${r.rateRatio}x (CPU ${r.cpuRatio}x)`).join('; '),
+  result: verdict(acked.every((r) => r.rateRatio >= 0.93)),
+})
+const control = inEveryRun('ws (raw, again: noise control)')
+targets.push({
+  target: 'noise control (raw against raw) within 0.95x-1.05x, in each of 3 runs',
+  measured: control.map((r) => `${r.rateRatio}x`).join('; '),
+  result: verdict(control.every((r) => r.rateRatio >= 0.95 && r.rateRatio <= 1.05)),
 })
 
 const chromiumPath = (findChromium as () => string | undefined)()
@@ -521,6 +534,12 @@ ${sections.join('\n\n')}
   message AuthSocket adds a size check, a status-frame check and its listener loop. RWS's
   \`setTimeout(0)\` before each attempt is replaced (the client owns the backoff), which is what
   brings \`open\` within a fraction of a millisecond of raw.
+- **Why the clients beat raw \`ws\` in Node.** A write to the TCP socket is a system call that
+  costs more than everything the client does for a message (about 10 µs here, against 1-3 µs).
+  Raw \`ws\` makes one per \`send()\`; in Node the client corks the socket at a task's first
+  send and uncorks it when the task ends (src/node.ts), so a burst, or the replies to a batch of
+  frames read at once, leave in one \`writev\`. The order is kept and nothing waits past the
+  task; browsers write as they do (no TCP socket to cork).
 - **Noise.** This machine is a small shared VM: the \`ws (raw, again)\` row runs the raw client a
   second time, and its distance from 1.00 is the noise floor any other ratio should be read against.
 - **Sizes.** What a page pays depends on what it imports (issue 24): \`BaseAuthSocket\` with one

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import ReconnectingWebSocket from 'reconnecting-websocket'
 import WebSocket from 'ws'
-import { AuthSocket, queryToken } from '../src/index.js'
+import { AuthSocket, BaseAuthSocket, queryToken } from '../src/index.js'
 import { measure, median, round, startChild } from './lib.js'
 
 interface Pipe {
@@ -59,6 +59,22 @@ export const contenders: Contender[] = [
           }),
         )
       }),
+  },
+  {
+    // The base client: no feature installed.
+    name: 'BaseAuthSocket',
+    connect: async (url) => {
+      const socket = new BaseAuthSocket(`${url}?auth=1`, {
+        WebSocket,
+        credentials: queryToken({ token: 'bench-token' }),
+      })
+      await socket.ready
+      return {
+        send: (m) => socket.send(m),
+        onMessage: (handler) => void socket.on('message', handler),
+        close: () => socket.close(),
+      }
+    },
   },
   {
     name: 'AuthSocket',

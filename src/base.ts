@@ -24,9 +24,13 @@ import { socketUrl } from './validate.js'
 export interface Link {
   readonly state: ConnectionState
   readonly lastError: AuthSocketError | undefined
-  /** Writes `data` now if it can; `false`: queue it in the outbox, then `flush()`. */
+  /** Writes `data` now if it can; `false`: `queue` it. */
   write(data: WireData): boolean
-  flush(): void
+  /**
+   * Puts `data` in the outbox (a tab holding a shared socket also numbers it for the other tabs), then writes what the
+   * socket can take; `false` when the outbox is full (nothing kept).
+   */
+  queue(data: WireData, receipt: PendingReceipt): boolean
   start(): void
   restart(): void
   stop(): void
@@ -191,14 +195,14 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
     if (handed) return handed
     if (this.#connection.write(data)) return WRITTEN
     const receipt = new PendingReceipt(this.#ackTimeout)
-    if (!this.#outbox.push(data, receipt)) {
+    // With acks on, even an open socket writes through the outbox.
+    if (!this.#connection.queue(data, receipt)) {
       throw new AuthSocketError(
         'QUEUE_FULL',
         `Queue full (${this.#outbox.limit} messages await authentication or an acknowledgement): not queued. ` +
           "Wait for 'authenticated' or raise maxQueueSize.",
       )
     }
-    this.#connection.flush() // with acks on, even an open socket writes through the outbox
     return receipt
   }
 

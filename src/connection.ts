@@ -40,6 +40,7 @@ import {
 } from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import type { Outbox, WireData } from './outbox.js'
+import type { PendingReceipt } from './receipt.js'
 import type { Page } from './page.js'
 import { Refresher } from './refresh.js'
 import type { DeliverySession } from './session.js'
@@ -107,10 +108,7 @@ export class Connection<In, Out> {
     return this.#state
   }
 
-  /**
-   * Writes `data` now if the socket is authenticated, without acks, and nothing waits before it; `false`: put it in the
-   * outbox, then `flush()`.
-   */
+  /** Writes `data` now if the socket is authenticated, without acks, and nothing waits before it; else `false`. */
   write(data: WireData): boolean {
     const attempt = this.#attempt
     return (
@@ -121,6 +119,13 @@ export class Connection<In, Out> {
     )
   }
 
+  queue(data: WireData, receipt?: PendingReceipt): boolean {
+    if (!this.#outbox.push(data, receipt)) return false
+    this.flush()
+    return true
+  }
+
+  /** Writes what waits in the outbox, if the socket is authenticated. */
   flush(): void {
     if (this.#attempt && this.#state === 'open') this.#flush(this.#attempt)
   }

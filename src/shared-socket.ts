@@ -134,13 +134,14 @@ class SharedLink<In, Out> implements Link {
   }
 
   /**
-   * After `outbox.push` of this tab's own message, while it leads (a follower's go through `send`): numbered for all,
+   * This tab's own message while it leads (a follower's go through `handOver`): into the outbox, numbered for all tabs,
    * then written.
    */
-  flush(): void {
-    if (!this.#connection) return
+  queue(data: WireData, receipt: PendingReceipt): boolean {
+    if (!this.#outbox.push(data, receipt)) return false
     this.#number(this.#tab, ++this.#n)
-    this.#connection.flush()
+    this.#connection?.flush()
+    return true
   }
 
   /**

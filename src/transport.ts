@@ -15,7 +15,7 @@
  */
 import ReconnectingWebSocket from 'reconnecting-websocket'
 import type { PreparedAttempt } from './credentials/provider.js'
-import { closeSocket, listenFrames, readError } from './node.js'
+import { batchedWriter, closeSocket, listenFrames, readError } from './node.js'
 
 /** The subset of the WebSocket API authsocket uses: the browser's class and `ws` both fit. */
 export interface WebSocketLike {
@@ -72,6 +72,8 @@ interface Live {
   oversize?: boolean
   /** Set by `drop`: told when the dropped socket has really closed. */
   closed?: (closed: SocketClosed) => void
+  /** How sends are written, once open: in Node, the sends of one task in one system call (node.ts). */
+  write?: (data: string | ArrayBufferLike | ArrayBufferView | Blob) => void
 }
 
 export class Transport {
@@ -113,7 +115,8 @@ export class Transport {
   send(id: number, data: string | ArrayBufferLike | ArrayBufferView | Blob): boolean {
     const live = this.#live
     if (live?.id !== id || live.socket.readyState !== OPEN) return false
-    live.socket.send(data)
+    if (live.write) live.write(data)
+    else live.socket.send(data)
     return true
   }
 
@@ -206,7 +209,11 @@ export class Transport {
     const live: Live = { id, socket }
     this.#live = live
     const current = () => this.#live === live
-    socket.addEventListener('open', () => current() && this.#reports.open(id))
+    socket.addEventListener('open', () => {
+      if (!current()) return
+      if (!BROWSER_ONLY) live.write = batchedWriter(socket)
+      this.#reports.open(id)
+    })
     const onFrame = (data: unknown) => current() && this.#reports.frame(id, data)
     if (BROWSER_ONLY || !listenFrames(socket, onFrame))
       socket.addEventListener('message', (event: MessageEvent) => onFrame(event.data))
