@@ -20,7 +20,8 @@ function countingWebSocket() {
     constructor(...args: ConstructorParameters<typeof WebSocket>) {
       super(...args)
       this.once('open', () => {
-        const tcp = (this as unknown as { _socket: Socket & { _write: Function; _writev: Function } })._socket
+        type Write = (...args: unknown[]) => unknown
+        const tcp = (this as unknown as { _socket: Socket & { _write: Write; _writev: Write } })._socket
         const write = tcp._write.bind(tcp)
         const writev = tcp._writev.bind(tcp)
         tcp._write = (...a: unknown[]) => {
