@@ -1,6 +1,8 @@
 // Checks the docs users read, so they cannot rot:
 // - every ```ts block of README.md and docs/*.md type-checks against src/ (each block compiles as
 //   its own module; test/readme/prelude.d.ts declares the app around them);
+// - the README's quick start runs as written: its blocks type-check without that prelude, so
+//   they use nothing they do not define;
 // - README.md links work on the npm page too: a relative link only to a file the package ships,
 //   every other one absolute, into this repository (and the file must exist here).
 import { execFileSync } from 'node:child_process'
@@ -30,7 +32,7 @@ for (const [, target] of readme.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)) {
 
 const out = '.readme-check'
 rmSync(out, { recursive: true, force: true })
-mkdirSync(out)
+mkdirSync(`${out}/standalone`, { recursive: true })
 let count = 0
 for (const doc of docs) {
   for (const [, code] of readFileSync(doc, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)) {
@@ -38,6 +40,13 @@ for (const doc of docs) {
     writeFileSync(`${out}/${doc.replace(/\W+/g, '-')}-${String(count).padStart(2, '0')}.ts`, `${code}\nexport {}\n`)
   }
 }
+const quickStart = readme.slice(
+  readme.indexOf('## Quick start'),
+  readme.indexOf('\n## ', readme.indexOf('## Quick start')),
+)
+const standalone = [...quickStart.matchAll(/```ts\n([\s\S]*?)```/g)]
+standalone.forEach(([, code], i) => writeFileSync(`${out}/standalone/quick-start-${i + 1}.ts`, `${code}\nexport {}\n`))
+if (standalone.length === 0) problems.push('README.md has no TypeScript in its "## Quick start"')
 writeFileSync(
   `${out}/tsconfig.json`,
   JSON.stringify({
@@ -57,8 +66,23 @@ try {
     `a TypeScript example does not type-check (files in ${out}/ are named after their document, numbered in order)`,
   )
 }
+writeFileSync(
+  `${out}/standalone/tsconfig.json`,
+  JSON.stringify({
+    extends: '../../tsconfig.json',
+    compilerOptions: { noEmit: true, noUnusedLocals: false, paths: { authsocket: ['../../src/index.ts'] } },
+    include: ['./*.ts'],
+  }),
+)
+try {
+  execFileSync('npx', ['tsc', '-p', `${out}/standalone/tsconfig.json`], { stdio: 'inherit' })
+} catch {
+  problems.push(`the README's quick start uses a name it does not define (${out}/standalone/, no prelude)`)
+}
 if (problems.length) {
   console.error(problems.map((p) => `docs: ${p}`).join('\n'))
   process.exit(1)
 }
-console.log(`docs: ${count} TypeScript examples in ${docs.join(', ')} type-check; README links work on npm.`)
+console.log(
+  `docs: ${count} TypeScript examples in ${docs.join(', ')} type-check; the quick start's ${standalone.length} without the prelude; README links work on npm.`,
+)

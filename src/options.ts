@@ -2,7 +2,7 @@
  * The options of an {@link AuthSocket}: the base client's, declared here with their defaults and
  * resolved by one rule each (`RULES`), and the features', declared and resolved in each
  * feature's module (heartbeat.ts, delivery.ts, page.ts, shared-socket.ts). The names an option
- * check accepts, the resolved type and the README's table (test/unit/readme-tables.test.ts) all
+ * check accepts, the resolved type and the reference's table (test/unit/readme-tables.test.ts) all
  * come from these declarations.
  * @module
  */

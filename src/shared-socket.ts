@@ -29,7 +29,7 @@ export interface SharedSocketOptions {
   /**
    * One socket for all this origin's tabs that give the same name: the tab holding a Web Lock
    * opens it, the others send and receive through that tab, with the same API and events; when
-   * it closes the next tab takes over, and acks with resume make that lose nothing (README,
+   * it closes the next tab takes over, and acks with resume make that lose nothing (docs/guide.md,
    * "Many tabs"). Without Web Locks or BroadcastChannel each tab opens its own.
    * @default undefined (each tab opens its own)
    */

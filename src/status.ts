@@ -2,7 +2,7 @@
  * The connection's status as a store any UI framework can read: a `subscribe` + `getSnapshot`
  * pair that React's `useSyncExternalStore` takes as is, and that is Svelte's store contract
  * (`subscribe` calls the listener at once with the current value). Vue, Solid and Angular
- * signals need a few lines (README, "Any framework").
+ * signals need a few lines (docs/frameworks.md, "Any framework").
  * @module
  */
 import type { AuthSocketError } from './errors.js'

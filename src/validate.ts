@@ -65,7 +65,7 @@ export function checkNames(options: object, names: readonly string[]): void {
     const closest = names.reduce((best, known) => (distance(name, known) < distance(name, best) ? known : best))
     const hint = distance(name, closest) <= Math.max(2, closest.length / 3) ? ` Did you mean \`${closest}\`?` : ''
     throw invalid(
-      `Unknown option \`${name.slice(0, 40)}\`.${hint} The options are listed in the README and in AuthSocketOptions.`,
+      `Unknown option \`${name.slice(0, 40)}\`.${hint} The options are listed in docs/reference.md and in AuthSocketOptions.`,
     )
   }
 }

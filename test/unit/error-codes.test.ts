@@ -1,5 +1,5 @@
 /**
- * The README's error table is the list of codes the client raises: every code in it is
+ * The error table of docs/reference.md is the list of codes the client raises: every code in it is
  * constructed somewhere in src/ and asserted by a test, and every code src/ raises is in it.
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -18,7 +18,7 @@ const read = (dir: string) =>
 
 describe('error codes', () => {
   const union = [...readFileSync('src/errors.ts', 'utf8').matchAll(/^\s+\| '([A-Z_]+)'/gm)].map((m) => m[1]!)
-  const readme = readFileSync('README.md', 'utf8')
+  const readme = readFileSync('docs/reference.md', 'utf8')
   const table = readme.slice(readme.indexOf('## Errors'), readme.indexOf('## Close codes'))
   const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!)
   const src = read('src').replace(/^export type AuthSocketErrorCode[\s\S]*?\n\n/m, '')
@@ -34,9 +34,9 @@ describe('error codes', () => {
   it('the table lists exactly the codes the client raises, and nothing only ever seen as a cause', () => {
     expect([...documented].sort()).toEqual(union.filter((code) => !causeOnly.includes(code)).sort())
     for (const code of documented)
-      expect(raised, `${code} is in the README table but nothing in src/ raises it`).toContain(code)
+      expect(raised, `${code} is in the reference's table but nothing in src/ raises it`).toContain(code)
     for (const code of raised)
-      expect([...documented, ...causeOnly], `src/ raises ${code} but the README table lacks it`).toContain(code)
+      expect([...documented, ...causeOnly], `src/ raises ${code} but the reference's table lacks it`).toContain(code)
     expect(table).toMatch(/`cause` is an `AuthRejectedError` with code `UNAUTHORIZED`/)
   })
 

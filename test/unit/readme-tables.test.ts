@@ -1,5 +1,5 @@
 /**
- * The README's options and events tables cannot drift from the types: every option of
+ * The reference's options and events tables (docs/reference.md) cannot drift from the types: every option of
  * AuthSocketOptions (the base's, in options.ts, and each feature's, in its module) is a row with
  * its `@default`, every event of AuthSocketEvents is a row, and nothing else is; and each
  * `@default` of a base option is what resolveOptions applies. (The errors table has
@@ -12,7 +12,7 @@ import WebSocket from 'ws'
 import { queryToken } from '../../src/index.js'
 import { resolveOptions } from '../../src/options.js'
 
-const readme = readFileSync('README.md', 'utf8')
+const readme = readFileSync('docs/reference.md', 'utf8')
 const rows = (from: string, to: string) => {
   const table = readme.slice(readme.indexOf(from), readme.indexOf(to, readme.indexOf(from)))
   return new Map([...table.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()]))
@@ -62,7 +62,7 @@ function properties(file: string, name: string): Map<string, string | undefined>
   return found
 }
 
-describe('README tables follow the types', () => {
+describe('the reference tables follow the types', () => {
   it("the options are the base options and each feature's, declared once", () => {
     const base = members('src/options.ts', 'BaseOptions')
     const features = [
