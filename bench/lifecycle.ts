@@ -117,7 +117,9 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
         await new Promise((resolve) => setTimeout(resolve, 10))
     }
     const bfcache = await read<{ gaps: number[]; control: number[]; restores: number }>(
-      '({ gaps: window.shownAt.map((t, i) => window.authenticatedAt[i + 1] - t), control: window.shownAt.map((t) => window.controlAt.find((at) => at > t) - t), restores: window.shownAt.length })',
+      '({ gaps: window.shownAt.map((t, i) => window.authenticatedAt[i + 1] - t), control: ' +
+        'window.shownAt.map((t) => window.controlAt.find((at) => at > t) - t), restores: ' +
+        'window.shownAt.length })',
     )
     const closeCodes = (
       (await (await fetch(`${server.url}/test/stats`)).json()) as { closeCodes: Record<string, number> }
@@ -141,7 +143,10 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
     // A wake: the server drops the socket and refuses for a moment, so the client waits out a 30 s backoff; then the
     // page wakes.
     await read(
-      `window.socket.close(), window.socket = new AuthSocket('/ws', { retryDelay: () => 30000, credentials: AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json()).then((b) => b.token) }) }), window.socket.ready`,
+      `window.socket.close(), window.socket = new AuthSocket('/ws', { retryDelay: () => 30000, ` +
+        `credentials: AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', ` +
+        `body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => ` +
+        `r.json()).then((b) => b.token) }) }), window.socket.ready`,
     )
     await read(`window.socket.on('authenticated', () => window.authenticatedAt.push(performance.now()))`)
     await fetch(`${server.url}/test/drop`, { method: 'POST' })
@@ -158,7 +163,11 @@ export async function pageLifecycle(executablePath: string, offlineSeconds = 30)
     const proxy = await sleepingProxy(Number(new URL(server.url).port))
     const wakeOpen = { reset: [] as number[], silence: [] as number[] }
     await read(
-      `window.socket = new AuthSocket('ws://127.0.0.1:${proxy.port}/ws', { heartbeat: { interval: 25000, timeout: 2000 }, retryDelay: () => 5000, credentials: AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => r.json()).then((b) => b.token) }) }), window.socket.ready`,
+      `window.socket = new AuthSocket('ws://127.0.0.1:${proxy.port}/ws', { heartbeat: { ` +
+        `interval: 25000, timeout: 2000 }, retryDelay: () => 5000, credentials: ` +
+        `AuthSocket.queryToken({ token: () => fetch('/api/login', { method: 'POST', body: ` +
+        `JSON.stringify({ username: 'alice', password: 'alice' }) }).then((r) => ` +
+        `r.json()).then((b) => b.token) }) }), window.socket.ready`,
     )
     await read(`window.socket.on('authenticated', () => window.authenticatedAt.push(performance.now()))`)
     for (const answer of [

@@ -41,7 +41,9 @@ for (let run = 1; run <= 3; run++) {
   nodeRuns.push(rows)
   log(
     table(
-      `Throughput and client CPU per message, Node, run ${run} of 3 (${TOTAL / 1000}k small JSON messages, window ${WINDOW}, 11 rounds alternating A B C D / D C B A; medians, ratios taken per round)`,
+      `Throughput and client CPU per message, Node, run ${run} of 3 (${TOTAL / 1000}k small JSON ` +
+        `messages, window ${WINDOW}, 11 rounds alternating A B C D / D C B A; medians, ratios ` +
+        `taken per round)`,
       rows.map((r) => ({
         client: r.name,
         'msgs/s': r.msgsPerSec,
@@ -86,7 +88,8 @@ if (chromiumPath) {
   const browser = await browserThroughput(TOTAL, WINDOW, 5, chromiumPath)
   log(
     table(
-      `Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, 5 rounds alternating A B C / C B A; medians, ratios taken per round)`,
+      `Throughput, Chromium through Playwright (${TOTAL / 1000}k messages, window ${WINDOW}, 5 ` +
+        `rounds alternating A B C / C B A; medians, ratios taken per round)`,
       browser.map((r) => ({
         client: r.name,
         'msgs/s': r.msgsPerSec,
@@ -185,7 +188,8 @@ log(
 const storm = await restartStorm(1000, 2000)
 log(
   table(
-    'Restart storm: 1000 authenticated clients (ticket provider, default backoff) with 3 queued messages each; the server is down 2 s, then restarts',
+    'Restart storm: 1000 authenticated clients (ticket provider, default backoff) with 3 ' +
+      'queued messages each; the server is down 2 s, then restarts',
     [
       {
         'all re-authenticated after': `${storm.reauthenticatedAfterMs} ms`,
@@ -256,7 +260,9 @@ for (const heartbeat of [
   if (heartbeat.interval === 5_000)
     targets.push({
       target: 'half-open: found within interval + timeout, every message once, in order',
-      measured: `${round((r.detectedAfterMs ?? Infinity) / 1000, 2)} s of ${r.bound / 1000} s; ${r.lost} lost, ${r.duplicated} duplicated, ${r.reordered} reordered`,
+      measured:
+        `${round((r.detectedAfterMs ?? Infinity) / 1000, 2)} s of ${r.bound / 1000} s; ${r.lost} ` +
+        `lost, ${r.duplicated} duplicated, ${r.reordered} reordered`,
       result: verdict((r.detectedAfterMs ?? Infinity) <= r.bound + 100 && r.lost + r.duplicated + r.reordered === 0),
     })
 }
@@ -271,7 +277,10 @@ const c2s = chaotic.toServer
 const s2c = chaotic.fromServer
 deliverySections.push(
   table(
-    `Chaos: ${chaotic.clients} clients send 10 numbered messages/s each, echoed back through the resumable stream, while the server crashes ${chaotic.crashes} times (sockets cut, its memory gone: a new epoch) and freezes ${chaotic.freezes} times for 3 s; heartbeat 1 s + 1 s`,
+    `Chaos: ${chaotic.clients} clients send 10 numbered messages/s each, echoed back through ` +
+      `the resumable stream, while the server crashes ${chaotic.crashes} times (sockets cut, its ` +
+      `memory gone: a new epoch) and freezes ${chaotic.freezes} times for 3 s; heartbeat 1 s + 1 ` +
+      `s`,
     [
       {
         run: `${round(chaotic.runMs / 1000, 1)} s`,
@@ -287,7 +296,9 @@ deliverySections.push(
 )
 targets.push({
   target: 'chaos: 0 lost, 0 duplicated, 0 reordered, both directions',
-  measured: `${c2s.lost + s2c.lost} lost, ${c2s.duplicated + s2c.duplicated} duplicated, ${c2s.reordered + s2c.reordered} reordered; ${chaotic.resyncs} resyncs`,
+  measured:
+    `${c2s.lost + s2c.lost} lost, ${c2s.duplicated + s2c.duplicated} duplicated, ` +
+    `${c2s.reordered + s2c.reordered} reordered; ${chaotic.resyncs} resyncs`,
   result: verdict(
     chaotic.drained && c2s.lost + c2s.duplicated + c2s.reordered + s2c.lost + s2c.duplicated + s2c.reordered === 0,
   ),
@@ -295,7 +306,8 @@ targets.push({
 const refreshed = await refreshByReconnect(20)
 deliverySections.push(
   table(
-    `Refresh by reconnect: 2-second JWT cookies (no in-band re-authentication), the server streams ${refreshed.count} messages at 100/s; resume and the control in the same run`,
+    `Refresh by reconnect: 2-second JWT cookies (no in-band re-authentication), the server ` +
+      `streams ${refreshed.count} messages at 100/s; resume and the control in the same run`,
     [
       {
         client: 'resume on',
@@ -335,7 +347,9 @@ if ((djangoReady as () => boolean)()) {
     'attempts per client': run.attemptsPerClient,
     'ticket fetches per ticket client': run.ticketFetchesPerTicketClient,
     'peak attempts/s (clients; balancer)': `${run.peakAttemptsPerSecClient}; ${run.peakAttemptsPerSecBalancer}`,
-    'lost, duplicated, reordered (server to clients; clients to server)': `${run.downstream.lost}/${run.downstream.duplicated}/${run.downstream.reordered}; ${run.upstream.lost}/${run.upstream.duplicated}/${run.upstream.reordered}`,
+    'lost, duplicated, reordered (server to clients; clients to server)':
+      `${run.downstream.lost}/${run.downstream.duplicated}/${run.downstream.reordered}; ` +
+      `${run.upstream.lost}/${run.upstream.duplicated}/${run.upstream.reordered}`,
   }))
   const first = runs[0]!
   const memory = first.memory
@@ -344,7 +358,14 @@ if ((djangoReady as () => boolean)()) {
   log(
     `## Django Channels past one process\n\n` +
       table(
-        `${first.clients} clients (ticket and query providers, half each) in rooms of 20 over 3 daphne workers on Redis (AOF, fsync always) behind HAProxy (round robin, no sticky sessions), each sending a numbered message to its room every ${first.every / 1000} s (${first.sent} each; ${first.clients / (first.every / 1000)} sent and ${(first.clients * 20) / (first.every / 1000)} delivered a second), which every member gets through the package's group streams; a worker SIGKILLed (started again 2 s after), another frozen 20 s (SIGSTOP; "open again" is when every client has left it), then Redis restarted. One run per policy`,
+        `${first.clients} clients (ticket and query providers, half each) in rooms of 20 over 3 ` +
+          `daphne workers on Redis (AOF, fsync always) behind HAProxy (round robin, no sticky ` +
+          `sessions), each sending a numbered message to its room every ${first.every / 1000} s ` +
+          `(${first.sent} each; ${first.clients / (first.every / 1000)} sent and ` +
+          `${(first.clients * 20) / (first.every / 1000)} delivered a second), which every member ` +
+          `gets through the package's group streams; a worker SIGKILLed (started again 2 s after), ` +
+          `another frozen 20 s (SIGSTOP; "open again" is when every client has left it), then Redis ` +
+          `restarted. One run per policy`,
         rows,
       ) +
       '\n\n' +
@@ -367,7 +388,10 @@ if ((djangoReady as () => boolean)()) {
       ) +
       '\n\n' +
       table(
-        `Group fan-out: one member of a room of ${fanOut.members} over the three workers sends ${fanOut.messages} messages as fast as it can, every member gets them all (${fanOut.complete ? 'every run complete' : 'NOT every run complete'}; ${fanOut.rounds * 2} runs alternating, medians, a fresh cluster)`,
+        `Group fan-out: one member of a room of ${fanOut.members} over the three workers sends ` +
+          `${fanOut.messages} messages as fast as it can, every member gets them all ` +
+          `(${fanOut.complete ? 'every run complete' : 'NOT every run complete'}; ` +
+          `${fanOut.rounds * 2} runs alternating, medians, a fresh cluster)`,
         [
           {
             room: 'plain Channels `group_send` (nothing kept, no numbers)',
@@ -429,7 +453,8 @@ if (chromiumPath) {
       ) +
       '\n\n' +
       table(
-        `Offline (\`context.setOffline\`) for ${life.offline.seconds} s, and a wake (\`resume\` dispatched on \`document\`) during a 30 s backoff after the server dropped the socket`,
+        `Offline (\`context.setOffline\`) for ${life.offline.seconds} s, and a wake (\`resume\` ` +
+          `dispatched on \`document\`) during a 30 s backoff after the server dropped the socket`,
         [
           {
             'attempts while offline': life.offline.attemptsWhileOffline,
@@ -440,7 +465,9 @@ if (chromiumPath) {
       ) +
       '\n\n' +
       table(
-        `A wake (\`resume\`) of an open client whose connection died while it slept: a TCP proxy cut the server's side; the client's probe gets a reset, or nothing (heartbeat timeout ${life.wakeOpen.timeoutMs} ms, backoff 5 s); 5 of each`,
+        `A wake (\`resume\`) of an open client whose connection died while it slept: a TCP proxy ` +
+          `cut the server's side; the client's probe gets a reset, or nothing (heartbeat timeout ` +
+          `${life.wakeOpen.timeoutMs} ms, backoff 5 s); 5 of each`,
         [
           {
             'the probe gets': 'a reset (the server closed, its kernel answers)',
@@ -462,12 +489,16 @@ if (chromiumPath) {
   })
   targets.push({
     target: 'wake while open, connection dead: open again within timeout + the handshake, no backoff',
-    measured: `reset: median ${life.wakeOpen.resetMedianMs} ms; silence: median ${life.wakeOpen.silenceMedianMs} ms (timeout ${life.wakeOpen.timeoutMs} ms)`,
+    measured:
+      `reset: median ${life.wakeOpen.resetMedianMs} ms; silence: median ` +
+      `${life.wakeOpen.silenceMedianMs} ms (timeout ${life.wakeOpen.timeoutMs} ms)`,
     result: verdict(life.wakeOpen.resetMaxMs < 500 && life.wakeOpen.silenceMaxMs < life.wakeOpen.timeoutMs + 500),
   })
   targets.push({
     target: 'offline: 0 attempts while offline',
-    measured: `${life.offline.attemptsWhileOffline} in ${life.offline.seconds} s; authenticated ${life.offline.onlineToOpenMs} ms after online`,
+    measured:
+      `${life.offline.attemptsWhileOffline} in ${life.offline.seconds} s; authenticated ` +
+      `${life.offline.onlineToOpenMs} ms after online`,
     result: verdict(life.offline.attemptsWhileOffline === 0),
   })
 }
@@ -478,7 +509,10 @@ if (chromiumPath) {
   log(
     `## Many tabs (Chromium)\n\n` +
       table(
-        `Five pages of one context against the reference server, each with its own socket or sharing one (\`shareSocket\`). The server drops every socket once; then ${tabs.messages} acknowledged sends (100 in flight) from one tab: with \`shareSocket\`, one that does not hold the socket. ${tabs.rounds} rounds, medians`,
+        `Five pages of one context against the reference server, each with its own socket or ` +
+          `sharing one (\`shareSocket\`). The server drops every socket once; then ${tabs.messages} ` +
+          `acknowledged sends (100 in flight) from one tab: with \`shareSocket\`, one that does not ` +
+          `hold the socket. ${tabs.rounds} rounds, medians`,
         [
           {
             tabs: 'each its own socket',
@@ -496,11 +530,14 @@ if (chromiumPath) {
           },
         ],
       ) +
-      `\n\nThe tab holding the shared socket closed 4 times: the next tab's socket open ${tabs.moveMedianMs} ms later (median; max ${tabs.moveMaxMs} ms).`,
+      `\n\nThe tab holding the shared socket closed 4 times: the next tab's socket open ` +
+      `${tabs.moveMedianMs} ms later (median; max ${tabs.moveMaxMs} ms).`,
   )
   targets.push({
     target: 'shareSocket: one socket, and one reconnect after an outage, for five tabs',
-    measured: `${tabs.shared.sockets} socket, ${tabs.shared.attemptsAfterDrop} attempts (each its own: ${tabs.own.sockets}, ${tabs.own.attemptsAfterDrop})`,
+    measured:
+      `${tabs.shared.sockets} socket, ${tabs.shared.attemptsAfterDrop} attempts (each its own: ` +
+      `${tabs.own.sockets}, ${tabs.own.attemptsAfterDrop})`,
     result: verdict(tabs.shared.sockets === 1 && tabs.shared.attemptsAfterDrop === 1),
   })
 }
@@ -511,7 +548,9 @@ const targetTable = table(
 )
 console.log(`\n${targetTable}`)
 const cpu = cpus()[0]
-const machine = `${cpu?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${round(totalmem() / 2 ** 30, 1)} GiB; Node ${process.version}; ${chromiumVersion}`
+const machine =
+  `${cpu?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${round(totalmem() / 2 ** 30, 1)} ` +
+  `GiB; Node ${process.version}; ${chromiumVersion}`
 const doc = `# Benchmarks
 
 Produced by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}, in ${round((Date.now() - started) / 1000, 0)} s.

@@ -16,7 +16,8 @@ const entries: Record<string, string> = {
   'authsocket ESM, AuthSocket + queryToken': "export { AuthSocket, queryToken } from 'authsocket'",
   'authsocket ESM, all providers': "export * from 'authsocket'",
   'its dependencies alone (reconnecting-websocket + mitt + jwt-decode)':
-    "export { default as RWS } from 'reconnecting-websocket'; export { default as mitt } from 'mitt'; export { jwtDecode } from 'jwt-decode'",
+    "export { default as RWS } from 'reconnecting-websocket'; export { default as mitt } from " +
+    "'mitt'; export { jwtDecode } from 'jwt-decode'",
   'reconnecting-websocket alone': "export { default } from 'reconnecting-websocket'",
   partysocket: "export { default } from 'partysocket'",
   'graphql-ws (client)': "export { createClient } from 'graphql-ws'",

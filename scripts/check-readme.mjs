@@ -84,5 +84,6 @@ if (problems.length) {
   process.exit(1)
 }
 console.log(
-  `docs: ${count} TypeScript examples in ${docs.join(', ')} type-check; the quick start's ${standalone.length} without the prelude; README links work on npm.`,
+  `docs: ${count} TypeScript examples in ${docs.join(', ')} type-check; the quick start's ` +
+    `${standalone.length} without the prelude; README links work on npm.`,
 )

@@ -27,7 +27,9 @@ export const PACKAGES = [
   'mypy',
 ]
 const MODULES =
-  'django, channels, daphne, rest_framework, rest_framework_simplejwt, channels_redis, django_redis, pytest, pytest_asyncio, pytest_django, build, twine, ensurepip, setuptools, mypy'
+  'django, channels, daphne, rest_framework, rest_framework_simplejwt, channels_redis, ' +
+  'django_redis, pytest, pytest_asyncio, pytest_django, build, twine, ensurepip, setuptools, ' +
+  'mypy'
 const PROGRAMS = ['/usr/bin/redis-server', '/usr/bin/redis-cli', '/usr/sbin/haproxy', '/usr/bin/black']
 
 export function djangoReady() {

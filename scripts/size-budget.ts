@@ -5,7 +5,9 @@ import { BUDGETS, measure, meets } from '../bench/budgets.js'
 let failed = false
 for (const budget of BUDGETS) {
   const { gzipBytes } = await measure(budget)
-  const target = `target ${budget.target.rule} ${budget.target.bytes} B (${budget.target.why}): ${meets(gzipBytes, budget.target) ? 'met' : 'not met'}`
+  const target =
+    `target ${budget.target.rule} ${budget.target.bytes} B (${budget.target.why}): ` +
+    `${meets(gzipBytes, budget.target) ? 'met' : 'not met'}`
   if (gzipBytes > budget.ceiling) {
     failed = true
     console.error(`${budget.bundle}: ${gzipBytes} B gzip, over its ${budget.ceiling} B ceiling; ${target}.`)

@@ -48,49 +48,50 @@ test('demo page: "Freeze server" is found by the heartbeat; sent, acknowledged a
   expect(Number(await page.locator('#resumed').textContent())).toBe((await serverStats(request)).replayed)
 })
 
-test('from the bundle: 200 numbered messages each way while the server drops every socket 3 times and freezes once: 0 lost, 0 duplicated, 0 reordered', async ({
-  page,
-  request,
-}) => {
-  await bundlePage(page)
-  await page.evaluate(async () => {
-    const { AuthSocket } = window as unknown as { AuthSocket: any }
-    const login = await fetch('/api/login', {
-      method: 'POST',
-      body: JSON.stringify({ username: 'alice', password: 'alice' }),
-    }).then((r) => r.json())
-    const socket = new AuthSocket('/ws', {
-      credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }),
-      retryDelay: () => 50,
-      heartbeat: { interval: 400, timeout: 400 },
+test(
+  'from the bundle: 200 numbered messages each way while the server drops every socket 3 ' +
+    'times and freezes once: 0 lost, 0 duplicated, 0 reordered',
+  async ({ page, request }) => {
+    await bundlePage(page)
+    await page.evaluate(async () => {
+      const { AuthSocket } = window as unknown as { AuthSocket: any }
+      const login = await fetch('/api/login', {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice' }),
+      }).then((r) => r.json())
+      const socket = new AuthSocket('/ws', {
+        credentials: AuthSocket.ticket({ endpoint: '/api/ws-ticket', token: () => login.token }),
+        retryDelay: () => 50,
+        heartbeat: { interval: 400, timeout: 400 },
+      })
+      const w = window as any
+      Object.assign(w, { socket, ticks: [], errors: [] })
+      socket.on('message', (m: { type: string; n: number }) => m.type === 'tick' && w.ticks.push(m.n))
+      socket.on('error', (e: { code: string }) => w.errors.push(e.code))
+      await socket.ready
+      await new Promise((resolve) => setTimeout(resolve, 50)) // the session frame is in
+      ;(async () => {
+        for (let n = 1; n <= 200; n++) {
+          socket.send({ stream: 'both-ways', n })
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+      })()
     })
-    const w = window as any
-    Object.assign(w, { socket, ticks: [], errors: [] })
-    socket.on('message', (m: { type: string; n: number }) => m.type === 'tick' && w.ticks.push(m.n))
-    socket.on('error', (e: { code: string }) => w.errors.push(e.code))
-    await socket.ready
-    await new Promise((resolve) => setTimeout(resolve, 50)) // the session frame is in
-    ;(async () => {
-      for (let n = 1; n <= 200; n++) {
-        socket.send({ stream: 'both-ways', n })
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-    })()
-  })
-  expect((await request.post('/test/stream', { data: { count: 200, every: 10 } })).ok()).toBe(true)
-  for (const hook of ['/test/drop', '/test/drop', '/test/freeze', '/test/drop']) {
+    expect((await request.post('/test/stream', { data: { count: 200, every: 10 } })).ok()).toBe(true)
+    for (const hook of ['/test/drop', '/test/drop', '/test/freeze', '/test/drop']) {
+      await page.waitForTimeout(300)
+      expect((await request.post(hook, { data: { ms: 1500 } })).ok()).toBe(true)
+    }
+    await expect
+      .poll(async () => (await serverStats(request)).streams['both-ways']?.received, { timeout: 15_000 })
+      .toBe(200)
+    await expect.poll(() => page.evaluate(() => (window as any).ticks.length), { timeout: 15_000 }).toBe(200)
     await page.waitForTimeout(300)
-    expect((await request.post(hook, { data: { ms: 1500 } })).ok()).toBe(true)
-  }
-  await expect
-    .poll(async () => (await serverStats(request)).streams['both-ways']?.received, { timeout: 15_000 })
-    .toBe(200)
-  await expect.poll(() => page.evaluate(() => (window as any).ticks.length), { timeout: 15_000 }).toBe(200)
-  await page.waitForTimeout(300)
-  const stats = await serverStats(request)
-  expect(stats.streams['both-ways']).toEqual({ last: 200, received: 200, errors: [] })
-  expect(await page.evaluate(() => (window as any).ticks)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
-  expect(stats.resyncs).toBe(0)
-  // The frozen server stops reading but goes on streaming: that is life, so no heartbeat death.
-  expect(await page.evaluate(() => (window as any).errors)).toEqual([])
-})
+    const stats = await serverStats(request)
+    expect(stats.streams['both-ways']).toEqual({ last: 200, received: 200, errors: [] })
+    expect(await page.evaluate(() => (window as any).ticks)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+    expect(stats.resyncs).toBe(0)
+    // The frozen server stops reading but goes on streaming: that is life, so no heartbeat death.
+    expect(await page.evaluate(() => (window as any).errors)).toEqual([])
+  },
+)

@@ -48,35 +48,36 @@ test('header() refuses to run in a browser and says what to use instead', async 
   expect(message).toMatch(/^UNSUPPORTED_ENVIRONMENT: .*Use subprotocol\(\) or ticket\(\)/)
 })
 
-test('the demo page: no 404 on load, the server says why a sign-in failed, counters count expiries and start again per connection, labels fit', async ({
-  page,
-  request,
-}) => {
-  const missing: string[] = []
-  page.on('response', (response) => response.status() === 404 && missing.push(response.url()))
-  await page.goto('/')
-  // The subtitle promises what the client guarantees, no more: queued in order, nothing on an unaccepted socket.
-  await expect(page.locator('header p')).toContainText('queued and sent, in order, after the next authentication')
-  await expect(page.locator('header p')).not.toContainText('never loses')
-  await page.fill('#password', 'wrong')
-  await page.click('#login')
-  await expect(page.locator('#who')).toHaveText('Sign-in failed: Wrong username or password')
-  await connectInDemo(page, 'query')
-  await expect(state(page)).toHaveAttribute('data-state', 'open')
-  await page.click('#expire-btn') // the server voids the token: 401 + 4001, the client renews it
-  await expect(page.locator('#refreshes')).toHaveText('1')
-  await expect(state(page)).toHaveAttribute('data-state', 'open')
-  await page.click('#disconnect-btn')
-  await page.click('#connect-btn')
-  await expect(state(page)).toHaveAttribute('data-state', 'open')
-  await expect(page.locator('#refreshes')).toHaveText('0')
-  // Every timeline label fits its column.
-  await page.click('#expire-btn')
-  await expect(page.locator('#timeline li[data-type="unauthenticated"]').first()).toBeVisible()
-  const spills = await page
-    .locator('#timeline li b')
-    .evaluateAll((labels) => labels.filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent))
-  expect(spills).toEqual([])
-  expect(missing).toEqual([])
-  expect((await serverStats(request)).authenticated).toBeGreaterThan(0)
-})
+test(
+  'the demo page: no 404 on load, the server says why a sign-in failed, counters count ' +
+    'expiries and start again per connection, labels fit',
+  async ({ page, request }) => {
+    const missing: string[] = []
+    page.on('response', (response) => response.status() === 404 && missing.push(response.url()))
+    await page.goto('/')
+    // The subtitle promises what the client guarantees, no more: queued in order, nothing on an unaccepted socket.
+    await expect(page.locator('header p')).toContainText('queued and sent, in order, after the next authentication')
+    await expect(page.locator('header p')).not.toContainText('never loses')
+    await page.fill('#password', 'wrong')
+    await page.click('#login')
+    await expect(page.locator('#who')).toHaveText('Sign-in failed: Wrong username or password')
+    await connectInDemo(page, 'query')
+    await expect(state(page)).toHaveAttribute('data-state', 'open')
+    await page.click('#expire-btn') // the server voids the token: 401 + 4001, the client renews it
+    await expect(page.locator('#refreshes')).toHaveText('1')
+    await expect(state(page)).toHaveAttribute('data-state', 'open')
+    await page.click('#disconnect-btn')
+    await page.click('#connect-btn')
+    await expect(state(page)).toHaveAttribute('data-state', 'open')
+    await expect(page.locator('#refreshes')).toHaveText('0')
+    // Every timeline label fits its column.
+    await page.click('#expire-btn')
+    await expect(page.locator('#timeline li[data-type="unauthenticated"]').first()).toBeVisible()
+    const spills = await page
+      .locator('#timeline li b')
+      .evaluateAll((labels) => labels.filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent))
+    expect(spills).toEqual([])
+    expect(missing).toEqual([])
+    expect((await serverStats(request)).authenticated).toBeGreaterThan(0)
+  },
+)

@@ -51,86 +51,92 @@ async function app(page: Page): Promise<void> {
   })
 }
 
-test('five tabs at 20 expiries: one refresh call per expiry with sharedAcrossTabs and no sign-out; the unwrapped control signs tabs out', async ({
-  context,
-}) => {
-  const pages = await Promise.all(Array.from({ length: 5 }, () => context.newPage()))
-  for (const page of pages) await app(page)
-  const login = await pages[0]!.evaluate(async () => {
-    const body = await fetch('/api/login', {
-      method: 'POST',
-      body: JSON.stringify({ username: 'alice', password: 'alice', ttl: 60 }),
-    }).then((r) => r.json())
-    localStorage.setItem('refresh', body.refreshToken)
-    return body.token as string
-  })
-  expect(login).toBeTruthy()
-  const round = (shared: boolean) =>
-    Promise.all(pages.map((page) => page.evaluate((s) => (window as any).ask(s), shared)))
-  const totals = () =>
-    Promise.all(
+test(
+  'five tabs at 20 expiries: one refresh call per expiry with sharedAcrossTabs and no ' +
+    'sign-out; the unwrapped control signs tabs out',
+  async ({ context }) => {
+    const pages = await Promise.all(Array.from({ length: 5 }, () => context.newPage()))
+    for (const page of pages) await app(page)
+    const login = await pages[0]!.evaluate(async () => {
+      const body = await fetch('/api/login', {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice', ttl: 60 }),
+      }).then((r) => r.json())
+      localStorage.setItem('refresh', body.refreshToken)
+      return body.token as string
+    })
+    expect(login).toBeTruthy()
+    const round = (shared: boolean) =>
+      Promise.all(pages.map((page) => page.evaluate((s) => (window as any).ask(s), shared)))
+    const totals = () =>
+      Promise.all(
+        pages.map((page) =>
+          page.evaluate(() => ({ refreshes: (window as any).refreshes, signedOut: (window as any).signedOut })),
+        ),
+      )
+    const sum = (rows: { refreshes: number; signedOut: number }[]) =>
+      rows.reduce((a, b) => ({ refreshes: a.refreshes + b.refreshes, signedOut: a.signedOut + b.signedOut }), {
+        refreshes: 0,
+        signedOut: 0,
+      })
+
+    for (let i = 0; i < 20; i++) await round(true)
+    const shared = sum(await totals())
+    // All five tabs hold the same, newest token.
+    expect(new Set(await Promise.all(pages.map((page) => page.evaluate(() => (window as any).held)))).size).toBe(1)
+
+    await round(false) // the control: each tab refreshes itself with the one refresh token
+    const control = sum(await totals())
+    console.log(
+      `20 expiries in 5 tabs, shared: ${shared.refreshes} refresh calls, ${shared.signedOut} ` +
+        `sign-outs; one expiry unwrapped: ${control.refreshes - shared.refreshes} calls, ` +
+        `${control.signedOut} sign-outs`,
+    )
+    expect(shared).toEqual({ refreshes: 20, signedOut: 0 })
+    // One tab's refresh wins; the others present the spent token (4 in most runs: a tab whose call starts after the
+    // winner's answer reads the new one).
+    expect(control.signedOut).toBeGreaterThanOrEqual(1)
+  },
+)
+
+test(
+  'the token source throws in the tab refreshing for all: the next tab refreshes for the ' +
+    'others; the one that failed takes their token next time',
+  async ({ context }) => {
+    const pages = await Promise.all(Array.from({ length: 5 }, () => context.newPage()))
+    for (const page of pages) await app(page)
+    await pages[0]!.evaluate(async () => {
+      // 30 s: the refreshed tokens (60 s) must outlive it, and a JWT's exp has whole seconds.
+      const body = await fetch('/api/login', {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice', ttl: 30 }),
+      }).then((r) => r.json())
+      localStorage.setItem('refresh', body.refreshToken)
+      localStorage.setItem('fail', '1')
+      localStorage.setItem('access', body.token)
+    })
+    // Every tab holds the sign-in's token, as a connected client would; the asks replace it.
+    for (const page of pages) await page.evaluate(() => ((window as any).held = localStorage.getItem('access')))
+    await Promise.all(pages.map((page) => page.evaluate(() => (window as any).ask(true))))
+    const first = await Promise.all(
       pages.map((page) =>
-        page.evaluate(() => ({ refreshes: (window as any).refreshes, signedOut: (window as any).signedOut })),
+        page.evaluate(() => ({
+          refreshes: (window as any).refreshes,
+          failed: (window as any).failed,
+          signedOut: (window as any).signedOut,
+          held: (window as any).held,
+        })),
       ),
     )
-  const sum = (rows: { refreshes: number; signedOut: number }[]) =>
-    rows.reduce((a, b) => ({ refreshes: a.refreshes + b.refreshes, signedOut: a.signedOut + b.signedOut }), {
-      refreshes: 0,
-      signedOut: 0,
-    })
-
-  for (let i = 0; i < 20; i++) await round(true)
-  const shared = sum(await totals())
-  // All five tabs hold the same, newest token.
-  expect(new Set(await Promise.all(pages.map((page) => page.evaluate(() => (window as any).held)))).size).toBe(1)
-
-  await round(false) // the control: each tab refreshes itself with the one refresh token
-  const control = sum(await totals())
-  console.log(
-    `20 expiries in 5 tabs, shared: ${shared.refreshes} refresh calls, ${shared.signedOut} sign-outs; one expiry unwrapped: ${control.refreshes - shared.refreshes} calls, ${control.signedOut} sign-outs`,
-  )
-  expect(shared).toEqual({ refreshes: 20, signedOut: 0 })
-  // One tab's refresh wins; the others present the spent token (4 in most runs: a tab whose call starts after the
-  // winner's answer reads the new one).
-  expect(control.signedOut).toBeGreaterThanOrEqual(1)
-})
-
-test('the token source throws in the tab refreshing for all: the next tab refreshes for the others; the one that failed takes their token next time', async ({
-  context,
-}) => {
-  const pages = await Promise.all(Array.from({ length: 5 }, () => context.newPage()))
-  for (const page of pages) await app(page)
-  await pages[0]!.evaluate(async () => {
-    // 30 s: the refreshed tokens (60 s) must outlive it, and a JWT's exp has whole seconds.
-    const body = await fetch('/api/login', {
-      method: 'POST',
-      body: JSON.stringify({ username: 'alice', password: 'alice', ttl: 30 }),
-    }).then((r) => r.json())
-    localStorage.setItem('refresh', body.refreshToken)
-    localStorage.setItem('fail', '1')
-    localStorage.setItem('access', body.token)
-  })
-  // Every tab holds the sign-in's token, as a connected client would; the asks replace it.
-  for (const page of pages) await page.evaluate(() => ((window as any).held = localStorage.getItem('access')))
-  await Promise.all(pages.map((page) => page.evaluate(() => (window as any).ask(true))))
-  const first = await Promise.all(
-    pages.map((page) =>
-      page.evaluate(() => ({
-        refreshes: (window as any).refreshes,
-        failed: (window as any).failed,
-        signedOut: (window as any).signedOut,
-        held: (window as any).held,
-      })),
-    ),
-  )
-  // The tab whose source threw asks again (as its client would, after a backoff).
-  const failedTab = pages[first.findIndex((s) => s.failed)]!
-  await failedTab.evaluate(() => (window as any).ask(true))
-  const again = await failedTab.evaluate(() => ({ refreshes: (window as any).refreshes, held: (window as any).held }))
-  expect(first.map((s) => s.failed).sort()).toEqual([0, 0, 0, 0, 1])
-  expect(first.reduce((sum, s) => sum + s.refreshes, 0)).toBe(1)
-  expect(first.reduce((sum, s) => sum + s.signedOut, 0)).toBe(0)
-  expect(new Set(first.filter((s) => !s.failed).map((s) => s.held)).size).toBe(1)
-  expect(again.refreshes).toBe(0)
-  expect(again.held).toBe(first.find((s) => !s.failed)!.held)
-})
+    // The tab whose source threw asks again (as its client would, after a backoff).
+    const failedTab = pages[first.findIndex((s) => s.failed)]!
+    await failedTab.evaluate(() => (window as any).ask(true))
+    const again = await failedTab.evaluate(() => ({ refreshes: (window as any).refreshes, held: (window as any).held }))
+    expect(first.map((s) => s.failed).sort()).toEqual([0, 0, 0, 0, 1])
+    expect(first.reduce((sum, s) => sum + s.refreshes, 0)).toBe(1)
+    expect(first.reduce((sum, s) => sum + s.signedOut, 0)).toBe(0)
+    expect(new Set(first.filter((s) => !s.failed).map((s) => s.held)).size).toBe(1)
+    expect(again.refreshes).toBe(0)
+    expect(again.held).toBe(first.find((s) => !s.failed)!.held)
+  },
+)

@@ -69,23 +69,27 @@ describe('acknowledged sends', () => {
     expect(Math.max(...gaps)).toBeLessThanOrEqual(ACK_EVERY + 1)
   })
 
-  it('1000 messages written to a server that stopped reading, then dropped every socket: the client writes them again, the application gets each once, in order', async () => {
-    const { server, socket, post } = await setup()
-    await socket.ready
-    await post('/test/freeze', { ms: 10_000 }) // the server stops reading: what is written waits, unacknowledged
-    for (let n = 1; n <= 1000; n++) socket.send({ stream: 'dropped', n })
-    expect(socket.queued).toBe(1000) // written, but they stay until acknowledged
-    await delay(50)
-    await post('/test/drop')
-    await until(() => socket.state === 'open' && socket.queued === 0, 10_000, 'the outbox empty on a new socket')
-    await delay(100)
-    const stats = server.stats()
-    expect(stats.streams.dropped).toEqual({ last: 1000, received: 1000, errors: [] })
-    expect(stats.attempts).toBe(2)
-    // The second socket carried them again (the server read the first copies as it closed the old one): dropped as
-    // duplicates.
-    expect(stats.duplicates).toBeGreaterThan(0)
-  })
+  it(
+    '1000 messages written to a server that stopped reading, then dropped every socket: the ' +
+      'client writes them again, the application gets each once, in order',
+    async () => {
+      const { server, socket, post } = await setup()
+      await socket.ready
+      await post('/test/freeze', { ms: 10_000 }) // the server stops reading: what is written waits, unacknowledged
+      for (let n = 1; n <= 1000; n++) socket.send({ stream: 'dropped', n })
+      expect(socket.queued).toBe(1000) // written, but they stay until acknowledged
+      await delay(50)
+      await post('/test/drop')
+      await until(() => socket.state === 'open' && socket.queued === 0, 10_000, 'the outbox empty on a new socket')
+      await delay(100)
+      const stats = server.stats()
+      expect(stats.streams.dropped).toEqual({ last: 1000, received: 1000, errors: [] })
+      expect(stats.attempts).toBe(2)
+      // The second socket carried them again (the server read the first copies as it closed the old one): dropped as
+      // duplicates.
+      expect(stats.duplicates).toBeGreaterThan(0)
+    },
+  )
 
   it('the control, acks off: a written message leaves the outbox at once, so a dying socket takes it along', async () => {
     const { socket, post } = await setup({ acks: false })
@@ -95,20 +99,24 @@ describe('acknowledged sends', () => {
     expect(socket.queued).toBe(0) // nothing kept to write again
   })
 
-  it('a binary message with acks on is written once and leaves the outbox: it is never acknowledged, so it must not wait for an ack', async () => {
-    const { socket } = await setup()
-    const binary: ArrayBuffer[] = []
-    socket.on('binary', (data) => binary.push(data))
-    await socket.ready
-    socket.send(new Uint8Array([1, 2, 3]))
-    expect(socket.queued).toBe(0)
-    socket.send({ type: 'chat', text: 'after it' })
-    await until(() => socket.queued === 0 && binary.length === 1, 2000, 'the echo and the ack')
-    socket.reconnect()
-    await socket.ready
-    await delay(100)
-    expect(binary).toHaveLength(1) // not written again on the new socket
-  })
+  it(
+    'a binary message with acks on is written once and leaves the outbox: it is never ' +
+      'acknowledged, so it must not wait for an ack',
+    async () => {
+      const { socket } = await setup()
+      const binary: ArrayBuffer[] = []
+      socket.on('binary', (data) => binary.push(data))
+      await socket.ready
+      socket.send(new Uint8Array([1, 2, 3]))
+      expect(socket.queued).toBe(0)
+      socket.send({ type: 'chat', text: 'after it' })
+      await until(() => socket.queued === 0 && binary.length === 1, 2000, 'the echo and the ack')
+      socket.reconnect()
+      await socket.ready
+      await delay(100)
+      expect(binary).toHaveLength(1) // not written again on the new socket
+    },
+  )
 
   it('a message leaves the outbox only when acknowledged; acks never reach message listeners', async () => {
     const { socket } = await setup()
@@ -122,20 +130,24 @@ describe('acknowledged sends', () => {
     expect(messages).toEqual([{ type: 'echo', data: { type: 'chat', text: 'one' } }])
   })
 
-  it('a frozen server while the client sends 10 messages/s: found by the heartbeat, and the server application gets each message once, in order', async () => {
-    const { server, socket, post } = await setup({ heartbeat: { interval: 150, timeout: 150 } })
-    await socket.ready
-    let n = 0
-    const sender = setInterval(() => socket.send({ stream: 'frozen', n: ++n }), 100)
-    await delay(300)
-    await post('/test/freeze', { ms: 1500 })
-    await delay(2000)
-    clearInterval(sender)
-    await until(() => socket.state === 'open' && socket.queued === 0, 5000, 'every message acknowledged')
-    await delay(100)
-    expect(server.stats().attempts).toBeGreaterThanOrEqual(2) // the freeze was noticed and the client reconnected
-    expect(server.stats().streams.frozen).toEqual({ last: n, received: n, errors: [] })
-  })
+  it(
+    'a frozen server while the client sends 10 messages/s: found by the heartbeat, and the ' +
+      'server application gets each message once, in order',
+    async () => {
+      const { server, socket, post } = await setup({ heartbeat: { interval: 150, timeout: 150 } })
+      await socket.ready
+      let n = 0
+      const sender = setInterval(() => socket.send({ stream: 'frozen', n: ++n }), 100)
+      await delay(300)
+      await post('/test/freeze', { ms: 1500 })
+      await delay(2000)
+      clearInterval(sender)
+      await until(() => socket.state === 'open' && socket.queued === 0, 5000, 'every message acknowledged')
+      await delay(100)
+      expect(server.stats().attempts).toBeGreaterThanOrEqual(2) // the freeze was noticed and the client reconnected
+      expect(server.stats().streams.frozen).toEqual({ last: n, received: n, errors: [] })
+    },
+  )
 })
 
 describe('awaiting one message: send() returns a receipt', () => {

@@ -18,37 +18,41 @@ async function echoServer() {
 }
 
 describe('bad server input', () => {
-  it('malformed JSON, non-object JSON, unexpected binary, a spoofed status frame and a 2 MB frame: an error each, and the client lives on', async () => {
-    server = await echoServer()
-    const socket = openSocket<{ ok: number }, { ok: number }>(server.url)
-    await socket.ready
-    const conn: Connection = await server.connection(1)
-    const codes: AuthSocketErrorCode[] = []
-    const messages: unknown[] = []
-    socket.on('error', (e) => codes.push(e.code))
-    socket.on('message', (m) => messages.push(m))
-    conn.socket.send('{not json')
-    conn.socket.send('42')
-    conn.socket.send(Buffer.from([1, 2, 3]), { binary: true })
-    conn.socket.send(statusFrame(200, { user: 'mallory' }))
-    conn.socket.send(statusFrame(403, { detail: 'spoofed' }))
-    conn.socket.send('x'.repeat(2 * 1024 * 1024)) // over maxMessageSize (1 MiB), under ws's cap (3 MiB): dropped, socket kept
-    await until(() => codes.length === 6, 5000, 'six errors')
-    expect(codes).toEqual([
-      'BAD_FRAME',
-      'BAD_FRAME',
-      'UNEXPECTED_BINARY',
-      'UNEXPECTED_STATUS_FRAME',
-      'UNEXPECTED_STATUS_FRAME',
-      'FRAME_TOO_LARGE',
-    ])
-    expect(messages).toEqual([])
-    expect(socket.state).toBe('open')
-    const echoed = nextEvent(socket, 'message')
-    socket.send({ ok: 1 })
-    expect(await echoed).toEqual({ ok: 1 })
-    expect(server.connections).toHaveLength(1)
-  })
+  it(
+    'malformed JSON, non-object JSON, unexpected binary, a spoofed status frame and a 2 MB ' +
+      'frame: an error each, and the client lives on',
+    async () => {
+      server = await echoServer()
+      const socket = openSocket<{ ok: number }, { ok: number }>(server.url)
+      await socket.ready
+      const conn: Connection = await server.connection(1)
+      const codes: AuthSocketErrorCode[] = []
+      const messages: unknown[] = []
+      socket.on('error', (e) => codes.push(e.code))
+      socket.on('message', (m) => messages.push(m))
+      conn.socket.send('{not json')
+      conn.socket.send('42')
+      conn.socket.send(Buffer.from([1, 2, 3]), { binary: true })
+      conn.socket.send(statusFrame(200, { user: 'mallory' }))
+      conn.socket.send(statusFrame(403, { detail: 'spoofed' }))
+      conn.socket.send('x'.repeat(2 * 1024 * 1024)) // over maxMessageSize (1 MiB), under ws's cap (3 MiB): dropped, socket kept
+      await until(() => codes.length === 6, 5000, 'six errors')
+      expect(codes).toEqual([
+        'BAD_FRAME',
+        'BAD_FRAME',
+        'UNEXPECTED_BINARY',
+        'UNEXPECTED_STATUS_FRAME',
+        'UNEXPECTED_STATUS_FRAME',
+        'FRAME_TOO_LARGE',
+      ])
+      expect(messages).toEqual([])
+      expect(socket.state).toBe('open')
+      const echoed = nextEvent(socket, 'message')
+      socket.send({ ok: 1 })
+      expect(await echoed).toEqual({ ok: 1 })
+      expect(server.connections).toHaveLength(1)
+    },
+  )
 
   it('error messages describe a bad frame without echoing its content', async () => {
     server = await echoServer()

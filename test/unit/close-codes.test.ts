@@ -84,34 +84,38 @@ describe('close codes on the wire', () => {
     expect(upgrades).toBe(3)
   })
 
-  it('a bare failure before open (HTTP 503, close 1006) is a network failure: backoff on every attempt, a fresh credential, never a storm', async () => {
-    let upgrades = 0
-    const delays: number[] = []
-    const tokens = new Set<string>()
-    server = await startServer({
-      onUpgrade: (req) => {
-        upgrades++
-        tokens.add(new URL(req.url!, 'http://x').searchParams.get('token')!)
-      },
-      refuseUpgrade: () => 503,
-    })
-    const socket = openSocket(server.url, {
-      retryAttempts: 4,
-      retryDelay: (n) => {
-        delays.push(n)
-        return 10
-      },
-    })
-    const closes: number[] = []
-    socket.on('close', (c) => closes.push(c.code))
-    await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
-    expect(upgrades).toBe(5)
-    expect(tokens.size).toBe(5)
-    expect(delays).toEqual([1, 2, 3, 4])
-    expect(closes.every((c) => c === 1006)).toBe(true)
-    await delay(100)
-    expect(upgrades).toBe(5)
-  })
+  it(
+    'a bare failure before open (HTTP 503, close 1006) is a network failure: backoff on every ' +
+      'attempt, a fresh credential, never a storm',
+    async () => {
+      let upgrades = 0
+      const delays: number[] = []
+      const tokens = new Set<string>()
+      server = await startServer({
+        onUpgrade: (req) => {
+          upgrades++
+          tokens.add(new URL(req.url!, 'http://x').searchParams.get('token')!)
+        },
+        refuseUpgrade: () => 503,
+      })
+      const socket = openSocket(server.url, {
+        retryAttempts: 4,
+        retryDelay: (n) => {
+          delays.push(n)
+          return 10
+        },
+      })
+      const closes: number[] = []
+      socket.on('close', (c) => closes.push(c.code))
+      await expect(socket.ready).rejects.toMatchObject({ code: 'RETRIES_EXHAUSTED' })
+      expect(upgrades).toBe(5)
+      expect(tokens.size).toBe(5)
+      expect(delays).toEqual([1, 2, 3, 4])
+      expect(closes.every((c) => c === 1006)).toBe(true)
+      await delay(100)
+      expect(upgrades).toBe(5)
+    },
+  )
 
   it("with confirm: 'open', maxHandshakeFailures attempts that never open stop the client (HANDSHAKE_REFUSED)", async () => {
     let upgrades = 0

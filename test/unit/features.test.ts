@@ -86,19 +86,23 @@ describe('features', () => {
     expect(messages).toEqual([{ action: 'ack', seq: 1 }])
   })
 
-  it('with Delivery only: the same server gets the session frame and numbered messages, and its numbered message is unwrapped', async () => {
-    const server = await announcing()
-    const socket = base(server.url, { features: [Delivery] })
-    const messages: unknown[] = []
-    socket.on('message', (message) => messages.push(message))
-    const receipt = socket.send({ hello: 1 })
-    await receipt.acked
-    const conn = await server.connection(1)
-    expect(conn.received[0]).toMatch(/^\{"action":"session","id":"\w{16}","resume":true,"epoch":"e1","offset":0\}$/)
-    expect(conn.received[1]).toBe('{"action":"message","seq":1,"data":{"hello":1}}')
-    await until(() => messages.length === 1)
-    expect(messages).toEqual([{ n: 1 }])
-  })
+  it(
+    'with Delivery only: the same server gets the session frame and numbered messages, and its ' +
+      'numbered message is unwrapped',
+    async () => {
+      const server = await announcing()
+      const socket = base(server.url, { features: [Delivery] })
+      const messages: unknown[] = []
+      socket.on('message', (message) => messages.push(message))
+      const receipt = socket.send({ hello: 1 })
+      await receipt.acked
+      const conn = await server.connection(1)
+      expect(conn.received[0]).toMatch(/^\{"action":"session","id":"\w{16}","resume":true,"epoch":"e1","offset":0\}$/)
+      expect(conn.received[1]).toBe('{"action":"message","seq":1,"data":{"hello":1}}')
+      await until(() => messages.length === 1)
+      expect(messages).toEqual([{ n: 1 }])
+    },
+  )
 
   it('AuthSocket has every feature: BaseAuthSocket given all four behaves the same on the wire', async () => {
     const server = await announcing()

@@ -135,19 +135,25 @@ describe('close codes the client does not treat as a refusal or a network failur
     })
   }
 
-  it("4009 (authsocket-channels: a frame over the server's limit) stops with the reason, so the same message is not sent again", async () => {
-    const server = await startServer({
-      onConnection: (conn) => {
-        conn.socket.send(statusFrame(200))
-        setTimeout(() => conn.socket.close(4009), 10)
-      },
-    })
-    const socket = openSocket(server.url)
-    const errors: { code: AuthSocketErrorCode; message: string }[] = []
-    socket.on('error', (e) => errors.push({ code: e.code, message: e.message }))
-    await nextEvent(socket, 'state', ({ state }) => state === 'failed')
-    expect(errors).toEqual([{ code: 'FATAL_CLOSE', message: expect.stringContaining("over the server's size limit") }])
-  })
+  it(
+    "4009 (authsocket-channels: a frame over the server's limit) stops with the reason, so the " +
+      'same message is not sent again',
+    async () => {
+      const server = await startServer({
+        onConnection: (conn) => {
+          conn.socket.send(statusFrame(200))
+          setTimeout(() => conn.socket.close(4009), 10)
+        },
+      })
+      const socket = openSocket(server.url)
+      const errors: { code: AuthSocketErrorCode; message: string }[] = []
+      socket.on('error', (e) => errors.push({ code: e.code, message: e.message }))
+      await nextEvent(socket, 'state', ({ state }) => state === 'failed')
+      expect(errors).toEqual([
+        { code: 'FATAL_CLOSE', message: expect.stringContaining("over the server's size limit") },
+      ])
+    },
+  )
 
   it('4408 (graphql-ws: no connection_init in time) is retried with a fresh credential, like 4008', async () => {
     const server = await startServer({

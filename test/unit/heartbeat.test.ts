@@ -19,19 +19,23 @@ const pings = (conn: Connection) => conn.received.filter((frame) => frame === '{
 const fast = { interval: 100, timeout: 100 }
 
 describe('heartbeat', () => {
-  it('a server that freezes (TCP up, nothing read or sent) is found within interval + timeout, dropped, and the client reconnects', async () => {
-    const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-    const socket = openSocket(server.url, { heartbeat: fast })
-    await socket.ready
-    const frozenAt = Date.now()
-    tcp(await server.connection(1)).pause()
-    const error = await nextEvent(socket, 'error', () => true, 3000)
-    const detected = Date.now() - frozenAt
-    expect(error.code).toBe('HEARTBEAT_TIMEOUT')
-    expect(detected).toBeLessThan(fast.interval + fast.timeout + 150)
-    await nextEvent(socket, 'authenticated')
-    expect(server.connections).toHaveLength(2)
-  })
+  it(
+    'a server that freezes (TCP up, nothing read or sent) is found within interval + timeout, ' +
+      'dropped, and the client reconnects',
+    async () => {
+      const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+      const socket = openSocket(server.url, { heartbeat: fast })
+      await socket.ready
+      const frozenAt = Date.now()
+      tcp(await server.connection(1)).pause()
+      const error = await nextEvent(socket, 'error', () => true, 3000)
+      const detected = Date.now() - frozenAt
+      expect(error.code).toBe('HEARTBEAT_TIMEOUT')
+      expect(detected).toBeLessThan(fast.interval + fast.timeout + 150)
+      await nextEvent(socket, 'authenticated')
+      expect(server.connections).toHaveLength(2)
+    },
+  )
 
   it('any frame counts as life: a busy server that never answers pings is never declared dead', async () => {
     const server = await startServer({
@@ -298,19 +302,23 @@ describe('Heartbeat under intensive throttling (every timer it arms runs at the 
     })
   })
 
-  it("with Chrome's rule (a chain of 5 timers waits for the minute), a busy server that goes silent is found within interval + timeout of its last frame: the frames re-arm the timer", () => {
-    throttled((at) => {
-      let diedAt: number | undefined
-      const beat = new HeartbeatTimer(
-        settings,
-        () => true,
-        () => (diedAt = Date.now()),
-      )
-      for (let t = 5_000; t <= 30 * MINUTE; t += 5_000) at(t, () => beat.heard()) // busy for 30 minutes, then silent
-      vi.advanceTimersByTime(40 * MINUTE)
-      // The previous build armed each timer from the last one: found up to two minutes late.
-      expect(diedAt! - 30 * MINUTE).toBe(settings.interval + settings.timeout)
-      beat.stop()
-    }, 'chained')
-  })
+  it(
+    "with Chrome's rule (a chain of 5 timers waits for the minute), a busy server that goes " +
+      'silent is found within interval + timeout of its last frame: the frames re-arm the timer',
+    () => {
+      throttled((at) => {
+        let diedAt: number | undefined
+        const beat = new HeartbeatTimer(
+          settings,
+          () => true,
+          () => (diedAt = Date.now()),
+        )
+        for (let t = 5_000; t <= 30 * MINUTE; t += 5_000) at(t, () => beat.heard()) // busy for 30 minutes, then silent
+        vi.advanceTimersByTime(40 * MINUTE)
+        // The previous build armed each timer from the last one: found up to two minutes late.
+        expect(diedAt! - 30 * MINUTE).toBe(settings.interval + settings.timeout)
+        beat.stop()
+      }, 'chained')
+    },
+  )
 })

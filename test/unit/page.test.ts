@@ -82,27 +82,31 @@ async function watched() {
 }
 
 describe('the page lifecycle', () => {
-  it('back/forward cache: pagehide closes cleanly (1000, no error) and holds the outbox; pageshow reconnects at once with a fresh credential', async () => {
-    const { win, fire } = page()
-    const { server, socket, seen } = await watched()
-    await socket.ready
-    const first = await server.connection(1)
-    const closedAtServer = new Promise<number>((resolve) => first.socket.once('close', (code) => resolve(code)))
-    fire(win, 'pagehide', { persisted: true })
-    expect(await closedAtServer).toBe(1000)
-    socket.send({ n: 1 }) // in the gap: held, never written to the old socket
-    await delay(300)
-    expect(server.connections).toHaveLength(1) // no attempt while cached
-    expect(socket.state).toBe('reconnecting')
-    const shownAt = Date.now()
-    fire(win, 'pageshow', { persisted: true })
-    const second = await server.connection(2)
-    expect(Date.now() - shownAt).toBeLessThan(200) // at once: the 5 s backoff is not waited
-    expect(JSON.parse(await second.next())).toEqual({ n: 1 })
-    expect(second.url.searchParams.get('token')).toBe('t2')
-    expect(first.received).toEqual([])
-    expect(seen).toEqual(['waiting pageshow'])
-  })
+  it(
+    'back/forward cache: pagehide closes cleanly (1000, no error) and holds the outbox; ' +
+      'pageshow reconnects at once with a fresh credential',
+    async () => {
+      const { win, fire } = page()
+      const { server, socket, seen } = await watched()
+      await socket.ready
+      const first = await server.connection(1)
+      const closedAtServer = new Promise<number>((resolve) => first.socket.once('close', (code) => resolve(code)))
+      fire(win, 'pagehide', { persisted: true })
+      expect(await closedAtServer).toBe(1000)
+      socket.send({ n: 1 }) // in the gap: held, never written to the old socket
+      await delay(300)
+      expect(server.connections).toHaveLength(1) // no attempt while cached
+      expect(socket.state).toBe('reconnecting')
+      const shownAt = Date.now()
+      fire(win, 'pageshow', { persisted: true })
+      const second = await server.connection(2)
+      expect(Date.now() - shownAt).toBeLessThan(200) // at once: the 5 s backoff is not waited
+      expect(JSON.parse(await second.next())).toEqual({ n: 1 })
+      expect(second.url.searchParams.get('token')).toBe('t2')
+      expect(first.received).toEqual([])
+      expect(seen).toEqual(['waiting pageshow'])
+    },
+  )
 
   it('bfcache: false leaves pagehide and freeze alone', async () => {
     const { doc, win, fire } = page()
@@ -117,26 +121,30 @@ describe('the page lifecycle', () => {
     expect(doc.listening.get('freeze') ?? 0).toBe(0)
   })
 
-  it("into the cache a page is hidden, then frozen; out of it, resumed, then shown (Chromium's order): one close, one wait, one reconnect", async () => {
-    const { doc, win, fire } = page()
-    const server = await accepting()
-    const socket = openSocket(server.url, { retryDelay: () => 5000 })
-    const seen: string[] = []
-    socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
-    socket.on('close', ({ reason }) => seen.push(`close ${reason}`))
-    socket.on('connecting', () => seen.push('connecting'))
-    await socket.ready
-    fire(win, 'pagehide', { persisted: true })
-    fire(doc, 'freeze')
-    await delay(100)
-    fire(doc, 'resume')
-    await delay(100)
-    expect(server.connections).toHaveLength(1) // resumed, not shown yet: still in the cache
-    fire(win, 'pageshow', { persisted: true })
-    await server.connection(2)
-    await until(() => socket.state === 'open')
-    expect(seen).toEqual(['connecting', 'waiting pageshow', 'close page hidden', 'connecting'])
-  })
+  it(
+    "into the cache a page is hidden, then frozen; out of it, resumed, then shown (Chromium's " +
+      'order): one close, one wait, one reconnect',
+    async () => {
+      const { doc, win, fire } = page()
+      const server = await accepting()
+      const socket = openSocket(server.url, { retryDelay: () => 5000 })
+      const seen: string[] = []
+      socket.on('waiting', ({ until }) => seen.push(`waiting ${until}`))
+      socket.on('close', ({ reason }) => seen.push(`close ${reason}`))
+      socket.on('connecting', () => seen.push('connecting'))
+      await socket.ready
+      fire(win, 'pagehide', { persisted: true })
+      fire(doc, 'freeze')
+      await delay(100)
+      fire(doc, 'resume')
+      await delay(100)
+      expect(server.connections).toHaveLength(1) // resumed, not shown yet: still in the cache
+      fire(win, 'pageshow', { persisted: true })
+      await server.connection(2)
+      await until(() => socket.state === 'open')
+      expect(seen).toEqual(['connecting', 'waiting pageshow', 'close page hidden', 'connecting'])
+    },
+  )
 
   it('offline: no attempt while the browser says so, one at once on online', async () => {
     const { navigator, win, fire } = page()
@@ -159,27 +167,31 @@ describe('the page lifecycle', () => {
     expect(Date.now() - onlineAt).toBeLessThan(200)
   })
 
-  it('freeze: closes cleanly (1000, no error), holds the outbox, makes no attempt until resume, then reconnects at once with a fresh credential', async () => {
-    const { doc, fire } = page()
-    const { server, socket, seen } = await watched()
-    socket.on('close', ({ code, reason }) => seen.push(`close ${code} ${reason}`))
-    await socket.ready
-    const first = await server.connection(1)
-    const closedAtServer = new Promise<number>((resolve) => first.socket.once('close', (code) => resolve(code)))
-    fire(doc, 'freeze')
-    expect(await closedAtServer).toBe(1000) // Chromium would have cut it: the server would see 1001
-    socket.send({ n: 1 })
-    fire(doc, 'visibilitychange') // still hidden: not a wake
-    await delay(300)
-    expect(server.connections).toHaveLength(1)
-    const resumedAt = Date.now()
-    fire(doc, 'resume')
-    const second = await server.connection(2)
-    expect(Date.now() - resumedAt).toBeLessThan(200) // not the 5 s backoff
-    expect(JSON.parse(await second.next())).toEqual({ n: 1 })
-    expect(second.url.searchParams.get('token')).toBe('t2')
-    expect(seen).toEqual(['waiting resume', 'close 1000 page frozen']) // close comes when the socket has closed
-  })
+  it(
+    'freeze: closes cleanly (1000, no error), holds the outbox, makes no attempt until resume, ' +
+      'then reconnects at once with a fresh credential',
+    async () => {
+      const { doc, fire } = page()
+      const { server, socket, seen } = await watched()
+      socket.on('close', ({ code, reason }) => seen.push(`close ${code} ${reason}`))
+      await socket.ready
+      const first = await server.connection(1)
+      const closedAtServer = new Promise<number>((resolve) => first.socket.once('close', (code) => resolve(code)))
+      fire(doc, 'freeze')
+      expect(await closedAtServer).toBe(1000) // Chromium would have cut it: the server would see 1001
+      socket.send({ n: 1 })
+      fire(doc, 'visibilitychange') // still hidden: not a wake
+      await delay(300)
+      expect(server.connections).toHaveLength(1)
+      const resumedAt = Date.now()
+      fire(doc, 'resume')
+      const second = await server.connection(2)
+      expect(Date.now() - resumedAt).toBeLessThan(200) // not the 5 s backoff
+      expect(JSON.parse(await second.next())).toEqual({ n: 1 })
+      expect(second.url.searchParams.get('token')).toBe('t2')
+      expect(seen).toEqual(['waiting resume', 'close 1000 page frozen']) // close comes when the socket has closed
+    },
+  )
 
   it('navigator.onLine stuck at false (it can be wrong) holds an attempt back for 60 s at most, then tries anyway: no wedge', async () => {
     const { navigator } = page()
@@ -206,46 +218,55 @@ describe('the page lifecycle', () => {
     expect(asked).toEqual([60_000])
   })
 
-  it('a wake (visible, resume, online) while open probes at once: a dead connection is found within the timeout, not after the interval, and the next attempt does not back off', async () => {
-    const { doc, fire } = page()
-    // answers no ping: dead once asked
-    const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
-    const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 300 }, retryDelay: () => 5000 })
-    await socket.ready
-    const died: number[] = []
-    socket.on('error', (e) => e.code === 'HEARTBEAT_TIMEOUT' && died.push(Date.now()))
-    const wokeAt = Date.now()
-    fire(doc, 'resume')
-    await until(() => died.length > 0, 2000, 'the probe to go unanswered')
-    expect(died[0]! - wokeAt).toBeLessThan(300 + 300)
-    expect(JSON.parse(server.connections[0]!.received[0]!)).toEqual({ action: 'ping' })
-    await server.connection(2)
-    expect(Date.now() - died[0]!).toBeLessThan(300) // the previous build waited the 5 s backoff
-  })
+  it(
+    'a wake (visible, resume, online) while open probes at once: a dead connection is found ' +
+      'within the timeout, not after the interval, and the next attempt does not back off',
+    async () => {
+      const { doc, fire } = page()
+      // answers no ping: dead once asked
+      const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(200)) })
+      const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 300 }, retryDelay: () => 5000 })
+      await socket.ready
+      const died: number[] = []
+      socket.on('error', (e) => e.code === 'HEARTBEAT_TIMEOUT' && died.push(Date.now()))
+      const wokeAt = Date.now()
+      fire(doc, 'resume')
+      await until(() => died.length > 0, 2000, 'the probe to go unanswered')
+      expect(died[0]! - wokeAt).toBeLessThan(300 + 300)
+      expect(JSON.parse(server.connections[0]!.received[0]!)).toEqual({ action: 'ping' })
+      await server.connection(2)
+      expect(Date.now() - died[0]!).toBeLessThan(300) // the previous build waited the 5 s backoff
+    },
+  )
 
-  it('a wake while open, against a server that closed the connection in the sleep (its answer to the probe is a reset): open again at once, no backoff', async () => {
-    const { doc, fire } = page()
-    let asleep = true
-    const server = await startServer({
-      onConnection: (conn) => {
-        conn.socket.send(statusFrame(200))
-        conn.socket.on(
-          'message',
-          () => asleep && (conn.socket as unknown as { _socket: import('node:net').Socket })._socket.resetAndDestroy(),
-        )
-      },
-    })
-    const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 5000 }, retryDelay: () => 5000 })
-    await socket.ready
-    const opened: number[] = []
-    socket.on('authenticated', () => opened.push(Date.now()))
-    const wokeAt = Date.now()
-    fire(doc, 'resume')
-    await server.connection(2)
-    asleep = false
-    await until(() => opened.length === 1, 2000, 'open again')
-    expect(opened[0]! - wokeAt).toBeLessThan(300) // the previous build: the reset, then a 5 s backoff
-  })
+  it(
+    'a wake while open, against a server that closed the connection in the sleep (its answer ' +
+      'to the probe is a reset): open again at once, no backoff',
+    async () => {
+      const { doc, fire } = page()
+      let asleep = true
+      const server = await startServer({
+        onConnection: (conn) => {
+          conn.socket.send(statusFrame(200))
+          conn.socket.on(
+            'message',
+            () =>
+              asleep && (conn.socket as unknown as { _socket: import('node:net').Socket })._socket.resetAndDestroy(),
+          )
+        },
+      })
+      const socket = openSocket(server.url, { heartbeat: { interval: 60_000, timeout: 5000 }, retryDelay: () => 5000 })
+      await socket.ready
+      const opened: number[] = []
+      socket.on('authenticated', () => opened.push(Date.now()))
+      const wokeAt = Date.now()
+      fire(doc, 'resume')
+      await server.connection(2)
+      asleep = false
+      await until(() => opened.length === 1, 2000, 'open again')
+      expect(opened[0]! - wokeAt).toBeLessThan(300) // the previous build: the reset, then a 5 s backoff
+    },
+  )
 
   it('a wake while reconnecting ends the backoff at once', async () => {
     const { doc, fire } = page()

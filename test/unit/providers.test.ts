@@ -193,40 +193,44 @@ describe('providers', () => {
     expect(attempts).toBe(0)
   })
 
-  it('ticket: `headers` go with every fetch (a function is asked each time: a CSRF token that rotates), and cannot replace Authorization', async () => {
-    const seen: { csrf?: string; authorization?: string; extra?: string }[] = []
-    server = await startServer({
-      onHttp(req, res) {
-        seen.push({
-          csrf: req.headers['x-csrftoken'] as string,
-          authorization: req.headers.authorization,
-          extra: req.headers['x-extra'] as string,
-        })
-        res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('ticket') }))
-      },
-      onConnection: chanx(() => true),
-    })
-    let csrf = 0
-    const socket = openSocket(server.url, {
-      credentials: ticket({
-        endpoint: '/api/ws-ticket/',
-        token: 'access',
-        headers: async () => ({ 'X-CSRFToken': `csrf-${++csrf}`, Authorization: 'ignored' }),
-      }),
-    })
-    await socket.ready
-    ;(await server.connection(1)).socket.terminate()
-    await nextEvent(socket, 'authenticated')
-    expect(seen).toEqual([
-      { csrf: 'csrf-1', authorization: 'Bearer access', extra: undefined },
-      { csrf: 'csrf-2', authorization: 'Bearer access', extra: undefined },
-    ])
-    const fixed = openSocket(server.url, {
-      credentials: ticket({ endpoint: '/api/ws-ticket/', headers: { 'X-Extra': 'yes' } }),
-    })
-    await fixed.ready
-    expect(seen[2]).toEqual({ csrf: undefined, authorization: undefined, extra: 'yes' })
-  })
+  it(
+    'ticket: `headers` go with every fetch (a function is asked each time: a CSRF token that ' +
+      'rotates), and cannot replace Authorization',
+    async () => {
+      const seen: { csrf?: string; authorization?: string; extra?: string }[] = []
+      server = await startServer({
+        onHttp(req, res) {
+          seen.push({
+            csrf: req.headers['x-csrftoken'] as string,
+            authorization: req.headers.authorization,
+            extra: req.headers['x-extra'] as string,
+          })
+          res.writeHead(200).end(JSON.stringify({ ticket: opaqueToken('ticket') }))
+        },
+        onConnection: chanx(() => true),
+      })
+      let csrf = 0
+      const socket = openSocket(server.url, {
+        credentials: ticket({
+          endpoint: '/api/ws-ticket/',
+          token: 'access',
+          headers: async () => ({ 'X-CSRFToken': `csrf-${++csrf}`, Authorization: 'ignored' }),
+        }),
+      })
+      await socket.ready
+      ;(await server.connection(1)).socket.terminate()
+      await nextEvent(socket, 'authenticated')
+      expect(seen).toEqual([
+        { csrf: 'csrf-1', authorization: 'Bearer access', extra: undefined },
+        { csrf: 'csrf-2', authorization: 'Bearer access', extra: undefined },
+      ])
+      const fixed = openSocket(server.url, {
+        credentials: ticket({ endpoint: '/api/ws-ticket/', headers: { 'X-Extra': 'yes' } }),
+      })
+      await fixed.ready
+      expect(seen[2]).toEqual({ csrf: undefined, authorization: undefined, extra: 'yes' })
+    },
+  )
 
   it('ticket: a 500 from the endpoint is an error event, then a retry with backoff', async () => {
     let fetches = 0

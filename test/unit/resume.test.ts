@@ -47,19 +47,23 @@ async function setup(options: Partial<AuthSocketOptions<Tick>> = {}, port = 0) {
 
 describe('resume', () => {
   for (const resume of [true, false]) {
-    it(`the server streams 100 messages/s while the client reconnects 5 times: ${resume ? 'each delivered once, in order' : 'some lost (resume off: the control)'}`, async () => {
-      const { socket, ticks, post } = await setup({ resume })
-      await socket.ready
-      await delay(20) // the session frame is in
-      await post('/test/stream', { count: 150, every: 10 })
-      for (let i = 0; i < 5; i++) {
-        await delay(150)
-        socket.reconnect() // a refresh by reconnect, say: the socket is away for a moment
-      }
-      await delay(1000)
-      if (resume) expect(ticks).toEqual(Array.from({ length: 150 }, (_, i) => i + 1))
-      else expect(ticks.length).toBeLessThan(150)
-    })
+    it(
+      `the server streams 100 messages/s while the client reconnects 5 times: ` +
+        `${resume ? 'each delivered once, in order' : 'some lost (resume off: the control)'}`,
+      async () => {
+        const { socket, ticks, post } = await setup({ resume })
+        await socket.ready
+        await delay(20) // the session frame is in
+        await post('/test/stream', { count: 150, every: 10 })
+        for (let i = 0; i < 5; i++) {
+          await delay(150)
+          socket.reconnect() // a refresh by reconnect, say: the socket is away for a moment
+        }
+        await delay(1000)
+        if (resume) expect(ticks).toEqual(Array.from({ length: 150 }, (_, i) => i + 1))
+        else expect(ticks.length).toBeLessThan(150)
+      },
+    )
   }
 
   it('a server that restarted cannot replay: the client emits resync, then goes on with the new stream', async () => {

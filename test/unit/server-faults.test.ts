@@ -37,7 +37,9 @@ function raw(server: DemoServer, bytes: string | Buffer): Promise<string> {
 
 const alive = async (server: DemoServer) => expect((await fetch(`${server.url}/health`)).status).toBe(200)
 const upgrade = (target: string, headers = '') =>
-  `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`
+  `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: ` +
+  `websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ` +
+  `dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`
 
 async function login(server: DemoServer, username = 'alice') {
   const body = (await (
@@ -125,7 +127,8 @@ describe('the reference server does not fall over', () => {
         raw(server, upgrade(targets[random(targets.length)]!, headers[random(headers.length)]!)),
         raw(
           server,
-          `POST /api/${['login', 'refresh', 'session', 'ws-ticket', 'x'][random(5)]} HTTP/1.1\r\nHost: h\r\nContent-Length: 20\r\n\r\n${bytes(20).toString('latin1')}`,
+          `POST /api/${['login', 'refresh', 'session', 'ws-ticket', 'x'][random(5)]} ` +
+            `HTTP/1.1\r\nHost: h\r\nContent-Length: 20\r\n\r\n${bytes(20).toString('latin1')}`,
         ),
       ])
     }
@@ -203,51 +206,59 @@ describe('its memory is bounded', () => {
 })
 
 describe('tickets and modes', () => {
-  it('a refused in-band ticket is not burnt: a ticket for another user is refused on this socket, and still opens a socket of its own', async () => {
-    const server = await start()
-    const ws = closeAfterTest(await signedInSocket(server)) // alice
-    const { token } = await login(server, 'bob')
-    const { ticket } = (await (
-      await fetch(`${server.url}/api/ws-ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
-    ).json()) as { ticket: string }
-    track(ticket)
-    ws.send(JSON.stringify({ action: 'authenticate', payload: { ticket } }))
-    const refusal = await new Promise<string>((resolve) => ws.on('message', (data) => resolve(String(data))))
-    expect(JSON.parse(refusal).payload.status_code).toBe(403)
-    const own = closeAfterTest(
-      new WebSocket(`${server.url.replace('http', 'ws')}/ws?ticket=${ticket}`, { origin: server.url }),
-    )
-    const verdict = await new Promise<string>((resolve) => own.once('message', (data) => resolve(String(data))))
-    expect(JSON.parse(verdict).payload.status_code).toBe(200)
-  })
+  it(
+    'a refused in-band ticket is not burnt: a ticket for another user is refused on this ' +
+      'socket, and still opens a socket of its own',
+    async () => {
+      const server = await start()
+      const ws = closeAfterTest(await signedInSocket(server)) // alice
+      const { token } = await login(server, 'bob')
+      const { ticket } = (await (
+        await fetch(`${server.url}/api/ws-ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { ticket: string }
+      track(ticket)
+      ws.send(JSON.stringify({ action: 'authenticate', payload: { ticket } }))
+      const refusal = await new Promise<string>((resolve) => ws.on('message', (data) => resolve(String(data))))
+      expect(JSON.parse(refusal).payload.status_code).toBe(403)
+      const own = closeAfterTest(
+        new WebSocket(`${server.url.replace('http', 'ws')}/ws?ticket=${ticket}`, { origin: server.url }),
+      )
+      const verdict = await new Promise<string>((resolve) => own.once('message', (data) => resolve(String(data))))
+      expect(JSON.parse(verdict).payload.status_code).toBe(200)
+    },
+  )
 
-  it('first message from a browser holding a session cookie: ?auth=first-message authenticates by the frame only, once, with no error event', async () => {
-    const server = await start()
-    const response = await fetch(`${server.url}/api/session`, {
-      method: 'POST',
-      body: JSON.stringify({ username: 'alice', password: 'alice' }),
-    })
-    const sid = track(/sid=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')![1]!)
-    const { token } = await login(server)
-    // Node has no cookie jar: this class sends the session cookie the way a signed-in browser does.
-    class WithCookie extends WebSocket {
-      constructor(url: string, protocols?: string | string[], options: WebSocket.ClientOptions = {}) {
-        super(url, protocols, { ...options, headers: { ...options.headers, Cookie: `sid=${sid}` } })
+  it(
+    'first message from a browser holding a session cookie: ?auth=first-message authenticates ' +
+      'by the frame only, once, with no error event',
+    async () => {
+      const server = await start()
+      const response = await fetch(`${server.url}/api/session`, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'alice', password: 'alice' }),
+      })
+      const sid = track(/sid=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')![1]!)
+      const { token } = await login(server)
+      // Node has no cookie jar: this class sends the session cookie the way a signed-in browser does.
+      class WithCookie extends WebSocket {
+        constructor(url: string, protocols?: string | string[], options: WebSocket.ClientOptions = {}) {
+          super(url, protocols, { ...options, headers: { ...options.headers, Cookie: `sid=${sid}` } })
+        }
       }
-    }
-    const socket = closeAfterTest(
-      new AuthSocket(`${server.url.replace('http', 'ws')}/ws?auth=first-message`, {
-        WebSocket: WithCookie,
-        origin: server.url,
-        credentials: firstMessage({ token }),
-        refreshMargin: 0,
-      }),
-    )
-    const errors: AuthSocketErrorCode[] = []
-    socket.on('error', (e) => errors.push(e.code))
-    await socket.ready
-    await delay(100)
-    expect(errors).toEqual([])
-    expect(server.stats().authenticated).toBe(1)
-  })
+      const socket = closeAfterTest(
+        new AuthSocket(`${server.url.replace('http', 'ws')}/ws?auth=first-message`, {
+          WebSocket: WithCookie,
+          origin: server.url,
+          credentials: firstMessage({ token }),
+          refreshMargin: 0,
+        }),
+      )
+      const errors: AuthSocketErrorCode[] = []
+      socket.on('error', (e) => errors.push(e.code))
+      await socket.ready
+      await delay(100)
+      expect(errors).toEqual([])
+      expect(server.stats().authenticated).toBe(1)
+    },
+  )
 })

@@ -68,28 +68,32 @@ describe('shareSocket (Node tabs)', () => {
     expect(server.stats().streams.node).toEqual({ last: 1, received: 1, errors: [] })
   })
 
-  it("the holder's close() while the others send: the next tab holds the socket, and the server gets every message once, in order", async () => {
-    const { server, tabs } = await group(3)
-    await Promise.all(tabs.map((tab) => tab.ready))
-    const sent = [0, 0, 0]
-    const timers = tabs.map((tab, i) =>
-      setInterval(() => tab.state !== 'closed' && tab.send({ stream: `t${i}`, n: ++sent[i]! }), 5),
-    )
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    tabs[0]!.close() // the first tab holds it: it asked first
-    clearInterval(timers[0])
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    for (const timer of timers) clearInterval(timer)
-    await until(
-      () => [1, 2].every((i) => server.stats().streams[`t${i}`]?.received === sent[i]),
-      5000,
-      'every message at the server',
-    )
-    for (const i of [0, 1, 2])
-      expect(server.stats().streams[`t${i}`]).toEqual({ last: sent[i], received: sent[i], errors: [] })
-    expect(server.stats().peakSockets).toBe(1)
-    expect(tabs.map((tab) => tab.state)).toEqual(['closed', 'open', 'open'])
-  })
+  it(
+    "the holder's close() while the others send: the next tab holds the socket, and the server " +
+      'gets every message once, in order',
+    async () => {
+      const { server, tabs } = await group(3)
+      await Promise.all(tabs.map((tab) => tab.ready))
+      const sent = [0, 0, 0]
+      const timers = tabs.map((tab, i) =>
+        setInterval(() => tab.state !== 'closed' && tab.send({ stream: `t${i}`, n: ++sent[i]! }), 5),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      tabs[0]!.close() // the first tab holds it: it asked first
+      clearInterval(timers[0])
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      for (const timer of timers) clearInterval(timer)
+      await until(
+        () => [1, 2].every((i) => server.stats().streams[`t${i}`]?.received === sent[i]),
+        5000,
+        'every message at the server',
+      )
+      for (const i of [0, 1, 2])
+        expect(server.stats().streams[`t${i}`]).toEqual({ last: sent[i], received: sent[i], errors: [] })
+      expect(server.stats().peakSockets).toBe(1)
+      expect(tabs.map((tab) => tab.state)).toEqual(['closed', 'open', 'open'])
+    },
+  )
 
   it("the group fails (a forbidden room): a follower ends failed with the server's reason", async () => {
     const { tabs } = await group(2, { user: 'bob', path: '/ws/rooms/staff', name: 'forbidden' })

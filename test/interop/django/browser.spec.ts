@@ -95,12 +95,13 @@ test('single-use ticket: fresh per attempt; a reused one is refused', async ({ p
   expect(result).toEqual(['authenticated', 'AUTH_FAILURES_EXHAUSTED'])
 })
 
-test("plain Channels refusing at the handshake (the browser sees close 1006) does not loop: confirm: 'open' stops after maxHandshakeFailures", async ({
-  page,
-}) => {
-  const result = await inPage(
-    page,
-    `
+test(
+  'plain Channels refusing at the handshake (the browser sees close 1006) does not loop: ' +
+    "confirm: 'open' stops after maxHandshakeFailures",
+  async ({ page }) => {
+    const result = await inPage(
+      page,
+      `
     const { token } = await postForm('/api/token/', { username: 'alice', password: 'alice' })
     const good = new AuthSocket('/ws/plain/', { confirm: 'open', credentials: AuthSocket.queryToken({ token }) })
     await good.ready
@@ -109,16 +110,18 @@ test("plain Channels refusing at the handshake (the browser sees close 1006) doe
     const closes = []
     bad.on('close', (c) => closes.push(c.code))
     return [reply.type, await outcome(bad), closes]`,
-  )
-  expect(result).toEqual(['echo', 'HANDSHAKE_REFUSED', [1006, 1006, 1006, 1006, 1006]])
-})
+    )
+    expect(result).toEqual(['echo', 'HANDSHAKE_REFUSED', [1006, 1006, 1006, 1006, 1006]])
+  },
+)
 
-test('the delivery mixin: a consumer frozen 3 s while the page sends 10/s is found by the heartbeat, and 150 streamed messages survive 5 reconnects, each once, in order', async ({
-  page,
-}) => {
-  const result = await inPage<{ echoes: string; ticks: string; errors: string[] }>(
-    page,
-    `
+test(
+  'the delivery mixin: a consumer frozen 3 s while the page sends 10/s is found by the ' +
+    'heartbeat, and 150 streamed messages survive 5 reconnects, each once, in order',
+  async ({ page }) => {
+    const result = await inPage<{ echoes: string; ticks: string; errors: string[] }>(
+      page,
+      `
     const token = async () => (await post('/api/jwt/', { username: 'alice', password: 'alice' })).access
     const socket = new AuthSocket('/ws/delivery/', { retryDelay: () => 50, heartbeat: { interval: 400, timeout: 400 }, credentials: AuthSocket.queryToken({ token }) })
     const echoes = [], ticks = [], errors = []
@@ -136,12 +139,13 @@ test('the delivery mixin: a consumer frozen 3 s while the page sends 10/s is fou
     await wait(200)
     socket.close()
     return { echoes: echoes.join(','), ticks: ticks.join(','), errors }`,
-  )
-  const upTo = (count: number) => Array.from({ length: count }, (_, i) => i + 1).join(',')
-  expect({ echoes: result.echoes, ticks: result.ticks }).toEqual({ echoes: upTo(40), ticks: upTo(150) })
-  // The freeze message itself is handled again on each new socket until one handling commits (a
-  // worker killed mid-handling must deliver nothing), so the heartbeat may find a frozen consumer
-  // more than once; never another error.
-  expect(result.errors.length).toBeGreaterThanOrEqual(1)
-  expect(new Set(result.errors)).toEqual(new Set(['HEARTBEAT_TIMEOUT']))
-})
+    )
+    const upTo = (count: number) => Array.from({ length: count }, (_, i) => i + 1).join(',')
+    expect({ echoes: result.echoes, ticks: result.ticks }).toEqual({ echoes: upTo(40), ticks: upTo(150) })
+    // The freeze message itself is handled again on each new socket until one handling commits (a
+    // worker killed mid-handling must deliver nothing), so the heartbeat may find a frozen consumer
+    // more than once; never another error.
+    expect(result.errors.length).toBeGreaterThanOrEqual(1)
+    expect(new Set(result.errors)).toEqual(new Set(['HEARTBEAT_TIMEOUT']))
+  },
+)

@@ -44,7 +44,8 @@ export async function startDaphne(port?: number, script = 'serve.sh'): Promise<D
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(
-        `daphne exited (${child.exitCode}). Is Django Channels installed for /usr/bin/python3? Run node scripts/django.mjs --ensure.\n${stderr.slice(-2000)}`,
+        `daphne exited (${child.exitCode}). Is Django Channels installed for /usr/bin/python3? Run ` +
+          `node scripts/django.mjs --ensure.\n${stderr.slice(-2000)}`,
       )
     }
     try {

@@ -74,39 +74,47 @@ describe('the delivery mixin, from Node', () => {
     expect(socket.queued).toBe(0)
   })
 
-  it('a consumer that stops reading for 3 s while the client sends 10 messages/s: found within interval + timeout, and each message reaches the application once, in order', async () => {
-    const { socket, echoes, errors } = open('/ws/delivery/', { heartbeat: { interval: 400, timeout: 400 } })
-    await socket.ready
-    socket.send({ type: 'freeze', ms: 3000 } as never)
-    const frozenAt = Date.now()
-    const death = nextEvent(socket, 'error', (e) => e.code === 'HEARTBEAT_TIMEOUT', 5000).then(
-      () => Date.now() - frozenAt,
-    )
-    for (let n = 1; n <= 40; n++) {
-      socket.send({ n })
-      await delay(100)
-    }
-    expect(await death).toBeLessThan(400 + 400 + 300)
-    await until(() => echoes.length >= 40, 10_000, 'every echo')
-    await delay(300)
-    expect(echoes).toEqual(upTo(40))
-    expect(errors.filter((code) => code !== 'HEARTBEAT_TIMEOUT')).toEqual([])
-  })
+  it(
+    'a consumer that stops reading for 3 s while the client sends 10 messages/s: found within ' +
+      'interval + timeout, and each message reaches the application once, in order',
+    async () => {
+      const { socket, echoes, errors } = open('/ws/delivery/', { heartbeat: { interval: 400, timeout: 400 } })
+      await socket.ready
+      socket.send({ type: 'freeze', ms: 3000 } as never)
+      const frozenAt = Date.now()
+      const death = nextEvent(socket, 'error', (e) => e.code === 'HEARTBEAT_TIMEOUT', 5000).then(
+        () => Date.now() - frozenAt,
+      )
+      for (let n = 1; n <= 40; n++) {
+        socket.send({ n })
+        await delay(100)
+      }
+      expect(await death).toBeLessThan(400 + 400 + 300)
+      await until(() => echoes.length >= 40, 10_000, 'every echo')
+      await delay(300)
+      expect(echoes).toEqual(upTo(40))
+      expect(errors.filter((code) => code !== 'HEARTBEAT_TIMEOUT')).toEqual([])
+    },
+  )
 
   for (const resume of [true, false]) {
-    it(`the app streams 100 messages/s while the client reconnects 5 times: ${resume ? 'each delivered once, in order' : 'some lost (resume off: the control)'}`, async () => {
-      const { socket, ticks } = open('/ws/delivery/', { resume })
-      await socket.ready
-      socket.send({ type: 'stream', count: 150, every: 10 } as never)
-      for (let i = 0; i < 5; i++) {
-        await delay(150)
-        socket.reconnect()
-      }
-      if (resume) await until(() => ticks.length >= 150, 5000, 'the whole stream').catch(() => undefined)
-      await delay(resume ? 200 : 1500) // for a duplicate to show, or for the control's stream to end
-      if (resume) expect(ticks).toEqual(upTo(150))
-      else expect(ticks.length).toBeLessThan(150)
-    })
+    it(
+      `the app streams 100 messages/s while the client reconnects 5 times: ` +
+        `${resume ? 'each delivered once, in order' : 'some lost (resume off: the control)'}`,
+      async () => {
+        const { socket, ticks } = open('/ws/delivery/', { resume })
+        await socket.ready
+        socket.send({ type: 'stream', count: 150, every: 10 } as never)
+        for (let i = 0; i < 5; i++) {
+          await delay(150)
+          socket.reconnect()
+        }
+        if (resume) await until(() => ticks.length >= 150, 5000, 'the whole stream').catch(() => undefined)
+        await delay(resume ? 200 : 1500) // for a duplicate to show, or for the control's stream to end
+        if (resume) expect(ticks).toEqual(upTo(150))
+        else expect(ticks.length).toBeLessThan(150)
+      },
+    )
   }
 
   it('refresh by reconnect (no reauth) with 2-second tokens, 3 refreshes while the app streams 100/s: nothing lost', async () => {

@@ -93,20 +93,24 @@ describe('Django Channels, from Node', () => {
     await echo(socket)
   })
 
-  it("Authorization header on plain Channels (confirm: 'open'): works; a bad token is refused at the handshake (HTTP 403) and does not loop", async () => {
-    const socket = open('/ws/header/', {
-      confirm: 'open',
-      credentials: header({ token: await drfToken(), scheme: 'Token' }),
-    })
-    await socket.ready
-    await echo(socket)
-    const attempts: number[] = []
-    const bad = open('/ws/header/', { confirm: 'open', credentials: header({ token: 'bad', scheme: 'Token' }) })
-    bad.on('connecting', ({ attempt }) => attempts.push(attempt))
-    await expect(bad.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
-    await delay(300)
-    expect(attempts).toEqual([1, 2, 3])
-  })
+  it(
+    "Authorization header on plain Channels (confirm: 'open'): works; a bad token is refused " +
+      'at the handshake (HTTP 403) and does not loop',
+    async () => {
+      const socket = open('/ws/header/', {
+        confirm: 'open',
+        credentials: header({ token: await drfToken(), scheme: 'Token' }),
+      })
+      await socket.ready
+      await echo(socket)
+      const attempts: number[] = []
+      const bad = open('/ws/header/', { confirm: 'open', credentials: header({ token: 'bad', scheme: 'Token' }) })
+      bad.on('connecting', ({ attempt }) => attempts.push(attempt))
+      await expect(bad.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
+      await delay(300)
+      expect(attempts).toEqual([1, 2, 3])
+    },
+  )
 
   it('JWT in a cookie, Chanx camelCase frames: authenticated, expiry read from expiresAt', async () => {
     const { cookies, json } = await post(`${django.http}/api/jwt-cookie/`, { username: 'alice', password: 'alice' })
@@ -167,19 +171,23 @@ describe('Django Channels, from Node', () => {
     await echo(socket)
   })
 
-  it('token in the first message ({"token": ...}, the seed format): works; a bad one is closed 4001 and retried a bounded number of times', async () => {
-    const good = await drfToken()
-    const socket = open('/ws/first/', { credentials: firstMessage({ token: good, frame: (t) => ({ token: t }) }) })
-    await socket.ready
-    await echo(socket)
-    const bad = open('/ws/first/', { credentials: firstMessage({ token: 'bad', frame: (t) => ({ token: t }) }) })
-    const closes: number[] = []
-    bad.on('close', (c) => closes.push(c.code))
-    await expect(bad.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
-    // The third refusal's frame fails the client before its close arrives.
-    await until(() => closes.length === 3, 2000, 'the third close')
-    expect(closes).toEqual([4001, 4001, 4001])
-  })
+  it(
+    'token in the first message ({"token": ...}, the seed format): works; a bad one is closed ' +
+      '4001 and retried a bounded number of times',
+    async () => {
+      const good = await drfToken()
+      const socket = open('/ws/first/', { credentials: firstMessage({ token: good, frame: (t) => ({ token: t }) }) })
+      await socket.ready
+      await echo(socket)
+      const bad = open('/ws/first/', { credentials: firstMessage({ token: 'bad', frame: (t) => ({ token: t }) }) })
+      const closes: number[] = []
+      bad.on('close', (c) => closes.push(c.code))
+      await expect(bad.ready).rejects.toMatchObject({ code: 'AUTH_FAILURES_EXHAUSTED' })
+      // The third refusal's frame fails the client before its close arrives.
+      await until(() => closes.length === 3, 2000, 'the third close')
+      expect(closes).toEqual([4001, 4001, 4001])
+    },
+  )
 
   it('single-use ticket: a fresh ticket per attempt; a reused ticket is refused', async () => {
     const bearer = await jwt()
@@ -217,32 +225,36 @@ describe('Django Channels, from Node', () => {
     await alice.ready
   })
 
-  it('Origin: a foreign one is refused in band (FORBIDDEN with the reason, one attempt); no Origin is refused for a cookie and allowed for a token', async () => {
-    const attempts: number[] = []
-    const foreign = open('/ws/token/', {
-      origin: 'https://evil.example',
-      credentials: queryToken({ token: await drfToken() }),
-    })
-    foreign.on('connecting', ({ attempt }) => attempts.push(attempt))
-    await expect(foreign.ready).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-      detail: 'Origin https://evil.example is not allowed.',
-    })
-    expect(attempts).toEqual([1])
-    const { cookies } = await post(`${django.http}/api/session/`, { username: 'alice', password: 'alice' })
-    const cookieWithout = closeAfterTest(
-      new AuthSocket(`${django.ws}/ws/session/`, {
-        WebSocket,
-        credentials: cookie({ cookie: cookieFrom(cookies, 'sessionid') }),
-      }),
-    )
-    await expect(cookieWithout.ready).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-      detail: 'A socket authenticated by cookie must send an Origin header.',
-    })
-    const tokenWithout = closeAfterTest(
-      new AuthSocket(`${django.ws}/ws/token/`, { WebSocket, credentials: queryToken({ token: await drfToken() }) }),
-    )
-    await tokenWithout.ready
-  })
+  it(
+    'Origin: a foreign one is refused in band (FORBIDDEN with the reason, one attempt); no ' +
+      'Origin is refused for a cookie and allowed for a token',
+    async () => {
+      const attempts: number[] = []
+      const foreign = open('/ws/token/', {
+        origin: 'https://evil.example',
+        credentials: queryToken({ token: await drfToken() }),
+      })
+      foreign.on('connecting', ({ attempt }) => attempts.push(attempt))
+      await expect(foreign.ready).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        detail: 'Origin https://evil.example is not allowed.',
+      })
+      expect(attempts).toEqual([1])
+      const { cookies } = await post(`${django.http}/api/session/`, { username: 'alice', password: 'alice' })
+      const cookieWithout = closeAfterTest(
+        new AuthSocket(`${django.ws}/ws/session/`, {
+          WebSocket,
+          credentials: cookie({ cookie: cookieFrom(cookies, 'sessionid') }),
+        }),
+      )
+      await expect(cookieWithout.ready).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        detail: 'A socket authenticated by cookie must send an Origin header.',
+      })
+      const tokenWithout = closeAfterTest(
+        new AuthSocket(`${django.ws}/ws/token/`, { WebSocket, credentials: queryToken({ token: await drfToken() }) }),
+      )
+      await tokenWithout.ready
+    },
+  )
 })

@@ -105,49 +105,53 @@ function refreshCalls(context: BrowserContext) {
   return counts
 }
 
-test('five tabs, 20 expiries of 3 s tokens: one refresh call per expiry and 0 sign-outs with sharedAcrossTabs; the unwrapped control signs tabs out', async ({
-  context,
-}) => {
-  test.setTimeout(150_000)
-  const calls = refreshCalls(context)
-  const pages = await tabs(context, 5)
-  await pages[0]!.evaluate(() => (window as any).login(3))
-  for (const page of pages) await page.evaluate(() => (window as any).start(true, 3))
-  await expect
-    .poll(async () => Math.min(...(await Promise.all(pages.map(async (page) => (await seen(page)).tokens.length)))), {
-      timeout: 120_000,
-      intervals: [100],
-    })
-    .toBeGreaterThanOrEqual(21)
-  await stop(pages)
-  const shared = await Promise.all(pages.map(seen))
-  const sharedCalls = { ...calls }
+test(
+  'five tabs, 20 expiries of 3 s tokens: one refresh call per expiry and 0 sign-outs with ' +
+    'sharedAcrossTabs; the unwrapped control signs tabs out',
+  async ({ context }) => {
+    test.setTimeout(150_000)
+    const calls = refreshCalls(context)
+    const pages = await tabs(context, 5)
+    await pages[0]!.evaluate(() => (window as any).login(3))
+    for (const page of pages) await page.evaluate(() => (window as any).start(true, 3))
+    await expect
+      .poll(async () => Math.min(...(await Promise.all(pages.map(async (page) => (await seen(page)).tokens.length)))), {
+        timeout: 120_000,
+        intervals: [100],
+      })
+      .toBeGreaterThanOrEqual(21)
+    await stop(pages)
+    const shared = await Promise.all(pages.map(seen))
+    const sharedCalls = { ...calls }
 
-  // The control: a new sign-in, the same five tabs, the source unwrapped, one expiry.
-  await pages[0]!.evaluate(() => (window as any).login(3))
-  for (const page of pages) await page.evaluate(() => (window as any).start(false, 3))
-  await expect
-    .poll(async () => (await Promise.all(pages.map(seen))).every((s) => s.signedOut > 0 || s.tokens.length > 1), {
-      timeout: 20_000,
-      intervals: [100],
-    })
-    .toBe(true)
-  await stop(pages)
-  const control = await Promise.all(pages.map(seen))
-  const signedOut = control.reduce((sum, s) => sum + s.signedOut, 0)
-  console.log(
-    `20 expiries in 5 tabs with sharedAcrossTabs: ${sharedCalls.ok} refresh calls (${sharedCalls.refused} refused); one expiry unwrapped: ${calls.ok - sharedCalls.ok} accepted, ${calls.refused - sharedCalls.refused} refused, ${signedOut} tabs signed out`,
-  )
+    // The control: a new sign-in, the same five tabs, the source unwrapped, one expiry.
+    await pages[0]!.evaluate(() => (window as any).login(3))
+    for (const page of pages) await page.evaluate(() => (window as any).start(false, 3))
+    await expect
+      .poll(async () => (await Promise.all(pages.map(seen))).every((s) => s.signedOut > 0 || s.tokens.length > 1), {
+        timeout: 20_000,
+        intervals: [100],
+      })
+      .toBe(true)
+    await stop(pages)
+    const control = await Promise.all(pages.map(seen))
+    const signedOut = control.reduce((sum, s) => sum + s.signedOut, 0)
+    console.log(
+      `20 expiries in 5 tabs with sharedAcrossTabs: ${sharedCalls.ok} refresh calls ` +
+        `(${sharedCalls.refused} refused); one expiry unwrapped: ${calls.ok - sharedCalls.ok} ` +
+        `accepted, ${calls.refused - sharedCalls.refused} refused, ${signedOut} tabs signed out`,
+    )
 
-  // Every tab was given the same 21 tokens, in the same order: one refresh call made each of the last 20.
-  for (const s of shared) expect(s.tokens).toEqual(shared[0]!.tokens)
-  expect(new Set(shared[0]!.tokens).size).toBe(shared[0]!.tokens.length)
-  expect(sharedCalls).toEqual({ sent: shared[0]!.tokens.length - 1, ok: shared[0]!.tokens.length - 1, refused: 0 })
-  expect(shared.map((s) => [s.signedOut, s.errors])).toEqual(Array(5).fill([0, []]))
-  // The control: one tab's refresh wins, the others present the spent token and are signed out.
-  expect(signedOut).toBeGreaterThanOrEqual(1)
-  expect(calls.refused - sharedCalls.refused).toBe(signedOut)
-})
+    // Every tab was given the same 21 tokens, in the same order: one refresh call made each of the last 20.
+    for (const s of shared) expect(s.tokens).toEqual(shared[0]!.tokens)
+    expect(new Set(shared[0]!.tokens).size).toBe(shared[0]!.tokens.length)
+    expect(sharedCalls).toEqual({ sent: shared[0]!.tokens.length - 1, ok: shared[0]!.tokens.length - 1, refused: 0 })
+    expect(shared.map((s) => [s.signedOut, s.errors])).toEqual(Array(5).fill([0, []]))
+    // The control: one tab's refresh wins, the others present the spent token and are signed out.
+    expect(signedOut).toBeGreaterThanOrEqual(1)
+    expect(calls.refused - sharedCalls.refused).toBe(signedOut)
+  },
+)
 
 /** Five tabs sharing 6 s tokens; the first tab to refresh is closed while it does (`hold`: where). */
 async function closedMidRefresh(context: BrowserContext, hold: 'before' | 'answer', endpoint = '/api/jwt-refresh/') {
@@ -200,63 +204,68 @@ test('the tab refreshing for all is closed before its refresh call is sent: anot
   expect(calls).toEqual({ sent: 1, ok: 1, refused: 0 })
 })
 
-test('the tab refreshing for all is closed while the server answers: the rotation is lost with it and the other tabs are signed out (a limit, README)', async ({
-  context,
-}) => {
-  const { calls, after } = await closedMidRefresh(context, 'answer')
-  const signedOut = after.filter((s) => s.signedOut).length
-  console.log(
-    `leader closed mid-refresh, its call at the server: ${signedOut} of 4 tabs signed out; refresh calls ${JSON.stringify(calls)}`,
-  )
-  // Single-use refresh tokens with no grace: the server spent the token, the answer died with the tab.
-  expect(signedOut).toBe(4)
-  expect(calls.ok).toBe(0)
-})
+test(
+  'the tab refreshing for all is closed while the server answers: the rotation is lost with ' +
+    'it and the other tabs are signed out (a limit, README)',
+  async ({ context }) => {
+    const { calls, after } = await closedMidRefresh(context, 'answer')
+    const signedOut = after.filter((s) => s.signedOut).length
+    console.log(
+      `leader closed mid-refresh, its call at the server: ${signedOut} of 4 tabs signed out; refresh calls ${JSON.stringify(calls)}`,
+    )
+    // Single-use refresh tokens with no grace: the server spent the token, the answer died with the tab.
+    expect(signedOut).toBe(4)
+    expect(calls.ok).toBe(0)
+  },
+)
 
 test('the same, with a server that gives a spent refresh token its pair again for 10 s: 0 sign-outs', async ({
   context,
 }) => {
   const { calls, after, took } = await closedMidRefresh(context, 'answer', '/api/jwt-refresh-grace/')
   console.log(
-    `leader closed mid-refresh, its call at a server with a grace: the other 4 tabs on a new token ${took} ms later; refresh calls ${JSON.stringify(calls)}`,
+    `leader closed mid-refresh, its call at a server with a grace: the other 4 tabs on a new ` +
+      `token ${took} ms later; refresh calls ${JSON.stringify(calls)}`,
   )
   for (const s of after) expect(s.tokens.slice(0, 2)).toEqual(after[0]!.tokens.slice(0, 2))
   expect(after.map((s) => [s.signedOut, s.errors])).toEqual(Array(4).fill([0, []]))
   expect(calls.ok).toBe(1) // the second call, given the pair the first one's answer carried
 })
 
-test('the tab refreshing for all is stuck (its source never answers): after the deadline one other tab refreshes, 0 sign-outs, and the lock is free again', async ({
-  context,
-}) => {
-  const calls = refreshCalls(context)
-  const pages = await tabs(context, 5)
-  await pages[0]!.evaluate(() => {
-    localStorage.removeItem('held')
-    return (window as any).login(6)
-  })
-  for (const page of pages)
-    await page.evaluate(() => Object.assign(window, { hold: 'before' }) && (window as any).start(true, 6, 2000, 1000))
-  await expect
-    .poll(async () => (await Promise.all(pages.map(seen))).every((s) => s.tokens.length >= 2), {
-      timeout: 20_000,
-      intervals: [50],
+test(
+  'the tab refreshing for all is stuck (its source never answers): after the deadline one ' +
+    'other tab refreshes, 0 sign-outs, and the lock is free again',
+  async ({ context }) => {
+    const calls = refreshCalls(context)
+    const pages = await tabs(context, 5)
+    await pages[0]!.evaluate(() => {
+      localStorage.removeItem('held')
+      return (window as any).login(6)
     })
-    .toBe(true)
-  // The stuck tab took the others' token; its source still hangs, but it holds the lock no more.
-  await expect
-    .poll(() => pages[0]!.evaluate(() => navigator.locks.query().then((q) => q.held?.map((lock) => lock.name))), {
-      timeout: 5000,
-    })
-    .toEqual([])
-  const after = await Promise.all(pages.map(seen))
-  await stop(pages)
-  console.log(
-    `the tab refreshing for all stuck: refresh calls ${JSON.stringify(calls)} (per tab ${JSON.stringify(after.map((s) => s.calls))})`,
-  )
-  expect(calls).toEqual({ sent: 1, ok: 1, refused: 0 })
-  expect(new Set(after.map((s) => s.tokens[1])).size).toBe(1)
-  expect(after.map((s) => [s.signedOut, s.errors])).toEqual(Array(5).fill([0, []]))
-})
+    for (const page of pages)
+      await page.evaluate(() => Object.assign(window, { hold: 'before' }) && (window as any).start(true, 6, 2000, 1000))
+    await expect
+      .poll(async () => (await Promise.all(pages.map(seen))).every((s) => s.tokens.length >= 2), {
+        timeout: 20_000,
+        intervals: [50],
+      })
+      .toBe(true)
+    // The stuck tab took the others' token; its source still hangs, but it holds the lock no more.
+    await expect
+      .poll(() => pages[0]!.evaluate(() => navigator.locks.query().then((q) => q.held?.map((lock) => lock.name))), {
+        timeout: 5000,
+      })
+      .toEqual([])
+    const after = await Promise.all(pages.map(seen))
+    await stop(pages)
+    console.log(
+      `the tab refreshing for all stuck: refresh calls ${JSON.stringify(calls)} (per tab ${JSON.stringify(after.map((s) => s.calls))})`,
+    )
+    expect(calls).toEqual({ sent: 1, ok: 1, refused: 0 })
+    expect(new Set(after.map((s) => s.tokens[1])).size).toBe(1)
+    expect(after.map((s) => [s.signedOut, s.errors])).toEqual(Array(5).fill([0, []]))
+  },
+)
 
 /** Five tabs of a raw Chromium (test/e2e/cdp.ts: through Playwright a freeze freezes nothing) sharing 12 s tokens. */
 async function rawTabs(baseURL: string, start: string): Promise<{ pages: RawPage[]; close(): Promise<void> }> {
@@ -305,56 +314,60 @@ test('a tab frozen in the background over 3 expiries wakes with the token the ot
   }
 })
 
-test('a tab frozen holding the lock in the middle of a refresh: after the deadline one other tab refreshes, 0 sign-outs; it wakes on their token', async ({
-  baseURL,
-}) => {
-  test.setTimeout(90_000)
-  // The first refresh stalls before its call is sent; its tab is then frozen. Deadline 2 s.
-  const { pages, close } = await rawTabs(baseURL!, `(window.hold = 'before', start(true, 12, 3000, 2000))`)
-  try {
-    let holder: RawPage | undefined
-    await poll(
-      async () =>
-        !!(holder = (
-          await Promise.all(
-            pages.map(async (page) => ((await page.evaluate<number>('seen.refreshes')) ? page : undefined)),
-          )
-        ).find(Boolean)),
-      20_000,
-    )
-    await holder!.lifecycle('frozen')
-    const frozenAt = Date.now()
-    const others = pages.filter((page) => page !== holder)
-    await poll(
-      async () =>
-        (await Promise.all(others.map((page) => page.evaluate<number>('seen.tokens.length')))).every((n) => n >= 2),
-      20_000,
-    )
-    const took = Date.now() - frozenAt
-    const resumedAt = Date.now()
-    await holder!.lifecycle('active')
-    await poll(async () => (await holder!.evaluate<number[]>('seen.authenticatedAt')).at(-1)! > resumedAt, 10_000)
-    // Its stalled source never settles, yet the lock is free again: the next refresh waits for no deadline.
-    await poll(
-      () =>
-        holder!.evaluate<boolean>(
-          `navigator.locks.query().then((q) => !q.held.some((l) => l.name === 'authsocket:django-tabs'))`,
-        ),
-      5000,
-    )
-    const seen = await Promise.all(pages.map((page) => page.evaluate<Seen>('(socket.close(), seen)')))
-    const held = seen[pages.indexOf(holder!)]!
-    console.log(
-      `lock holder frozen mid-refresh: the other tabs on a new token ${took} ms after the freeze (deadline 2000 ms), it ${held.authenticatedAt.at(-1)! - resumedAt} ms after resume; refresh calls per tab ${JSON.stringify(seen.map((s) => s.calls))}`,
-    )
-    expect(sum(seen.map((s) => s.calls))).toBe(1)
-    expect(held.calls).toBe(0)
-    expect(seen.map((s) => [s.signedOut, s.errors])).toEqual(Array(5).fill([0, []]))
-    expect(new Set(seen.map((s) => s.tokens[1])).size).toBe(1)
-  } finally {
-    await close()
-  }
-})
+test(
+  'a tab frozen holding the lock in the middle of a refresh: after the deadline one other ' +
+    'tab refreshes, 0 sign-outs; it wakes on their token',
+  async ({ baseURL }) => {
+    test.setTimeout(90_000)
+    // The first refresh stalls before its call is sent; its tab is then frozen. Deadline 2 s.
+    const { pages, close } = await rawTabs(baseURL!, `(window.hold = 'before', start(true, 12, 3000, 2000))`)
+    try {
+      let holder: RawPage | undefined
+      await poll(
+        async () =>
+          !!(holder = (
+            await Promise.all(
+              pages.map(async (page) => ((await page.evaluate<number>('seen.refreshes')) ? page : undefined)),
+            )
+          ).find(Boolean)),
+        20_000,
+      )
+      await holder!.lifecycle('frozen')
+      const frozenAt = Date.now()
+      const others = pages.filter((page) => page !== holder)
+      await poll(
+        async () =>
+          (await Promise.all(others.map((page) => page.evaluate<number>('seen.tokens.length')))).every((n) => n >= 2),
+        20_000,
+      )
+      const took = Date.now() - frozenAt
+      const resumedAt = Date.now()
+      await holder!.lifecycle('active')
+      await poll(async () => (await holder!.evaluate<number[]>('seen.authenticatedAt')).at(-1)! > resumedAt, 10_000)
+      // Its stalled source never settles, yet the lock is free again: the next refresh waits for no deadline.
+      await poll(
+        () =>
+          holder!.evaluate<boolean>(
+            `navigator.locks.query().then((q) => !q.held.some((l) => l.name === 'authsocket:django-tabs'))`,
+          ),
+        5000,
+      )
+      const seen = await Promise.all(pages.map((page) => page.evaluate<Seen>('(socket.close(), seen)')))
+      const held = seen[pages.indexOf(holder!)]!
+      console.log(
+        `lock holder frozen mid-refresh: the other tabs on a new token ${took} ms after the freeze ` +
+          `(deadline 2000 ms), it ${held.authenticatedAt.at(-1)! - resumedAt} ms after resume; ` +
+          `refresh calls per tab ${JSON.stringify(seen.map((s) => s.calls))}`,
+      )
+      expect(sum(seen.map((s) => s.calls))).toBe(1)
+      expect(held.calls).toBe(0)
+      expect(seen.map((s) => [s.signedOut, s.errors])).toEqual(Array(5).fill([0, []]))
+      expect(new Set(seen.map((s) => s.tokens[1])).size).toBe(1)
+    } finally {
+      await close()
+    }
+  },
+)
 
 async function poll(check: () => Promise<boolean>, timeout: number): Promise<void> {
   const end = Date.now() + timeout
