@@ -56,7 +56,7 @@ export function closeSocket(socket: WebSocketLike, code: number, reason: string,
 
 /**
  * A writer for an open `ws` socket that writes the sends of one task in one go: the first send
- * of a task corks the TCP socket and the end of the task uncorks it, so a burst of n messages is
+ * of a task corks the TCP socket and the end of the task (a microtask) uncorks it, so a burst of n messages is
  * one `writev` instead of n system calls (each costs more than everything the client does for a
  * message: bench/throughput.ts). Order is kept; nothing waits past the current task. `undefined`
  * for any other socket, or a `ws` without a TCP socket to cork.
@@ -75,7 +75,7 @@ export function batchedWriter(
     if (!corked) {
       corked = true
       tcp.cork!()
-      process.nextTick(uncork)
+      queueMicrotask(uncork)
     }
     socket.send(data)
   }
