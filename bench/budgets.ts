@@ -21,13 +21,13 @@ export const BUDGETS: readonly Budget[] = [
   {
     bundle: 'base client + queryToken (ESM)',
     entry: { esm: "export { BaseAuthSocket, queryToken } from 'authsocket'" },
-    ceiling: 15_400,
+    ceiling: 15_450,
     target: { bytes: 12_000, rule: '<=', why: 'issue 24' },
   },
   {
     bundle: 'base CDN file (dist/authsocket-base.iife.min.js: the base client and every provider)',
     entry: { file: 'dist/authsocket-base.iife.min.js' },
-    ceiling: 17_000,
+    ceiling: 16_250,
     target: { bytes: 12_780, rule: '<', why: "socket.io-client's 12.78 kB" },
   },
   {

@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { build, type Rollup } from 'vite'
+import { build, type Plugin, type Rollup } from 'vite'
 
 export interface Size {
   minBytes: number
@@ -25,8 +25,58 @@ export function fileSize(path: string): Size {
   return sizeOf(readFileSync(path, 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, ''))
 }
 
-/** The minified ESM bundle of `code` (an entry module), everything it imports included. */
-export async function esmSize(code: string): Promise<Size> {
+interface Node {
+  type: string
+  start: number
+  end: number
+  value?: unknown
+  quasis?: { value: { cooked: string | null } }[]
+}
+
+/**
+ * A plugin that replaces every message-like literal of src/ (a string of 20+ characters with a
+ * space, or a template whose text is over 30 characters with a space) by "x": what a bundle
+ * would weigh with no error text at all. Walks the parsed module, so quotes and escapes inside
+ * a message cannot confuse it.
+ */
+export function noMessages(): Plugin {
+  return {
+    name: 'no-messages',
+    enforce: 'post',
+    transform(code, id) {
+      if (!id.includes('/src/')) return undefined
+      const ranges: [number, number][] = []
+      const visit = (node: unknown): void => {
+        if (Array.isArray(node)) {
+          node.forEach(visit)
+          return
+        }
+        if (typeof node !== 'object' || node === null) return
+        const n = node as Node
+        if (n.type === 'Literal' && typeof n.value === 'string' && n.value.length >= 20 && n.value.includes(' '))
+          ranges.push([n.start, n.end])
+        else if (n.type === 'TemplateLiteral') {
+          const text = (n.quasis ?? []).map((q) => q.value.cooked ?? '').join('')
+          if (text.length > 30 && text.includes(' ')) {
+            ranges.push([n.start, n.end])
+            return
+          }
+        }
+        for (const [key, value] of Object.entries(n)) if (key !== 'type') visit(value)
+      }
+      visit(this.parse(code))
+      let out = code
+      for (const [start, end] of ranges.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + "'x'" + out.slice(end)
+      return out
+    },
+  }
+}
+
+/**
+ * The minified ESM bundle of `code` (an entry module), everything it imports included; with
+ * `messages: false`, every error message replaced (see {@link noMessages}).
+ */
+export async function esmSize(code: string, { messages = true } = {}): Promise<Size> {
   // Under bench/, so that the peers installed in bench/node_modules resolve.
   const root = resolve('bench')
   const dir = mkdtempSync(join(root, '.size-'))
@@ -39,6 +89,7 @@ export async function esmSize(code: string): Promise<Size> {
       root,
       define: { __AUTHSOCKET_BROWSER__: 'true' },
       resolve: { alias: { authsocket: resolve('src/index.ts') } },
+      plugins: messages ? [] : [noMessages()],
       // Library mode leaves ES output's whitespace alone; minify it fully, as the IIFE is.
       build: {
         write: false,

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path'
 import { build, type Rollup } from 'vite'
 import { BUDGETS, FEATURE_ENTRIES, measure } from './budgets.js'
-import { esmSize, fileSize, gzipSize, type Size } from './bundle.js'
+import { esmSize, fileSize, gzipSize, noMessages, type Size } from './bundle.js'
 
 export interface SizeResult extends Size {
   name: string
@@ -31,6 +31,10 @@ export async function bundleSizes(): Promise<SizeResult[]> {
   ]
   for (const [name, code] of Object.entries(entries)) results.push({ name, ...(await esmSize(code)) })
   results.push(await messagelessIife())
+  results.push({
+    name: 'authsocket ESM, BaseAuthSocket + queryToken, every error message replaced by "x"',
+    ...(await esmSize("export { BaseAuthSocket, queryToken } from 'authsocket'", { messages: false })),
+  })
   return results
 }
 
@@ -62,23 +66,12 @@ export async function featureSizes(): Promise<{ feature: string; size: Size; add
  * all. It shows how much of the size the messages are, and the floor the code alone sets.
  */
 async function messagelessIife(): Promise<SizeResult> {
-  const strip = (code: string) =>
-    code
-      .replace(/'[^'\n]{20,}'/g, (m) => (m.includes(' ') ? "'x'" : m))
-      .replace(/`[^`$\n]{20,}`/g, (m) => (m.includes(' ') ? '`x`' : m))
-      .replace(/`[^`\n]*\$\{[^`\n]*`/g, (m) => (m.length > 30 && m.includes(' ') ? '`x`' : m))
   const output = (await build({
     configFile: false,
     logLevel: 'silent',
     define: { __AUTHSOCKET_BROWSER__: 'true' },
     resolve: { alias: { 'reconnecting-websocket': 'reconnecting-websocket/reconnecting-websocket.ts' } },
-    plugins: [
-      {
-        name: 'no-messages',
-        enforce: 'post',
-        transform: (code: string, id: string) => (id.includes('/src/') ? strip(code) : undefined),
-      },
-    ],
+    plugins: [noMessages()],
     build: {
       write: false,
       minify: true,

@@ -1,7 +1,8 @@
 /**
  * The base client's surface: {@link BaseAuthSocket}, every credential provider, the status
- * parsers, the errors and the types; no feature. The CDN's base file (cdn-base.ts) is this;
- * index.ts adds the features and {@link AuthSocket}.
+ * parser, the close codes, the errors and the types; no feature. The CDN's base file
+ * (cdn-base.ts) is this; index.ts adds the features, {@link AuthSocket}, the graphql-ws preset
+ * and `sharedAcrossTabs`.
  * @module
  */
 export { BaseAuthSocket } from './base.js'
@@ -12,7 +13,6 @@ export type { AuthSocketEvents } from './events.js'
 export type { ConnectionState, StateChange } from './machine.js'
 export { CloseCode, classifyFailure, type Failure, type FailureClass } from './close-codes.js'
 export { chanxStatus, type AuthVerdict, type Control, type ControlFrames, type StatusParser } from './frames.js'
-export { graphqlWs, graphqlWsAck, graphqlWsControl, type GraphqlWsOptions } from './graphql-ws.js'
 export { AuthSocketError, AuthRejectedError, CredentialRejectedError, type AuthSocketErrorCode } from './errors.js'
 export { fullJitter, type RetryDelay, type FullJitterOptions } from './retry.js'
 export { redactUrl } from './redact.js'
@@ -25,7 +25,6 @@ export type {
   Reauthentication,
 } from './credentials/provider.js'
 export type { TokenSource, TokenContext, Token } from './credentials/token-source.js'
-export { sharedAcrossTabs, type SharedAcrossTabsOptions } from './tabs.js'
 export { cookie, type CookieOptions } from './credentials/cookie.js'
 export { queryToken, type QueryTokenOptions } from './credentials/query.js'
 export { firstMessage, type FirstMessageOptions } from './credentials/first-message.js'

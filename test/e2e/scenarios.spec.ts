@@ -191,7 +191,7 @@ test('CDN page: one script tag, no bundler; the global carries exactly the names
   await expect(page.locator('#log')).not.toContainText('error ')
 })
 
-test('base CDN page: the base file alone connects and echoes; its global is the full one without AuthSocket and the features', async ({
+test('base CDN page: the base file alone connects and echoes; its global is the full one without AuthSocket, the features, graphql-ws and sharedAcrossTabs', async ({
   page,
 }) => {
   await page.goto('/cdn-base.html')
@@ -200,8 +200,11 @@ test('base CDN page: the base file alone connects and echoes; its global is the 
   )
   await page.goto('/cdn.html?manual')
   const full = await page.evaluate(() => Object.keys((window as unknown as { AuthSocket: object }).AuthSocket).sort())
-  const features = ['AuthSocket', 'Heartbeat', 'Delivery', 'PageLifecycle', 'SharedSocket']
-  expect(names).toEqual(full.filter((name) => !features.includes(name)))
+  const notInBase = [
+    ...['AuthSocket', 'Heartbeat', 'Delivery', 'PageLifecycle', 'SharedSocket'],
+    ...['graphqlWs', 'graphqlWsAck', 'graphqlWsControl', 'sharedAcrossTabs'],
+  ]
+  expect(names).toEqual(full.filter((name) => !notInBase.includes(name)))
   await page.goto('/cdn-base.html')
   await expect(page.locator('#state')).toHaveText('state: open')
   await expect(page.locator('#log')).toContainText(
