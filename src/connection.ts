@@ -1,7 +1,7 @@
 /**
  * The connection lifecycle behind {@link AuthSocket}: it runs attempts, feeds what the
  * transport reports to machine.ts's `decide`, applies the transition, then tells the listeners.
- * Every way out of an attempt goes through `#end` (a failure) or `#restart` (on purpose).
+ * Every way out of an attempt, and of the run, goes through `#exit` (docs/ARCHITECTURE.md).
  * It decides nothing itself.
  * @module
  */
@@ -47,12 +47,12 @@ import type { DeliverySession } from './session.js'
 import { Transport, type SocketClosed } from './transport.js'
 
 /**
- * How an attempt ends: a failure (`end`; `closed` is the socket's close, or the reason the client
- * closes it with, at once with `now`), a restart on purpose with a fresh credential for `restart`,
- * or `close()`.
+ * How an attempt ends: a failure (`end`; `closed` is the socket's close when that was the failure,
+ * else the client closes it saying `why`, at once with `now`), a restart on purpose with a fresh
+ * credential for `restart`, or `close()`.
  */
 type Exit =
-  | { end: End; closed: SocketClosed | string; now?: boolean }
+  | { end: End; closed?: SocketClosed; why: string; now?: boolean }
   | { restart: CredentialReason; why: string }
   | { stop: true }
 
@@ -320,77 +320,70 @@ export class Connection<In, Out> {
    * The one way out of an attempt, and of the run: a failure (`decide` chooses what follows), a
    * restart on purpose (reconnect, refresh by reconnect, the page going into the cache), or
    * `close()`. In that order: the attempt ends (its timers, credential asks and socket), the next
-   * state is chosen and moved to, the listeners are told, then the next attempt begins. A
-   * failure's `closed` is the socket's close (that is the failure) or, when the client closes it,
-   * the reason it gives; `close` is then emitted once the socket has closed.
+   * state is moved to, the listeners are told, then the next attempt begins. A failure's `closed`
+   * is the socket's close (that is the failure) or, when the client closes it, the reason it
+   * gives; `close` is then emitted once the socket has closed.
    */
   #exit(attempt: Attempt | undefined, exit: Exit): void {
-    if ('end' in exit && (!attempt || this.#attempt !== attempt)) return
+    const follow = this.#follow(attempt, exit)
+    if (!follow) return
+    const { next, decision, begin } = follow
     const wasAuthenticated = attempt?.authenticated === true
-    let willRetry = 'restart' in exit
+    const willRetry = begin !== undefined
     const report = ({ code, reason }: SocketClosed) =>
       this.#events.emit('close', { code, reason, willRetry, wasAuthenticated })
     if (attempt && this.#attempt === attempt) {
-      if ('stop' in exit) this.#finish(attempt, 'closed by client')
-      else if ('restart' in exit) this.#finish(attempt, exit.why, report)
-      else this.#finish(attempt, typeof exit.closed === 'string' ? exit.closed : '', report, exit.now)
+      const why = 'stop' in exit ? 'closed by client' : 'why' in exit ? exit.why : ''
+      this.#finish(attempt, why, 'stop' in exit ? undefined : report, 'end' in exit && exit.now)
     }
-    const decision =
-      'end' in exit
-        ? decide(
-            { ...exit.end, url: attempt!.url, reason: attempt!.reason, opened: attempt!.opened },
-            this.#counters,
-            this.#o,
-          )
-        : undefined
-    const next: ConnectionState = decision
-      ? decision.state
-      : 'stop' in exit
-        ? 'closed'
-        : this.#state === 'connecting'
-          ? 'connecting'
-          : 'reconnecting'
-    if (decision) {
-      willRetry = next === 'reconnecting'
-      this.#counters = decision.counters
-    }
-    if (next === 'failed') this.lastError = decision!.error
+    if (decision) this.#counters = decision.counters
+    if (decision?.state === 'failed') this.lastError = decision.error
     if (next === 'failed' || next === 'closed') this.#stopRun()
     const change = this.#move(next)
     if (decision?.refusal) this.#events.emit('unauthenticated', decision.refusal)
     if ('end' in exit) {
-      if (attempt!.socket && typeof exit.closed !== 'string') report(exit.closed)
-      if (exit.end.error && exit.end.error !== decision!.error) this.#events.emit('error', exit.end.error)
+      if (exit.closed && attempt?.socket) report(exit.closed)
+      if (exit.end.error && exit.end.error !== decision?.error) this.#events.emit('error', exit.end.error)
     }
     if (decision?.error) this.#events.emit('error', decision.error)
     if (change) this.#events.emit('state', change)
-    if (next === 'failed') this.#settled(decision!.error)
-    else if (next === 'closed') {
-      if (change)
-        this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
-    } else if (this.#state === next && !this.#attempt) this.#next(attempt, exit, decision)
+    if (decision?.state === 'failed') this.#settled(decision.error)
+    else if (next === 'closed' && change)
+      this.#settled(new AuthSocketError('NOT_CONNECTED', 'close() was called before the socket authenticated.'))
+    // A listener may have closed the client, or begun an attempt of its own.
+    if (begin && this.#state === next && !this.#attempt) begin()
   }
 
-  /** Begins the attempt after `previous` left by `exit` (not a stop): at once, after the server's hint, or backoff. */
-  #next(previous: Attempt | undefined, exit: Exit, decision: Decision | undefined): void {
+  /**
+   * What follows `exit`, on one screen: the next state, the decision that chose it (a failure),
+   * and how the next attempt begins (none after `close()` or a `failed` decision). `undefined`
+   * for a failure of an attempt that already ended.
+   */
+  #follow(
+    attempt: Attempt | undefined,
+    exit: Exit,
+  ): { next: ConnectionState; decision?: Decision; begin?: () => void } | undefined {
+    if ('stop' in exit) return { next: 'closed' }
     if ('restart' in exit) {
-      this.#begin(exit.restart, 0)
-      return
+      const next = this.#state === 'connecting' ? 'connecting' : 'reconnecting'
+      return { next, begin: () => this.#begin(exit.restart, 0) }
     }
-    if (!decision || !previous || !('end' in exit)) return
+    if (!attempt || this.#attempt !== attempt) return undefined
+    const { url, reason, opened } = attempt
+    const decision = decide({ ...exit.end, url, reason, opened }, this.#counters, this.#o)
+    if (decision.state === 'failed') return { next: 'failed', decision }
     // Failed in a sleep: go at once; else when the server said, or after the backoff.
-    if (previous.heartbeat?.woke) {
-      this.#begin(decision.reason, 0)
-      return
-    }
-    const hint =
-      previous.retryHint ?? (typeof exit.closed === 'string' ? undefined : retryHintOfClose(exit.closed.reason))
-    this.#begin(decision.reason, decision.backoff, hint && hintedDelay(hint))
+    const woke = attempt.heartbeat?.woke === true
+    const hint = attempt.retryHint ?? (exit.closed ? retryHintOfClose(exit.closed.reason) : undefined)
+    const begin = woke
+      ? () => this.#begin(decision.reason, 0)
+      : () => this.#begin(decision.reason, decision.backoff, hint && hintedDelay(hint))
+    return { next: 'reconnecting', decision, begin }
   }
 
   /** Ends an attempt on failure: the exit funnel decides what follows. */
   #end(attempt: Attempt, end: End, closed: SocketClosed | string = '', now = false): void {
-    this.#exit(attempt, { end, closed, now })
+    this.#exit(attempt, typeof closed === 'string' ? { end, why: closed, now } : { end, closed, why: '' })
   }
 
   /** Ends the current attempt on purpose and begins the next at once. */
