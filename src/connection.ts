@@ -134,10 +134,11 @@ export class Connection<In, Out> {
     if (!isStopped(this.#state)) return
     this.#counters = NO_FAILURES
     this.lastError = undefined
-    if (!this.#pageDriven) {
-      this.#unwatchPage = this.#page?.watch(
+    const lifecycle = this.#features.PageLifecycle
+    if (this.#page && lifecycle && !this.#pageDriven) {
+      this.#unwatchPage = this.#page.watch(
         { wake: () => this.wake(), hide: (why) => this.#restart('reconnect', why), show: () => this.wake() },
-        this.#features.PageLifecycle!.bfcache,
+        lifecycle.bfcache,
       )
     }
     if (this.#setState('connecting')) this.#begin(this.#ids === 0 ? 'initial' : 'reconnect', 0)

@@ -60,11 +60,15 @@ export const Heartbeat: Feature<'Heartbeat'> = {
     const running = (attempt: { heartbeat: unknown }) => attempt.heartbeat !== undefined
     return {
       start(announced, send, dead) {
-        if (option === false || (option === undefined && announced === undefined)) return undefined
-        const settings = option ?? {
-          interval: announced!.interval ?? HEARTBEAT_DEFAULTS.interval,
-          timeout: announced!.timeout ?? HEARTBEAT_DEFAULTS.timeout,
-        }
+        if (option === false) return undefined
+        // Forced on by the option, else on if the server announced it, with its timings where it gave them.
+        const settings =
+          option ??
+          (announced && {
+            interval: announced.interval ?? HEARTBEAT_DEFAULTS.interval,
+            timeout: announced.timeout ?? HEARTBEAT_DEFAULTS.timeout,
+          })
+        if (!settings) return undefined
         return new HeartbeatTimer(
           settings,
           () => send(PING),

@@ -76,9 +76,10 @@ class SharedLink<In, Out> implements Link {
   #away = false
   #quit: AbortController | undefined
   #connection: Connection<In, Out> | undefined
-  #session = new DeliverySession()
+  /** The group's delivery session: this tab's until it hears a leader's (`#join`). */
+  #session: DeliverySession
   /** Where the leader's relayed stream stood at its last message: a changed position means the message was numbered. */
-  #relayedAt = this.#session.position
+  #relayedAt: DeliverySession['position']
   readonly #journal = new Journal()
   readonly #handed: HandedMessages
   #n = 0
@@ -101,6 +102,9 @@ class SharedLink<In, Out> implements Link {
     this.#outbox = parts.outbox
     this.#settled = parts.settled
     this.#name = `authsocket-socket:${name}`
+    // The client's own session (the Delivery feature's) when it has one: the group's needs one either way.
+    this.#session = parts.session ?? new DeliverySession()
+    this.#relayedAt = this.#session.position
     this.#handed = new HandedMessages(o.maxQueueSize, o.ackTimeout)
     // While leading, what the connection does is told to the other tabs.
     for (const type of RELAYED)
