@@ -51,29 +51,12 @@ async function sleepingProxy(port: number) {
       }),
   }
 }
-import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, connect as tcp, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startDemoServer } from '../demo/server/app.js'
 import { median, round } from './lib.js'
+import { startBenchPages } from './pages.js'
 
 export async function pageLifecycle(executablePath: string, offlineSeconds = 30) {
-  const dir = mkdtempSync(join(tmpdir(), 'authsocket-bench-'))
-  writeFileSync(
-    join(dir, 'page.html'),
-    '<!doctype html><title>bench</title><script src="/authsocket.iife.min.js"></script>',
-  )
-  writeFileSync(join(dir, 'away.html'), '<!doctype html><title>away</title>')
-  const server = await startDemoServer({
-    port: 0,
-    testMode: true,
-    log: () => undefined,
-    staticDirs: [
-      ['/', dir],
-      ['/', 'dist'],
-    ],
-  })
+  const server = await startBenchPages({ 'away.html': '<!doctype html><title>away</title>' })
   const { chromium } = await import('@playwright/test')
   const browser = await chromium.launch({
     executablePath,

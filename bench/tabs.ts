@@ -4,12 +4,9 @@
  * holds, the upgrade attempts after it drops them all, acknowledged sends from a follower against
  * a tab with its own socket, and how long the socket takes to move when its tab closes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import { startDemoServer } from '../demo/server/app.js'
 import { median, round } from './lib.js'
+import { startBenchPages } from './pages.js'
 
 /** Opens `window.socket` in the page (a string: tsx would inject helpers the page does not have). */
 const open = (share: boolean) => `(async () => {
@@ -34,20 +31,7 @@ const sendAcked = (count: number) => `(async () => {
 })()`
 
 export async function manyTabs(executablePath: string, messages = 2000, rounds = 3) {
-  const dir = mkdtempSync(join(tmpdir(), 'authsocket-bench-'))
-  writeFileSync(
-    join(dir, 'page.html'),
-    '<!doctype html><title>bench</title><script src="/authsocket.iife.min.js"></script>',
-  )
-  const server = await startDemoServer({
-    port: 0,
-    testMode: true,
-    log: () => undefined,
-    staticDirs: [
-      ['/', dir],
-      ['/', 'dist'],
-    ],
-  })
+  const server = await startBenchPages()
   const { chromium } = await import('@playwright/test')
   const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--no-first-run'] })
   const stats = async () =>
