@@ -13,7 +13,7 @@ import { PageLifecycle } from './page.js'
 import { SharedSocket } from './shared-socket.js'
 
 /** Every feature: what {@link AuthSocket} has. */
-export const EVERY_FEATURE: readonly Feature[] = [Heartbeat, Delivery, PageLifecycle, SharedSocket]
+const EVERY_FEATURE: readonly Feature[] = [Heartbeat, Delivery, PageLifecycle, SharedSocket]
 
 /**
  * An authenticated WebSocket that reconnects, refreshes its credential and never loses a

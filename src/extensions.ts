@@ -31,7 +31,7 @@ export function frameActions<In>(features: Installed, parts: ConnectionParts<In>
 }
 
 /** The `control` option behind `actions`, for `attempt`'s socket. */
-export function extensionFrames(actions: Actions, attempt: Attempt, control: ControlFrames | undefined): ControlFrames {
+function extensionFrames(actions: Actions, attempt: Attempt, control: ControlFrames | undefined): ControlFrames {
   return (frame) => {
     // Every incoming frame passes here: an application message costs a property read and a lookup.
     const action = frameAction(frame)

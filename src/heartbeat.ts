@@ -34,7 +34,7 @@ export interface HeartbeatOptions {
 export const HEARTBEAT_DEFAULTS: HeartbeatSettings = { interval: 25_000, timeout: 10_000 }
 
 /** The `heartbeat` option: `false` off, settings forced on, `undefined` follow the server. */
-export function resolveHeartbeat(
+function resolveHeartbeat(
   option: boolean | { interval?: number; timeout?: number } | undefined,
 ): false | HeartbeatSettings | undefined {
   if (option === undefined || option === false) return option
