@@ -21,19 +21,19 @@ export const BUDGETS: readonly Budget[] = [
   {
     bundle: 'base client + queryToken (ESM)',
     entry: { esm: "export { BaseAuthSocket, queryToken } from 'authsocket'" },
-    ceiling: 15_450,
+    ceiling: 15_500,
     target: { bytes: 12_000, rule: '<=', why: 'issue 24' },
   },
   {
     bundle: 'base CDN file (dist/authsocket-base.iife.min.js: the base client and every provider)',
     entry: { file: 'dist/authsocket-base.iife.min.js' },
-    ceiling: 16_250,
+    ceiling: 16_300,
     target: { bytes: 12_780, rule: '<', why: "socket.io-client's 12.78 kB" },
   },
   {
     bundle: 'full CDN file (dist/authsocket.iife.min.js: AuthSocket, every feature and provider)',
     entry: { file: 'dist/authsocket.iife.min.js' },
-    ceiling: 20_950,
+    ceiling: 21_000,
     target: { bytes: 18_000, rule: '<=', why: 'issue 24' },
   },
 ]
