@@ -10,7 +10,7 @@ import { AuthRejectedError, AuthSocketError, CredentialRejectedError, describeCa
 import type { FrameRules } from './inbound.js'
 import type { Failure } from './close-codes.js'
 import type { HeartbeatTimer } from './heartbeat.js'
-import type { WireData } from './outbox.js'
+import type { FlushTarget } from './outbox.js'
 import type { Outcome } from './machine.js'
 import type { SocketClosed } from './transport.js'
 
@@ -41,7 +41,7 @@ export interface Attempt {
   /** Runs while the attempt is authenticated, if the heartbeat is on. */
   heartbeat: HeartbeatTimer | undefined
   /** How the outbox writes to this attempt's socket, and the session frame it opens it with. */
-  writer?: { send: (data: WireData) => boolean; session: () => string }
+  writer?: FlushTarget
   /** Acknowledged sends are on for this socket (announced in the 200 frame, or forced). */
   acks: boolean
   /** On this socket the server numbers its messages and replays what was missed, in the stream `epoch`. */

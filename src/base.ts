@@ -11,13 +11,11 @@ import type { WireData } from './outbox.js'
 import { AuthSocketError } from './errors.js'
 import { Events, listenerFailed, type AuthSocketEvents } from './events.js'
 import type { ConnectionState } from './machine.js'
-import { observableKey, toObservable, type MessageObservable } from './observable.js'
 import { resolveOptions, type BaseAuthSocketOptions } from './options.js'
 import { Outbox } from './outbox.js'
 import { redactUrl } from './redact.js'
 import { isBinary, type BinaryData } from './serializer.js'
 import { PendingReceipt, WRITTEN, type Receipt } from './receipt.js'
-import { Status, type StatusStore } from './status.js'
 import { socketUrl } from './validate.js'
 
 /** What the client drives: a `Connection`, or the shared socket's link between tabs (shared-socket.ts). */
@@ -44,6 +42,22 @@ export interface Link {
 }
 
 /**
+ * What the optional parts built on a client (status.ts's store, observable.ts's messages) read of
+ * it besides its public surface. Not exported from the package.
+ */
+export interface Internals {
+  /** Reports a listener of `what` that threw, as the client's `error` event. */
+  report(what: string, cause: unknown): void
+  /** `changed` hears every change of the outbox's size (once a store is built: its `queued`). */
+  watchOutbox(changed: (size: () => number) => void): void
+  /** Why the client is `failed`. */
+  lastError(): AuthSocketError | undefined
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client, whatever its message types
+export let internals: (socket: BaseAuthSocket<any, any>) => Internals
+
+/**
  * An authenticated WebSocket that reconnects, refreshes its credential and never loses a
  * message sent before authentication, with the features it is given (`features`); what is not
  * given is not bundled. {@link AuthSocket} has them all.
@@ -57,9 +71,20 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
   readonly #outbox: Outbox
   readonly #connection: Link
   readonly #serialize: (message: Out) => string
-  readonly #status: Status
   readonly #ackTimeout: number
   #readyWaiters: { resolve: () => void; reject: (error: AuthSocketError) => void }[] = []
+  /** Set by a status store (status.ts): a client without one pays nothing per send. */
+  #outboxChanged: ((size: () => number) => void) | undefined
+
+  static {
+    internals = (socket) => ({
+      report: (what, cause) => socket.#events.emit('error', listenerFailed(what, cause)),
+      watchOutbox: (changed) => {
+        socket.#outboxChanged = changed
+      },
+      lastError: () => socket.#connection.lastError,
+    })
+  }
 
   /**
    * @param url - `ws://` or `wss://` URL (in a browser, a path such as `/ws/chat/` works too). Put no credential in it:
@@ -73,9 +98,7 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
     const baseUrl = socketUrl(url)
     this.#url = redactUrl(baseUrl, o.redactParams)
     const events = (this.#events = new Events<In>(o.debug))
-    const status = (this.#status = new Status('idle', (cause) => events.emit('error', listenerFailed('status', cause))))
     events.on('state', ({ state }) => {
-      status.update({ state })
       if (state === 'closed')
         this.#outbox.reject(
           new AuthSocketError(
@@ -85,10 +108,11 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
         )
       else if (state === 'failed') this.#outbox.reject(this.#connection.lastError!)
     })
-    events.on('error', (error) => status.update({ error }))
-    events.on('authenticated', ({ user, expiresAt }) => status.update({ user, expiresAt, error: undefined }))
     const size = () => this.#outbox.size
-    this.#outbox = new Outbox(o.maxQueueSize, () => status.queuedChanged(size))
+    const changed = () => this.#outboxChanged?.(size)
+    // Delivery and SharedSocket number the messages: they make the outbox.
+    const numbering = o.features.Delivery ?? o.features.SharedSocket
+    this.#outbox = numbering ? numbering.outbox(o.maxQueueSize, changed) : new Outbox(o.maxQueueSize, changed)
     this.#serialize = (message) => serialize(o.serializer, message)
     this.#ackTimeout = o.ackTimeout
     const parts: ConnectionParts<In> = {
@@ -118,15 +142,6 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
   }
 
   /**
-   * The connection's status (state, last error, user, expiry, queued count) as a store:
-   * `useSyncExternalStore(socket.store.subscribe, socket.store.getSnapshot)` in React,
-   * `$store` in Svelte (`const store = socket.store`), a few lines in Vue or Angular.
-   */
-  get store(): StatusStore {
-    return this.#status
-  }
-
-  /**
    * Resolves once the socket is authenticated (at once if it is). Rejects with the reason
    * if the client ends `failed`, or with `NOT_CONNECTED` if `close()` is called first.
    */
@@ -137,28 +152,6 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
     if (state === 'closed')
       return Promise.reject(new AuthSocketError('NOT_CONNECTED', 'The socket is closed; call reconnect() first.'))
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }))
-  }
-
-  /**
-   * Incoming messages as an Observable: `from(socket.messages())` in RxJS (or just `from(socket)`).
-   * It errors with the reason if the socket ends `failed`, and completes on `close()`.
-   */
-  messages(): MessageObservable<In> {
-    return toObservable<In>((next, error, complete) => {
-      const offs = [
-        this.on('message', next),
-        this.on('state', ({ state }) => {
-          if (state === 'failed') error(this.#connection.lastError)
-          else if (state === 'closed') complete()
-        }),
-      ]
-      return () => offs.forEach((off) => off())
-    })
-  }
-
-  /** Lets RxJS's `from(socket)` (and other Observable libraries) read the messages. */
-  [observableKey](): MessageObservable<In> {
-    return this.messages()
   }
 
   /** Listens to an event. Returns a function that removes the listener. */

@@ -8,9 +8,11 @@ import { BaseAuthSocket } from './base.js'
 import { Delivery } from './delivery.js'
 import type { Feature } from './feature.js'
 import { Heartbeat } from './heartbeat.js'
+import { messages, observableKey, type MessageObservable } from './observable.js'
 import type { AuthSocketOptions } from './options.js'
 import { PageLifecycle } from './page.js'
 import { SharedSocket } from './shared-socket.js'
+import { statusStore, type StatusStore } from './status.js'
 
 /** Every feature: what {@link AuthSocket} has. */
 const EVERY_FEATURE: readonly Feature[] = [Heartbeat, Delivery, PageLifecycle, SharedSocket]
@@ -33,5 +35,30 @@ export class AuthSocket<In = unknown, Out = unknown> extends BaseAuthSocket<In, 
   constructor(url: string, options: AuthSocketOptions<In, Out>) {
     // Not an object: the base says what to pass.
     super(url, typeof options === 'object' && options !== null ? { ...options, features: EVERY_FEATURE } : options)
+    statusStore(this)
+  }
+
+  /**
+   * The connection's status (state, last error, user, expiry, queued count) as a store:
+   * `useSyncExternalStore(socket.store.subscribe, socket.store.getSnapshot)` in React,
+   * `$store` in Svelte (`const store = socket.store`), a few lines in Vue or Angular. A
+   * {@link BaseAuthSocket} gets one from `statusStore(socket)`.
+   */
+  get store(): StatusStore {
+    return statusStore(this)
+  }
+
+  /**
+   * Incoming messages as an Observable: `from(socket.messages())` in RxJS (or just `from(socket)`).
+   * It errors with the reason if the socket ends `failed`, and completes on `close()`. A
+   * {@link BaseAuthSocket} gets one from `messages(socket)`.
+   */
+  messages(): MessageObservable<In> {
+    return messages(this)
+  }
+
+  /** Lets RxJS's `from(socket)` (and other Observable libraries) read the messages. */
+  [observableKey](): MessageObservable<In> {
+    return messages(this)
   }
 }

@@ -406,12 +406,23 @@ export class Connection<In, Out> {
   }
 
   #flush(attempt: Attempt): void {
-    // Made once per attempt, not on every send: with acks on, every send flushes.
-    const w = (attempt.writer ??= {
-      send: (data) => this.#transport.send(attempt.id, data),
-      session: () => this.#session!.openingFrame(attempt.resume),
-    })
-    this.#outbox.flush(attempt.id, attempt.acks, w.send, attempt.acks || attempt.resume ? w.session : undefined)
+    // Made once per attempt, not on every send: with acks on, every send flushes. It reads what the last
+    // verdict on the socket agreed (an in-band re-authentication's may differ).
+    if (!attempt.writer) {
+      const session = this.#session
+      const opening = () => session!.openingFrame(attempt.resume)
+      attempt.writer = {
+        id: attempt.id,
+        get acks() {
+          return attempt.acks
+        },
+        send: (data) => this.#transport.send(attempt.id, data),
+        get session() {
+          return session && (attempt.acks || attempt.resume) ? opening : undefined
+        },
+      }
+    }
+    this.#outbox.flush(attempt.writer)
   }
 
   #renew(): void {

@@ -7,6 +7,7 @@
  */
 import type { Feature } from './feature.js'
 import { readAck, readNumbered, readResync } from './frames.js'
+import { numbered, NumberedOutbox } from './numbered-outbox.js'
 import { DeliverySession } from './session.js'
 import { invalid } from './validate.js'
 
@@ -46,6 +47,7 @@ export const Delivery: Feature<'Delivery'> = {
     const resume = flag('resume', options.resume)
     return {
       session: () => new DeliverySession(),
+      outbox: (limit, onChange) => new NumberedOutbox(limit, onChange),
       agree: (verdict) => ({
         acks: acks ?? verdict?.ack === true,
         resume: resume === false ? undefined : (verdict?.resume ?? (resume ? {} : undefined)),
@@ -54,7 +56,7 @@ export const Delivery: Feature<'Delivery'> = {
         ack: (frame, attempt) => {
           const seq = attempt.acks ? readAck(frame) : undefined
           if (seq === undefined) return undefined
-          outbox.ack(seq)
+          numbered(outbox).ack(seq)
           return {}
         },
         message: (frame, attempt) => {

@@ -18,6 +18,7 @@ import type { Events } from './events.js'
 import type { AuthVerdict, Control } from './frames.js'
 import type { HeartbeatOptions, HeartbeatTimer } from './heartbeat.js'
 import type { AuthSocketOptions, ResolvedOptions } from './options.js'
+import type { NumberedOutbox } from './numbered-outbox.js'
 import type { Outbox } from './outbox.js'
 import type { Page, PageLifecycleOptions } from './page.js'
 import type { DeliverySession } from './session.js'
@@ -67,6 +68,8 @@ export interface HeartbeatFeature {
 export interface DeliveryFeature {
   /** A new delivery session: one random id for the client's life. */
   session(): DeliverySession
+  /** The client's outbox: numbered, keeping written messages until acknowledged. */
+  outbox(limit: number, onChange: (size: number) => void): NumberedOutbox
   /** What holds on a socket the server accepted: the options decide, else the verdict's announcement. */
   agree(verdict: AuthVerdict | undefined): Pick<Attempt, 'acks' | 'resume'>
   /** `ack`, `message` and `resync`, routed to the outbox and the session. */
@@ -82,6 +85,8 @@ export interface PageFeature {
 
 /** One socket for all tabs (shared-socket.ts). */
 export interface ShareFeature {
+  /** The client's outbox: numbered, so that the tabs agree on each message's number. */
+  outbox(limit: number, onChange: (size: number) => void): NumberedOutbox
   /** The tabs' shared link, or `undefined` when the option is off or the environment cannot share. */
   link<In, Out>(o: ResolvedOptions<In, Out>, baseUrl: string, parts: ConnectionParts<In>): Link | undefined
 }

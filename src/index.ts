@@ -1,5 +1,7 @@
 export * from './base-api.js'
 export { AuthSocket } from './client.js'
+export { statusStore } from './status.js'
+export { messages } from './observable.js'
 export { Heartbeat } from './heartbeat.js'
 export { Delivery } from './delivery.js'
 export { PageLifecycle } from './page.js'

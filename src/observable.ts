@@ -3,6 +3,7 @@
  * Observable consumer) accepts, so Angular apps get `from(socket)` with no RxJS in the core.
  * @module
  */
+import { internals, type BaseAuthSocket } from './base.js'
 
 /** What `subscribe` accepts: callbacks, or an observer object. */
 export type MessageObserver<T> =
@@ -69,4 +70,23 @@ export function toObservable<T>(source: Source<T>): MessageObservable<T> {
     },
   }
   return observable as MessageObservable<T>
+}
+
+/**
+ * The incoming messages of `socket` as an Observable: `from(messages(socket))` in RxJS. It
+ * errors with the reason if the socket ends `failed`, and completes on `close()`.
+ * {@link AuthSocket} has it as `socket.messages()` (and `from(socket)`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client that sends whatever it sends
+export function messages<In>(socket: BaseAuthSocket<In, any>): MessageObservable<In> {
+  return toObservable<In>((next, error, complete) => {
+    const offs = [
+      socket.on('message', next),
+      socket.on('state', ({ state }) => {
+        if (state === 'failed') error(internals(socket).lastError())
+        else if (state === 'closed') complete()
+      }),
+    ]
+    return () => offs.forEach((off) => off())
+  })
 }

@@ -16,7 +16,8 @@ import type { ConnectionParts, Feature } from './feature.js'
 import { HandedMessages } from './handed.js'
 import type { ConnectionState } from './machine.js'
 import type { ResolvedOptions } from './options.js'
-import type { Outbox, WireData } from './outbox.js'
+import { numbered, NumberedOutbox } from './numbered-outbox.js'
+import type { WireData } from './outbox.js'
 import type { PendingReceipt, Receipt } from './receipt.js'
 import { Journal, type Known, type Numbered } from './journal.js'
 import { Page } from './page.js'
@@ -54,6 +55,7 @@ export const SharedSocket: Feature<'SharedSocket'> = {
     if (name !== undefined && (typeof name !== 'string' || !name))
       throw invalid('Option `shareSocket` must be a name (a non-empty string) that the tabs sharing the socket give.')
     return {
+      outbox: (limit, onChange) => new NumberedOutbox(limit, onChange),
       link: (o, baseUrl, parts) =>
         name !== undefined && canShare() ? new SharedLink(o, name, baseUrl, parts) : undefined,
     }
@@ -65,7 +67,7 @@ class SharedLink<In, Out> implements Link {
   readonly #o: ResolvedOptions<In, Out>
   readonly #baseUrl: string
   readonly #events: Events<In>
-  readonly #outbox: Outbox
+  readonly #outbox: NumberedOutbox
   readonly #settled: (error?: AuthSocketError) => void
   readonly #tab = Math.random().toString(36).slice(2)
   readonly #name: string
@@ -99,7 +101,7 @@ class SharedLink<In, Out> implements Link {
     this.#o = o
     this.#baseUrl = baseUrl
     this.#events = parts.events
-    this.#outbox = parts.outbox
+    this.#outbox = numbered(parts.outbox)
     this.#settled = parts.settled
     this.#name = `authsocket-socket:${name}`
     // The client's own session (the Delivery feature's) when it has one: the group's needs one either way.

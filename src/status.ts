@@ -5,6 +5,7 @@
  * signals need a few lines (docs/frameworks.md, "Any framework").
  * @module
  */
+import { internals, type BaseAuthSocket } from './base.js'
 import type { AuthSocketError } from './errors.js'
 import type { ConnectionState } from './machine.js'
 
@@ -39,8 +40,8 @@ export class Status implements StatusStore {
   #notifying = false
 
   /** `report` hears of a listener that threw (the others still run). */
-  constructor(state: ConnectionState, report: (cause: unknown) => void) {
-    this.#snapshot = Object.freeze({ state, error: undefined, user: undefined, expiresAt: undefined, queued: 0 })
+  constructor(first: Pick<SocketStatus, 'state' | 'error' | 'queued'>, report: (cause: unknown) => void) {
+    this.#snapshot = Object.freeze({ ...first, user: undefined, expiresAt: undefined })
     this.#report = report
   }
 
@@ -116,4 +117,30 @@ export class Status implements StatusStore {
       this.#report(cause)
     }
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client, whatever its message types
+const stores = new WeakMap<BaseAuthSocket<any, any>, Status>()
+
+/**
+ * The status store of `socket`: made on the first call, the same one after. {@link AuthSocket}
+ * makes it when constructed (`socket.store`). With a {@link BaseAuthSocket}, call it right after
+ * constructing the client: the store hears what happens from then on (its first snapshot has the
+ * current state, the reason of a `failed` client and the messages waiting), so a `user` or an
+ * error before it is not in it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client, whatever its message types
+export function statusStore(socket: BaseAuthSocket<any, any>): StatusStore {
+  const made = stores.get(socket)
+  if (made) return made
+  const client = internals(socket)
+  const state = socket.state
+  const error = state === 'failed' ? client.lastError() : undefined
+  const store = new Status({ state, error, queued: socket.queued }, (cause) => client.report('status', cause))
+  socket.on('state', ({ state }) => store.update({ state }))
+  socket.on('error', (error) => store.update({ error }))
+  socket.on('authenticated', ({ user, expiresAt }) => store.update({ user, expiresAt, error: undefined }))
+  client.watchOutbox((size) => store.queuedChanged(size))
+  stores.set(socket, store)
+  return store
 }

@@ -14,7 +14,9 @@ import {
   Heartbeat,
   PageLifecycle,
   SharedSocket,
+  messages,
   queryToken,
+  statusStore,
   type BaseAuthSocketOptions,
 } from '../../src/index.js'
 import { fastRetry, until } from '../helpers/events.js'
@@ -115,5 +117,35 @@ describe('features', () => {
     const wire = async (n: number) => (await server.connection(n)).received.slice(1, 2)
     expect(await wire(1)).toEqual(['{"action":"message","seq":1,"data":{"hello":1}}'])
     expect(await wire(2)).toEqual(await wire(1))
+  })
+
+  it('a base client has no store and no Observable of its own: statusStore(socket) and messages(socket) give them', async () => {
+    const server = await startServer({
+      onConnection: (conn) => {
+        conn.socket.send(statusFrame(200, { user: { name: 'alice' } }))
+        conn.socket.send('{"n":1}')
+      },
+    })
+    const socket = base(server.url, { autoConnect: false })
+    expect('store' in socket).toBe(false)
+    expect('messages' in socket).toBe(false)
+    const store = statusStore(socket)
+    expect(statusStore(socket)).toBe(store) // one store a client
+    const heard: unknown[] = []
+    const subscription = messages(socket).subscribe((message) => heard.push(message))
+    socket.send({ hello: 1 })
+    expect(store.getSnapshot()).toMatchObject({ state: 'idle', queued: 1 })
+    socket.connect()
+    await until(() => heard.length === 1)
+    expect(heard).toEqual([{ n: 1 }])
+    expect(store.getSnapshot()).toMatchObject({ state: 'open', user: { name: 'alice' }, queued: 0 })
+    subscription.unsubscribe()
+  })
+
+  it('statusStore on a client that already failed starts with its reason', async () => {
+    const server = await startServer({ onConnection: (conn) => conn.socket.send(statusFrame(403)) })
+    const socket = base(server.url)
+    await expect(socket.ready).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    expect(statusStore(socket).getSnapshot()).toMatchObject({ state: 'failed', error: { code: 'FORBIDDEN' } })
   })
 })

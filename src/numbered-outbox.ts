@@ -1,0 +1,130 @@
+/**
+ * The numbered outbox, for acknowledged sends (PROTOCOL.md section 7) and the shared socket: every
+ * text message gets the next number of the client's session, and with acks a written message
+ * stays until the server acknowledges it. After the next authentication the unacknowledged ones
+ * are written again first, in order, then the queued ones. The Delivery and SharedSocket
+ * features make the client's outbox one of these; the base's is outbox.ts's.
+ * @module
+ */
+
+import { numberedFrame } from './frames.js'
+import { Outbox, type Entry, type FlushTarget, type WireData } from './outbox.js'
+import type { PendingReceipt } from './receipt.js'
+
+interface NumberedEntry extends Entry {
+  /** Its number in this client's session: text messages only (binary is never acknowledged). */
+  readonly seq: number | undefined
+  /** The attempt it was last written on. */
+  on: number | undefined
+}
+
+export class NumberedOutbox extends Outbox<NumberedEntry> {
+  /**
+   * `items[head]` up to `items[written]` were written on attempt `writtenOn`: a flush starts there, not at the head.
+   */
+  private written = 0
+  private writtenOn: number | undefined
+  private seq = 0
+  /** The attempt the session frame was last sent on. */
+  private sessionOn: number | undefined
+
+  /** Hears the number of each text message that is done: acknowledged, or written without acks. */
+  onDone: ((seq: number) => void) | undefined
+
+  /** The number the last text message pushed was given. */
+  get lastSeq(): number {
+    return this.seq
+  }
+
+  /** The last message pushed. */
+  get lastData(): WireData | undefined {
+    return this.items[this.items.length - 1]?.data
+  }
+
+  /**
+   * Starts again from another tab's outbox (one socket for all tabs): `entries`, in order, keep
+   * their numbers, and the next message pushed is numbered after `lastSeq`.
+   */
+  adopt(entries: { data: WireData; seq: number; receipt?: PendingReceipt }[], lastSeq: number): void {
+    this.items = entries.map(({ data, seq, receipt }) => ({ data, seq, on: undefined, receipt }))
+    this.head = this.written = 0
+    this.writtenOn = this.sessionOn = undefined
+    this.seq = lastSeq
+    this.onChange(this.size)
+  }
+
+  protected override entry(data: WireData, receipt: PendingReceipt | undefined): NumberedEntry {
+    return { data, seq: typeof data === 'string' ? ++this.seq : undefined, on: undefined, receipt }
+  }
+
+  /**
+   * Writes, oldest first, every message not yet written on the socket of attempt `to.id`, until
+   * `to.send` returns `false` (the socket is no longer writable). Without `acks` a written message
+   * leaves the outbox; with them it stays until acknowledged, wrapped as
+   * `{"action":"message","seq":N,"data":<message>}`. `to.session` makes the frame that opens the
+   * delivery session (acks or resume): it goes first, once per socket.
+   */
+  override flush(to: FlushTarget): void {
+    const { id, acks, send, session } = to
+    if (session !== undefined && this.sessionOn !== id) {
+      if (!send(session())) return
+      this.sessionOn = id
+    }
+    if (this.writtenOn !== id) {
+      this.writtenOn = id
+      this.written = this.head
+    }
+    const from = this.written
+    let binary = false
+    for (; this.written < this.items.length; this.written++) {
+      const entry = this.items[this.written]!
+      const wire = acks && entry.seq !== undefined ? numberedFrame(entry.seq, entry.data as string) : entry.data
+      if (!send(wire)) break
+      entry.on = id
+      binary ||= entry.seq === undefined
+      if (acks && entry.seq !== undefined) continue
+      entry.receipt?.done() // nothing more will confirm it than the write
+      if (entry.seq !== undefined) this.onDone?.(entry.seq)
+    }
+    if (this.written === from || (acks && !binary)) return
+    // Without acks a written message is done; with them so is a written binary one (it is never acknowledged, and must
+    // not be written twice).
+    if (acks) {
+      const kept = this.items.slice(this.head, this.written).filter((entry) => entry.seq !== undefined)
+      this.items = kept.concat(this.items.slice(this.written))
+      this.written = kept.length
+    } else this.items = this.items.slice(this.written)
+    if (!acks) this.written = 0
+    this.head = 0
+    this.onChange(this.size)
+  }
+
+  /**
+   * The server acknowledged every message up to `seq`: they leave the outbox. Binary ones written before them go too.
+   */
+  ack(seq: number): void {
+    const start = this.head
+    while (
+      this.head < this.items.length &&
+      this.items[this.head]!.on !== undefined &&
+      (this.items[this.head]!.seq ?? -Infinity) <= seq
+    )
+      this.items[this.head++]!.receipt?.done()
+    if (this.head === start) return
+    this.onDone?.(seq)
+    this.written = Math.max(this.written, this.head)
+    // Drop what left once it is most of the array: each message is copied O(1) times overall.
+    if (this.head > 64 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.written -= this.head
+      this.head = 0
+    }
+    this.onChange(this.size)
+  }
+}
+
+/** The outbox a client with Delivery or SharedSocket was made with: the base makes it with their factory. */
+export function numbered(outbox: Outbox): NumberedOutbox {
+  if (outbox instanceof NumberedOutbox) return outbox
+  throw new Error('authsocket bug: the Delivery and SharedSocket features need the numbered outbox')
+}
