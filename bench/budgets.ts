@@ -33,7 +33,7 @@ export const BUDGETS: readonly Budget[] = [
   {
     bundle: 'full CDN file (dist/authsocket.iife.min.js: AuthSocket, every feature and provider)',
     entry: { file: 'dist/authsocket.iife.min.js' },
-    ceiling: 21_300,
+    ceiling: 21_700,
     target: { bytes: 18_000, rule: '<=', why: 'issue 24' },
   },
 ]
@@ -44,7 +44,11 @@ export const FEATURE_ENTRIES: readonly { feature: string; esm: string }[] = [
   { feature: 'Delivery (acks, resume)', esm: "export { BaseAuthSocket, queryToken, Delivery } from 'authsocket'" },
   { feature: 'PageLifecycle', esm: "export { BaseAuthSocket, queryToken, PageLifecycle } from 'authsocket'" },
   { feature: 'SharedSocket', esm: "export { BaseAuthSocket, queryToken, SharedSocket } from 'authsocket'" },
-  { feature: 'all four (AuthSocket + queryToken)', esm: "export { AuthSocket, queryToken } from 'authsocket'" },
+  {
+    feature: 'PersistentOutbox (with Delivery, which it needs)',
+    esm: "export { BaseAuthSocket, queryToken, Delivery, PersistentOutbox } from 'authsocket'",
+  },
+  { feature: 'all five (AuthSocket + queryToken)', esm: "export { AuthSocket, queryToken } from 'authsocket'" },
 ]
 
 export const measure = (budget: Budget): Promise<Size> =>

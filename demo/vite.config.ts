@@ -17,6 +17,7 @@ export default defineConfig({
         index: resolve(import.meta.dirname, 'web/index.html'),
         cdn: resolve(import.meta.dirname, 'web/cdn.html'),
         'cdn-base': resolve(import.meta.dirname, 'web/cdn-base.html'),
+        persist: resolve(import.meta.dirname, 'web/persist.html'),
       },
     },
   },

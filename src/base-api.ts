@@ -1,8 +1,8 @@
 /**
  * The base client's surface: {@link BaseAuthSocket}, every credential provider, the status
  * parser, the close codes, the errors and the types; no feature. The CDN's base file
- * (cdn-base.ts) is this; index.ts adds the features, {@link AuthSocket}, the graphql-ws preset
- * and `sharedAcrossTabs`.
+ * (cdn-base.ts) is this; client-api.ts adds {@link AuthSocket}, its features, the graphql-ws
+ * preset and `sharedAcrossTabs`, and index.ts the opt-in features.
  * @module
  */
 export { BaseAuthSocket } from './base.js'

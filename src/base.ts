@@ -29,6 +29,8 @@ export interface Link {
    * socket can take; `false` when the outbox is full (nothing kept).
    */
   queue(data: WireData, receipt: PendingReceipt): boolean
+  /** Writes what waits in the outbox, if the socket is authenticated. */
+  flush(): void
   start(): void
   restart(): void
   stop(): void
@@ -111,15 +113,24 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
     const size = () => this.#outbox.size
     const changed = () => this.#outboxChanged?.(size)
     // Delivery and SharedSocket number the messages: they make the outbox.
-    const numbering = o.features.Delivery ?? o.features.SharedSocket
-    this.#outbox = numbering ? numbering.outbox(o.maxQueueSize, changed) : new Outbox(o.maxQueueSize, changed)
+    const numbered = (o.features.Delivery ?? o.features.SharedSocket)?.outbox(o.maxQueueSize, changed)
+    this.#outbox = numbered ?? new Outbox(o.maxQueueSize, changed)
     this.#serialize = (message) => serialize(o.serializer, message)
     this.#ackTimeout = o.ackTimeout
+    const session = o.features.Delivery?.session()
+    // The persistent outbox keeps what the numbered outbox holds (it checks that Delivery made them).
+    const persisted = o.features.PersistentOutbox?.attach({
+      outbox: numbered,
+      session,
+      events,
+      flush: () => this.#connection.flush(),
+    })
     const parts: ConnectionParts<In> = {
       events: this.#events,
       outbox: this.#outbox,
-      session: o.features.Delivery?.session(),
+      session,
       settled: (error?: AuthSocketError) => this.#settleReady(error),
+      loaded: persisted?.loaded,
     }
     // One socket for all tabs: this tab's socket exists while it leads (shared-socket.ts).
     this.#connection = o.features.SharedSocket?.link(o, baseUrl, parts) ?? new Connection<In, Out>(o, baseUrl, parts)

@@ -4,6 +4,6 @@
  * `new AuthSocket.AuthSocket(...)` work from a script tag.
  * @module
  */
-import * as api from './index.js'
+import * as api from './client-api.js'
 
 export default Object.assign(api.AuthSocket, api)

@@ -76,6 +76,8 @@ export class Connection<In, Out> {
   readonly #page: Page | undefined
   /** The page's events come through `wake()` from the shared socket, which watches the page once for both. */
   readonly #pageDriven: boolean
+  /** With the persistent outbox: the kept messages are back (the first attempt waits for it). */
+  readonly #loaded: Promise<void> | undefined
   #unwatchPage: (() => void) | undefined
   lastError: AuthSocketError | undefined // why the client is `failed`
 
@@ -90,6 +92,7 @@ export class Connection<In, Out> {
     this.#features = o.features
     this.#page = o.features.PageLifecycle?.page()
     this.#pageDriven = parts.pageDriven === true
+    this.#loaded = parts.loaded
     this.#actions = frameActions(o.features, parts)
     this.#refresher = new Refresher(o.refreshMargin, () => this.#renew())
     const reports = {
@@ -177,6 +180,8 @@ export class Connection<In, Out> {
       ? await page.turn(attempt, wait, (until) => this.#events.emit('waiting', { until }))
       : wait !== undefined && (await backoff(attempt, wait))
     if (slept) this.#counters = NO_FAILURES // woke from sleep: start the backoff again
+    // The session and messages an earlier page kept open the first socket.
+    if (this.#loaded) await this.#loaded
     if (signal.aborted) return
     let prepared
     try {

@@ -70,6 +70,11 @@ export type AuthSocketErrorCode =
    * instead.
    */
   | 'CALLBACK_FAILED'
+  /**
+   * The persistent outbox cannot keep messages (no IndexedDB or Web Locks, storage full or refused, or a server that
+   * does not acknowledge): it says so once, and the client goes on in memory.
+   */
+  | 'PERSIST_FAILED'
 
 /** Base class of all authsocket errors. */
 export class AuthSocketError extends Error {

@@ -36,6 +36,12 @@ export type AuthSocketEvents<In> = {
    */
   resync: { epoch: string | undefined }
   /**
+   * Messages kept by an earlier page (the `persist` option) waited longer than its `maxAge`: they
+   * were dropped, not sent, as the server may no longer know their session. `messages` are as
+   * serialized. Persistent outbox only.
+   */
+  expired: { messages: string[] }
+  /**
    * An attempt is due, but none is made until the browser is `online` again (or for 60 s: it may
    * be wrong), until the page comes back from the back/forward cache (`pageshow`), or until it
    * is thawed (`resume`). Browsers only.

@@ -3,7 +3,8 @@
  * user needs (providers, status frames, the state machine, refresh, the outbox until
  * authenticated, retry and errors); each feature is a module that owns its options, its frames
  * and its hooks, and is bundled only when imported: `Heartbeat`, `Delivery` (acknowledged sends
- * and resume), `PageLifecycle` and `SharedSocket`. {@link AuthSocket} is the base with all four.
+ * and resume), `PageLifecycle`, `SharedSocket`, and the opt-in `PersistentOutbox`. {@link AuthSocket}
+ * is the base with every feature but the opt-in ones, and takes those in `features`.
  *
  * A connection asks its installed features at fixed points (docs/ARCHITECTURE.md): the page's
  * wait before an attempt, the frames of an authenticated socket, the verdict's extensions, the
@@ -21,6 +22,7 @@ import type { AuthSocketOptions, ResolvedOptions } from './options.js'
 import type { NumberedOutbox } from './numbered-outbox.js'
 import type { Outbox } from './outbox.js'
 import type { Page, PageLifecycleOptions } from './page.js'
+import type { PersistOptions, PersistParts, Persisted } from './persist.js'
 import type { DeliverySession } from './session.js'
 import type { SharedSocketOptions } from './shared-socket.js'
 
@@ -47,6 +49,8 @@ export interface ConnectionParts<In> {
    * act on the same event in the order they happened to be registered.
    */
   readonly pageDriven?: boolean
+  /** With the persistent outbox: settles once the kept messages are back; the first attempt waits for it. */
+  readonly loaded?: Promise<void>
 }
 
 /** The heartbeat (heartbeat.ts): pings after a silence, drops a socket that stays silent. */
@@ -91,8 +95,14 @@ export interface ShareFeature {
   link<In, Out>(o: ResolvedOptions<In, Out>, baseUrl: string, parts: ConnectionParts<In>): Link | undefined
 }
 
+/** The persistent outbox (persist.ts): what is not yet acknowledged, kept across reloads. */
+export interface PersistFeature {
+  /** The client's persistence, or `undefined` when the option is off. */
+  attach<In>(parts: PersistParts<In>): Persisted | undefined
+}
+
 /** The features' names. */
-export type FeatureName = 'Heartbeat' | 'Delivery' | 'PageLifecycle' | 'SharedSocket'
+export type FeatureName = 'Heartbeat' | 'Delivery' | 'PageLifecycle' | 'SharedSocket' | 'PersistentOutbox'
 
 /** The features a client has, by name, each installed with its options resolved. */
 export interface Installed {
@@ -100,7 +110,14 @@ export interface Installed {
   readonly Delivery?: DeliveryFeature
   readonly PageLifecycle?: PageFeature
   readonly SharedSocket?: ShareFeature
+  readonly PersistentOutbox?: PersistFeature
 }
+/**
+ * Features {@link AuthSocket} has only when given in `features`: what most pages do not use and
+ * should not carry.
+ */
+export const OPT_IN: readonly FeatureName[] = ['PersistentOutbox']
+
 // Compile-time: every name has its installed shape, and nothing else does.
 const sameNames: [FeatureName, keyof Installed] extends [keyof Installed, FeatureName] ? true : never = true
 void sameNames
@@ -123,7 +140,7 @@ type Owners = { readonly [K in keyof HeartbeatOptions]-?: 'Heartbeat' } & {
   readonly [K in keyof DeliveryOptions]-?: 'Delivery'
 } & { readonly [K in keyof PageLifecycleOptions]-?: 'PageLifecycle' } & {
   readonly [K in keyof SharedSocketOptions]-?: 'SharedSocket'
-}
+} & { readonly [K in keyof PersistOptions]-?: 'PersistentOutbox' }
 
 /** Which feature owns each feature option: one given without its feature is an error that says what to import. */
 export const OPTION_OWNERS: Owners = {
@@ -132,4 +149,5 @@ export const OPTION_OWNERS: Owners = {
   resume: 'Delivery',
   bfcache: 'PageLifecycle',
   shareSocket: 'SharedSocket',
+  persist: 'PersistentOutbox',
 }

@@ -11,6 +11,21 @@ import { numberedFrame } from './frames.js'
 import { Outbox, type Entry, type FlushTarget, type WireData } from './outbox.js'
 import type { PendingReceipt } from './receipt.js'
 
+/**
+ * What keeps the numbered messages beyond the page (persist.ts): it hears each text message
+ * numbered and each acknowledgement, and a message is written only once it is kept.
+ */
+export interface Keeper {
+  /** Every message numbered up to this is kept: it may be written. */
+  readonly keptUpTo: number
+  /** A text message was numbered `seq`. */
+  kept(seq: number, data: string): void
+  /** The server acknowledged every message up to `seq`. */
+  acked(seq: number): void
+  /** A socket that does not acknowledge is about to be written to: nothing can be kept safely. */
+  unacknowledged(): void
+}
+
 interface NumberedEntry extends Entry {
   /** Its number in this client's session: text messages only (binary is never acknowledged). */
   readonly seq: number | undefined
@@ -30,6 +45,8 @@ export class NumberedOutbox extends Outbox<NumberedEntry> {
 
   /** Hears the number of each text message that is done: acknowledged, or written without acks. */
   onDone: ((seq: number) => void) | undefined
+  /** With the persistent outbox: what keeps the messages (a message is written once kept). */
+  keeper: Keeper | undefined
 
   /** The number the last text message pushed was given. */
   get lastSeq(): number {
@@ -53,8 +70,37 @@ export class NumberedOutbox extends Outbox<NumberedEntry> {
     this.onChange(this.size)
   }
 
+  /**
+   * Takes up the messages kept by an earlier page (persist.ts), before any socket was written to:
+   * they go first, under their numbers, and the messages pushed since are numbered after `lastSeq`.
+   */
+  restore(saved: readonly { seq: number; data: string }[], lastSeq: number): void {
+    const pushed = this.items.slice(this.head)
+    this.seq = Math.max(lastSeq, saved.at(-1)?.seq ?? 0)
+    const restored: NumberedEntry[] = saved.map(({ seq, data }) => ({ data, seq, on: undefined, receipt: undefined }))
+    for (const { data, receipt } of pushed)
+      restored.push({ data, seq: typeof data === 'string' ? ++this.seq : undefined, on: undefined, receipt })
+    this.items = restored
+    this.head = this.written = 0
+    this.writtenOn = this.sessionOn = undefined
+    this.onChange(this.size)
+  }
+
+  /** The text messages waiting, in order, with their numbers. */
+  numbered(): { seq: number; data: string }[] {
+    const texts: { seq: number; data: string }[] = []
+    for (let i = this.head; i < this.items.length; i++) {
+      const { seq, data } = this.items[i]!
+      if (seq !== undefined) texts.push({ seq, data: data as string })
+    }
+    return texts
+  }
+
   protected override entry(data: WireData, receipt: PendingReceipt | undefined): NumberedEntry {
-    return { data, seq: typeof data === 'string' ? ++this.seq : undefined, on: undefined, receipt }
+    if (typeof data !== 'string') return { data, seq: undefined, on: undefined, receipt }
+    const seq = ++this.seq
+    this.keeper?.kept(seq, data)
+    return { data, seq, on: undefined, receipt }
   }
 
   /**
@@ -75,9 +121,12 @@ export class NumberedOutbox extends Outbox<NumberedEntry> {
       this.written = this.head
     }
     const from = this.written
+    if (!acks) this.keeper?.unacknowledged()
+    const keptUpTo = this.keeper?.keptUpTo ?? Infinity
     let binary = false
     for (; this.written < this.items.length; this.written++) {
       const entry = this.items[this.written]!
+      if (entry.seq !== undefined && entry.seq > keptUpTo) break // not kept yet: written once it is
       const wire = acks && entry.seq !== undefined ? numberedFrame(entry.seq, entry.data as string) : entry.data
       if (!send(wire)) break
       entry.on = id
@@ -112,6 +161,7 @@ export class NumberedOutbox extends Outbox<NumberedEntry> {
       this.items[this.head++]!.receipt?.done()
     if (this.head === start) return
     this.onDone?.(seq)
+    this.keeper?.acked(seq)
     this.written = Math.max(this.written, this.head)
     // Drop what left once it is most of the array: each message is copied O(1) times overall.
     if (this.head > 64 && this.head * 2 > this.items.length) {

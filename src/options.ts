@@ -9,10 +9,11 @@
 import type { Failure, FailureClass } from './close-codes.js'
 import type { CredentialProvider } from './credentials/provider.js'
 import type { DeliveryOptions } from './delivery.js'
-import { OPTION_OWNERS, type Feature, type Installed } from './feature.js'
+import { OPT_IN, OPTION_OWNERS, type Feature, type Installed } from './feature.js'
 import { chanxStatus, type ControlFrames, type StatusParser } from './frames.js'
 import type { HeartbeatOptions } from './heartbeat.js'
 import type { PageLifecycleOptions } from './page.js'
+import type { PersistOptions } from './persist.js'
 import type { RetryDelay } from './retry.js'
 import { jsonSerializer } from './serializer.js'
 import type { SharedSocketOptions } from './shared-socket.js'
@@ -172,14 +173,22 @@ export interface BaseOptions<In = unknown, Out = unknown> {
 
 /** One options object; every option has a default chosen for a browser app talking to Django Channels. */
 export interface AuthSocketOptions<In = unknown, Out = unknown>
-  extends BaseOptions<In, Out>, HeartbeatOptions, DeliveryOptions, PageLifecycleOptions, SharedSocketOptions {}
+  extends
+    BaseOptions<In, Out>,
+    HeartbeatOptions,
+    DeliveryOptions,
+    PageLifecycleOptions,
+    SharedSocketOptions,
+    PersistOptions {}
 
 /** The options of a {@link BaseAuthSocket}: {@link AuthSocketOptions} and the features it has. */
 export interface BaseAuthSocketOptions<In = unknown, Out = unknown> extends AuthSocketOptions<In, Out> {
   /**
    * The features this client has: `Heartbeat`, `Delivery` (acknowledged sends and resume),
-   * `PageLifecycle`, `SharedSocket`. An option of a feature not given is an `INVALID_OPTIONS` error.
-   * @default [] (AuthSocket: all four)
+   * `PageLifecycle`, `SharedSocket`, and the opt-in `PersistentOutbox` (needs `Delivery`). An
+   * option of a feature not given is an `INVALID_OPTIONS` error. An {@link AuthSocket} has every
+   * feature but the opt-in ones, and adds those given here.
+   * @default [] (AuthSocket: every feature but the opt-in ones)
    */
   features?: readonly Feature[]
 }
@@ -311,9 +320,12 @@ function installFeatures(options: BaseAuthSocketOptions<unknown, unknown>): Inst
   for (const feature of given) installed[feature.name] = feature.install(options)
   for (const [name, owner] of Object.entries(OPTION_OWNERS)) {
     if (options[name as keyof AuthSocketOptions] === undefined || owner in installed) continue
+    const orAuthSocket = OPT_IN.includes(owner)
+      ? ' (AuthSocket too: it has every other feature)'
+      : ', or use AuthSocket, which has every feature but the opt-in ones'
     throw invalid(
       `Option \`${name}\` belongs to the ${owner} feature, which this client was not given: ` +
-        `import { ${owner} } from 'authsocket' and add it to \`features\`, or use AuthSocket, which has every feature.`,
+        `import { ${owner} } from 'authsocket' and add it to \`features\`${orAuthSocket}.`,
     )
   }
   return installed

@@ -8,19 +8,35 @@
 import { sessionFrame } from './frames.js'
 
 export class DeliverySession {
+  #id: string
   /** The server stream the offsets belong to; a new one (a restarted server) starts again at 0. */
   #epoch: string | undefined
   #offset: number
+
+  /** Hears every move of the stream's position, and a restored session (the persistent outbox keeps them). */
+  onMoved: (() => void) | undefined
 
   /**
    * `id`: 16 base-36 characters, from the platform's CSPRNG where there is one (Node 18 has none global); the tabs
    * sharing a socket share one.
    */
-  constructor(
-    readonly id = randomId(),
-    epoch?: string,
-    offset = 0,
-  ) {
+  constructor(id = randomId(), epoch?: string, offset = 0) {
+    this.#id = id
+    this.#epoch = epoch
+    this.#offset = offset
+  }
+
+  /** The session's id, under which the server counts this client's messages. */
+  get id(): string {
+    return this.#id
+  }
+
+  /**
+   * Takes up a session kept from an earlier page (persist.ts), before any socket opened it: the
+   * server then drops the messages of it that it already delivered.
+   */
+  restore(id: string, epoch: string | undefined, offset: number): void {
+    this.#id = id
     this.#epoch = epoch
     this.#offset = offset
   }
@@ -36,9 +52,12 @@ export class DeliverySession {
    * the stream the server announced, so what it misses from there on can be replayed too.
    */
   openingFrame(resume: { epoch?: string } | undefined): string {
-    if (!resume) return sessionFrame(this.id)
-    this.#epoch ??= resume.epoch
-    return sessionFrame(this.id, { epoch: this.#epoch, offset: this.#offset })
+    if (!resume) return sessionFrame(this.#id)
+    if (this.#epoch === undefined && resume.epoch !== undefined) {
+      this.#epoch = resume.epoch
+      this.onMoved?.()
+    }
+    return sessionFrame(this.#id, { epoch: this.#epoch, offset: this.#offset })
   }
 
   /** A numbered server message: `true` to deliver it (new), `false` for one already delivered. */
@@ -49,6 +68,7 @@ export class DeliverySession {
     }
     if (offset <= this.#offset) return false
     this.#offset = offset
+    this.onMoved?.()
     return true
   }
 
@@ -56,6 +76,7 @@ export class DeliverySession {
   resync(epoch: string | undefined): void {
     this.#epoch = epoch
     this.#offset = 0
+    this.onMoved?.()
   }
 }
 

@@ -154,6 +154,10 @@ class SharedLink<In, Out> implements Link {
    * A follower's send: kept until the leader says it is done. `undefined` when the leader is this tab (the outbox takes
    * it).
    */
+  flush(): void {
+    this.#connection?.flush()
+  }
+
   handOver(data: WireData): Receipt | undefined {
     if (this.#connection) return undefined
     const entry = this.#handed.add(this.#n + 1, data)

@@ -159,6 +159,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         case 'POST /test/stream':
           endpoint.stream(Math.min(10_000, Number(body.count) || 100), Math.max(1, Number(body.every) || 10))
           return json(res, 200, { ok: true })
+        case 'POST /test/slow-acks':
+          endpoint.slowAcks(Math.min(60_000, Math.max(0, Number(body.ms) || 0)))
+          return json(res, 200, { ok: true })
         case 'POST /test/freeze':
           endpoint.freeze(Math.min(60_000, Number(body.ms) || 5000))
           return json(res, 200, { ok: true })
@@ -170,6 +173,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
           return json(res, 200, { ok: true })
         case 'POST /test/reset':
           stats = emptyStats()
+          endpoint.slowAcks(0)
           auth.ticketsIssued = 0
           accepting = true
           return json(res, 200, { ok: true })

@@ -50,6 +50,8 @@ export function createDeliveries(counters: () => DeliveryCounters) {
   const sessions = new Map<string, Delivery>()
   /** This server's stream: offsets from another epoch (before a restart) cannot be replayed. */
   const epoch = Math.random().toString(36).slice(2, 10)
+  /** Test hook: every ack waits this long (ms), none within a burst: a slow server. */
+  let ackDelay = 0
 
   /**
    * Acknowledges up to `seq`: one cumulative ack when the burst ends, and one every ACK_EVERY
@@ -61,8 +63,9 @@ export function createDeliveries(counters: () => DeliveryCounters) {
     client.ackDue = seq
     if (due === undefined) {
       client.ackFrom = seq
-      setImmediate(() => sendAck(client))
-    } else if (seq - client.ackFrom! >= ACK_EVERY) {
+      if (ackDelay > 0) setTimeout(() => sendAck(client), ackDelay)
+      else setImmediate(() => sendAck(client))
+    } else if (ackDelay === 0 && seq - client.ackFrom! >= ACK_EVERY) {
       sendAck(client)
       client.ackDue = seq // still due at the burst's end: a later seq of this burst updates it
       client.ackFrom = seq
@@ -153,5 +156,10 @@ export function createDeliveries(counters: () => DeliveryCounters) {
     },
 
     buffered: () => ({ sessions: sessions.size, chars: [...sessions.values()].reduce((sum, d) => sum + d.bytes, 0) }),
+
+    /** Test hook: acks wait `ms` (0: as soon as a burst ends). */
+    slowAcks(ms: number): void {
+      ackDelay = ms
+    },
   }
 }

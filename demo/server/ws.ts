@@ -77,6 +77,8 @@ export interface Endpoint {
   freeze(ms: number): void
   /** Sends `count` numbered `{"type":"tick","n"}` messages to every session, one each `every` ms, connected or not. */
   stream(count: number, every: number): void
+  /** Acknowledges every burst `ms` late, and never within one (0: as usual). */
+  slowAcks(ms: number): void
   clients(): number
   /** Delivery sessions kept, and the characters their replay buffers hold. */
   buffered(): { sessions: number; chars: number }
@@ -388,6 +390,7 @@ export function createEndpoint(options: {
       for (const client of clients) client.ws.terminate()
     },
     stream: deliveries.stream,
+    slowAcks: deliveries.slowAcks,
     freeze(ms) {
       for (const client of clients) {
         // ws's own pause: a bare socket.pause() can be undone by ws when its parser drains.

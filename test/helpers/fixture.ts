@@ -4,7 +4,7 @@
  */
 import { afterEach } from 'vitest'
 import WebSocket from 'ws'
-import { AuthSocket, queryToken, type AuthSocketOptions } from '../../src/index.js'
+import { AuthSocket, queryToken, type BaseAuthSocketOptions } from '../../src/index.js'
 import { fastRetry } from './events.js'
 import { opaqueToken } from './tokens.js'
 
@@ -25,7 +25,7 @@ afterEach(async () => {
  */
 export function openSocket<In = any, Out = any>(
   url: string,
-  options: Partial<AuthSocketOptions<In, Out>> = {},
+  options: Partial<BaseAuthSocketOptions<In, Out>> = {},
 ): AuthSocket<In, Out> {
   return closeAfterTest(
     new AuthSocket<In, Out>(url, {

@@ -13,6 +13,7 @@ import {
   Delivery,
   Heartbeat,
   PageLifecycle,
+  PersistentOutbox,
   SharedSocket,
   messages,
   queryToken,
@@ -54,10 +55,22 @@ describe('features', () => {
     ['resume', false, 'Delivery'],
     ['bfcache', false, 'PageLifecycle'],
     ['shareSocket', 'app', 'SharedSocket'],
+    ['persist', 'app', 'PersistentOutbox'],
   ])('option `%s` without its feature: INVALID_OPTIONS that says to import %s', (name, value, feature) => {
     const make = () => base('ws://127.0.0.1:1/', { autoConnect: false, [name]: value })
     expect(make).toThrow(AuthSocketError)
     expect(make).toThrow(new RegExp(`Option \`${name}\` belongs to the ${feature} feature.*import \\{ ${feature} \\}`))
+  })
+
+  it('an opt-in feature (PersistentOutbox): AuthSocket has it only when given in `features`', () => {
+    const url = 'ws://127.0.0.1:1/'
+    const credentials = queryToken({ token: () => opaqueToken() })
+    const without = () => new AuthSocket(url, { WebSocket, credentials, autoConnect: false, persist: 'app' })
+    expect(without).toThrow(
+      /Option `persist` belongs to the PersistentOutbox feature.*add it to `features` \(AuthSocket too/,
+    )
+    const given = { WebSocket, credentials, autoConnect: false, persist: 'app', features: [PersistentOutbox] }
+    closeAfterTest(new AuthSocket(url, given)).close()
   })
 
   it('the same option with its feature given, or on AuthSocket, is taken; left undefined, it needs no feature', () => {

@@ -70,6 +70,7 @@ describe('the reference tables follow the types', () => {
       'src/delivery.ts:DeliveryOptions',
       'src/page.ts:PageLifecycleOptions',
       'src/shared-socket.ts:SharedSocketOptions',
+      'src/persist.ts:PersistOptions',
     ].flatMap((at) => {
       const [file, name] = at.split(':') as [string, string]
       return [...members(file, name).keys()]
