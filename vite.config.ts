@@ -56,7 +56,8 @@ export default defineConfig(({ mode }) => ({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      // IndexedDB code: Node has none, so here only its fallback runs; Chromium runs the rest (test/e2e/persist.spec.ts).
+      // IndexedDB code: Node has none, so here only its fallback runs; Chromium runs the rest
+      // (test/e2e/persist.spec.ts).
       exclude: ['src/persist.ts', 'src/persist-store.ts'],
       reporter: ['text-summary', 'text'],
       thresholds: { lines: 90 },

@@ -32,6 +32,7 @@ websocket_urlpatterns = [
     path("ws/first/no-reauth/", consumers.FirstMessageNoReauthConsumer.as_asgi()),
     path("ws/delivery/", consumers.DeliveryConsumer.as_asgi()),
     path("ws/delivery-reconnect/", consumers.ReconnectDeliveryConsumer.as_asgi()),
+    path("ws/stream/", consumers.StreamConsumer.as_asgi()),
     re_path(rf"^ws/group/{ROOM}/$", consumers.GroupConsumer.as_asgi()),
     # The same room for the query token and the ticket (scale tests and bench).
     re_path(rf"^ws/rooms-redis/{ROOM}/$", consumers.RoomConsumer.as_asgi()),

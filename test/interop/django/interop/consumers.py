@@ -68,6 +68,48 @@ class DeliveryConsumer(DeliveryMixin, EchoConsumer):
             await super().receive_json(content, **kwargs)
 
 
+class StreamConsumer(DeliveryConsumer):
+    """The persistent outbox's tests (test/interop/django/persist.spec.ts): numbered `{"stream",
+    "n"}` messages must reach the application 1, 2, 3 ... with no gap or repeat (STREAMS counts);
+    the test hooks in views.py refuse new sockets (PAUSED) and close the live ones (LIVE).
+    """
+
+    async def connect(self) -> None:
+        if PAUSED[0]:
+            await self.close()  # before accept(): daphne answers 403, the client retries
+            return
+        await super().connect()
+
+    async def authenticated(self) -> None:
+        await super().authenticated()
+        LIVE.add(self)
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        LIVE.discard(self)
+        await super().websocket_disconnect(message)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        stream = content.get("stream") if isinstance(content, dict) else None
+        n = content.get("n") if isinstance(content, dict) else None
+        if isinstance(stream, str) and isinstance(n, int):
+            counts = STREAMS.setdefault(
+                stream, {"last": 0, "received": 0, "errors": []}
+            )
+            if n != counts["last"] + 1 and len(counts["errors"]) < 100:
+                counts["errors"].append(f"expected {counts['last'] + 1}, got {n}")
+            counts["last"] = max(counts["last"], n)
+            counts["received"] += 1
+        await super().receive_json(content, **kwargs)
+
+
+#: Per stream name: the last n, how many arrived, and each gap or repeat (StreamConsumer).
+STREAMS: dict = {}
+#: The StreamConsumers with an authenticated socket, for the test hook that closes them.
+LIVE: set = set()
+#: Whether StreamConsumer refuses new sockets (a list: module state the views change).
+PAUSED = [False]
+
+
 class ReconnectDeliveryConsumer(DeliveryConsumer):
     """No in-band re-authentication: the client refreshes by reconnecting, and resume covers the gap."""
 
@@ -100,13 +142,19 @@ class GroupConsumer(EchoConsumer):
         await self.channel_layer.group_send(self.group, message)
 
     async def room_message(self, event: dict) -> None:
-        reply = {"type": "room", "data": event["data"], "worker": event["worker"], "at": WORKER}
+        reply = {
+            "type": "room",
+            "data": event["data"],
+            "worker": event["worker"],
+            "at": WORKER,
+        }
         await self.send_message(reply)
 
 
 class PlainConsumer(AsyncJsonWebsocketConsumer):
     """Plain Channels, without the package's consumer: refuse by closing before accept() (daphne
-    answers HTTP 403), no status frames. The client's `confirm: 'open'` is for apps like this."""
+    answers HTTP 403), no status frames. The client's `confirm: 'open'` is for apps like this.
+    """
 
     async def connect(self) -> None:
         if not self.scope["user"].is_authenticated:
@@ -121,7 +169,8 @@ class PlainConsumer(AsyncJsonWebsocketConsumer):
 class RoomConsumer(DeliveryMixin, EchoConsumer):
     """`ws/rooms-redis/<room>/`: what a member sends (numbered, acknowledged), every member gets
     once and in order (numbered, resumable), on whichever worker each of them is, also what was
-    sent while it was away (the package's group streams: `get_followed_groups`, `group_publish`)."""
+    sent while it was away (the package's group streams: `get_followed_groups`, `group_publish`).
+    """
 
     # A worker that hangs is found within 10 s, and its members move (the scale bench freezes one).
     heartbeat = {"interval": 5000, "timeout": 5000}
@@ -133,4 +182,7 @@ class RoomConsumer(DeliveryMixin, EchoConsumer):
         await self.group_publish(self.get_followed_groups()[0], content)
 
     def get_user_data(self, user: Any) -> dict:
-        return {**super().get_user_data(user), "worker": WORKER}  # which worker, for the tests
+        return {
+            **super().get_user_data(user),
+            "worker": WORKER,
+        }  # which worker, for the tests

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -12,9 +13,12 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from authsocket_channels import rotation, views
 
+from . import consumers
+
 BUNDLE = Path(
     os.environ.get(
-        "SDK_BUNDLE", Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js"
+        "SDK_BUNDLE",
+        Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js",
     )
 )
 
@@ -24,7 +28,9 @@ def _credentials(request):
         body = json.loads(request.body or b"{}")
     except ValueError:
         body = {}
-    return body, authenticate(username=body.get("username"), password=body.get("password"))
+    return body, authenticate(
+        username=body.get("username"), password=body.get("password")
+    )
 
 
 def _access_token(request):
@@ -83,7 +89,9 @@ def session_login(request):
     if user is None:
         return JsonResponse({"detail": "Wrong username or password"}, status=401)
     login(request, user)
-    get_token(request)  # the csrftoken cookie, which a session's ticket fetch sends back
+    get_token(
+        request
+    )  # the csrftoken cookie, which a session's ticket fetch sends back
     return JsonResponse({"user": user.username})
 
 
@@ -108,6 +116,48 @@ def page(request):
 
 def sdk(request):
     return FileResponse(open(BUNDLE, "rb"), content_type="text/javascript")
+
+
+DEMO = Path(__file__).resolve().parents[4] / "demo" / "dist"
+
+
+def persist_page(request):
+    """The demo's page with the opt-in persistent outbox (demo/web/persist.html, built)."""
+    return FileResponse(open(DEMO / "persist.html", "rb"), content_type="text/html")
+
+
+def asset(request, name):
+    """The built demo's assets (names from vite: letters, digits, dots, dashes)."""
+    path = DEMO / "assets" / name
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", name) or not path.is_file():
+        return HttpResponse(status=404)
+    kind = "text/css" if name.endswith(".css") else "text/javascript"
+    return FileResponse(open(path, "rb"), content_type=kind)
+
+
+async def stream_hook(request, action):
+    """Test hooks of StreamConsumer: `stats`, `reset`, `pause` (refuse new sockets), `resume`,
+    `drop` (close every live one: 1000 from the server, which the client takes as a drop)."""
+    if action == "stats":
+        return JsonResponse({"streams": consumers.STREAMS})
+    if action == "reset":
+        consumers.STREAMS.clear()
+        consumers.PAUSED[0] = False
+    elif action == "pause":
+        consumers.PAUSED[0] = True
+    elif action == "resume":
+        consumers.PAUSED[0] = False
+    elif action == "drop":
+        for consumer in list(consumers.LIVE):
+            await consumer.close(code=1000)
+    else:
+        return HttpResponse(status=404)
+    return JsonResponse({"ok": True})
+
+
+# Django 4.2's csrf_exempt wraps a view in a sync function; the attribute alone is what the
+# middleware reads.
+stream_hook.csrf_exempt = True  # type: ignore[attr-defined]
 
 
 def health(request):
