@@ -92,9 +92,7 @@ class StreamConsumer(DeliveryConsumer):
         stream = content.get("stream") if isinstance(content, dict) else None
         n = content.get("n") if isinstance(content, dict) else None
         if isinstance(stream, str) and isinstance(n, int):
-            counts = STREAMS.setdefault(
-                stream, {"last": 0, "received": 0, "errors": []}
-            )
+            counts = STREAMS.setdefault(stream, {"last": 0, "received": 0, "errors": []})
             if n != counts["last"] + 1 and len(counts["errors"]) < 100:
                 counts["errors"].append(f"expected {counts['last'] + 1}, got {n}")
             counts["last"] = max(counts["last"], n)
@@ -142,19 +140,13 @@ class GroupConsumer(EchoConsumer):
         await self.channel_layer.group_send(self.group, message)
 
     async def room_message(self, event: dict) -> None:
-        reply = {
-            "type": "room",
-            "data": event["data"],
-            "worker": event["worker"],
-            "at": WORKER,
-        }
+        reply = {"type": "room", "data": event["data"], "worker": event["worker"], "at": WORKER}
         await self.send_message(reply)
 
 
 class PlainConsumer(AsyncJsonWebsocketConsumer):
     """Plain Channels, without the package's consumer: refuse by closing before accept() (daphne
-    answers HTTP 403), no status frames. The client's `confirm: 'open'` is for apps like this.
-    """
+    answers HTTP 403), no status frames. The client's `confirm: 'open'` is for apps like this."""
 
     async def connect(self) -> None:
         if not self.scope["user"].is_authenticated:
@@ -169,8 +161,7 @@ class PlainConsumer(AsyncJsonWebsocketConsumer):
 class RoomConsumer(DeliveryMixin, EchoConsumer):
     """`ws/rooms-redis/<room>/`: what a member sends (numbered, acknowledged), every member gets
     once and in order (numbered, resumable), on whichever worker each of them is, also what was
-    sent while it was away (the package's group streams: `get_followed_groups`, `group_publish`).
-    """
+    sent while it was away (the package's group streams: `get_followed_groups`, `group_publish`)."""
 
     # A worker that hangs is found within 10 s, and its members move (the scale bench freezes one).
     heartbeat = {"interval": 5000, "timeout": 5000}
@@ -182,7 +173,4 @@ class RoomConsumer(DeliveryMixin, EchoConsumer):
         await self.group_publish(self.get_followed_groups()[0], content)
 
     def get_user_data(self, user: Any) -> dict:
-        return {
-            **super().get_user_data(user),
-            "worker": WORKER,
-        }  # which worker, for the tests
+        return {**super().get_user_data(user), "worker": WORKER}  # which worker, for the tests

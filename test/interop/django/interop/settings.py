@@ -95,8 +95,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"credentials": {"()": "authsocket_channels.redact.RedactCredentials"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["credentials"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["credentials"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -6,9 +6,7 @@ from authsocket_channels.views import TicketView
 from . import views
 
 urlpatterns = [
-    path(
-        "api/token/", obtain_auth_token
-    ),  # DRF: POST username/password -> {"token": key}
+    path("api/token/", obtain_auth_token),  # DRF: POST username/password -> {"token": key}
     path("api/ws-ticket/", TicketView.as_view()),
     path("api/ws-ticket-files/", TicketView.as_view(ticket_cache="files")),
     path("api/jwt-refresh/", views.RefreshView.as_view(grace=0)),

@@ -17,8 +17,7 @@ from . import consumers
 
 BUNDLE = Path(
     os.environ.get(
-        "SDK_BUNDLE",
-        Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js",
+        "SDK_BUNDLE", Path(__file__).resolve().parents[4] / "dist" / "authsocket.iife.min.js"
     )
 )
 
@@ -28,9 +27,7 @@ def _credentials(request):
         body = json.loads(request.body or b"{}")
     except ValueError:
         body = {}
-    return body, authenticate(
-        username=body.get("username"), password=body.get("password")
-    )
+    return body, authenticate(username=body.get("username"), password=body.get("password"))
 
 
 def _access_token(request):
@@ -89,9 +86,7 @@ def session_login(request):
     if user is None:
         return JsonResponse({"detail": "Wrong username or password"}, status=401)
     login(request, user)
-    get_token(
-        request
-    )  # the csrftoken cookie, which a session's ticket fetch sends back
+    get_token(request)  # the csrftoken cookie, which a session's ticket fetch sends back
     return JsonResponse({"user": user.username})
 
 
@@ -155,8 +150,8 @@ async def stream_hook(request, action):
     return JsonResponse({"ok": True})
 
 
-# Django 4.2's csrf_exempt wraps a view in a sync function; the attribute alone is what the
-# middleware reads.
+# Django's csrf_exempt (3.2, 4.2) wraps a view in a sync function; the attribute alone is what
+# the middleware reads.
 stream_hook.csrf_exempt = True  # type: ignore[attr-defined]
 
 
