@@ -104,3 +104,28 @@ export async function esmSize(code: string, { messages = true } = {}): Promise<S
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/**
+ * The minified IIFE of `code` (an entry module whose default export becomes the global `name`),
+ * everything it imports included: for a Chromium bench that needs what the CDN file leaves out
+ * (the opt-in features).
+ */
+export async function iifeBundle(code: string, name: string): Promise<string> {
+  const root = resolve('bench')
+  const dir = mkdtempSync(join(root, '.iife-'))
+  const file = join(dir, 'entry.js')
+  writeFileSync(file, `${code}\n`)
+  try {
+    const output = (await build({
+      configFile: false,
+      logLevel: 'silent',
+      root,
+      define: { __AUTHSOCKET_BROWSER__: 'true' },
+      resolve: { alias: { authsocket: resolve('src/index.ts') } },
+      build: { write: false, minify: true, lib: { entry: file, name, formats: ['iife'], fileName: 'out' } },
+    })) as Rollup.RollupOutput[]
+    return output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!.code
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

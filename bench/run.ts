@@ -11,6 +11,7 @@ import { authLatency, openLatency } from './connect.js'
 import { round, table, verdict } from './lib.js'
 import { chaos, halfOpen, refreshByReconnect } from './delivery.js'
 import { pageLifecycle } from './lifecycle.js'
+import { persistCost } from './persist.js'
 import { manyTabs } from './tabs.js'
 import { decorrelatedJitter, scaleOut } from './scale.js'
 import { fanOutCost } from './fan-out.js'
@@ -103,6 +104,17 @@ if (chromiumPath) {
     measured: `${inBrowser.rateRatio}x (noise control ${browser[1]!.rateRatio}x)`,
     result: verdict(inBrowser.rateRatio >= 0.95),
   })
+
+  console.log('the persistent outbox (Chromium)...')
+  const persisted = await persistCost(20_000, WINDOW, 5, chromiumPath)
+  log(
+    table(
+      `What the persistent outbox costs: acknowledged sends in Chromium with and without \`persist\` ` +
+        `(20k messages, window ${WINDOW}, 5 rounds alternating A B C / C B A; medians, ratios taken per ` +
+        'round; every message kept in IndexedDB before it is written, forgotten when acknowledged)',
+      persisted.map((r) => ({ client: r.name, 'msgs/s': r.msgsPerSec, 'ratio to acks alone': r.rateRatio })),
+    ),
+  )
 }
 
 console.log('connect latency...')

@@ -179,7 +179,7 @@ export interface ThroughputResult {
 }
 
 /** Per-round ratios to the first contender: neighbours in time share the machine's mood. */
-function summarise(names: string[], rate: number[][], cpu: number[][]): ThroughputResult[] {
+export function summarise(names: string[], rate: number[][], cpu: number[][]): ThroughputResult[] {
   return names.map((name, i) => ({
     name,
     msgsPerSec: round(median(rate[i]!), 0),
