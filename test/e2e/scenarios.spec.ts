@@ -191,7 +191,7 @@ test('CDN page: one script tag, no bundler; the global carries exactly the names
   await expect(page.locator('#log')).not.toContainText('error ')
 })
 
-test('base CDN page: the base file alone connects and echoes; its global is the full one without AuthSocket, the features, graphql-ws and sharedAcrossTabs', async ({
+test('base CDN page: the base file alone connects and echoes; its global is the full one without AuthSocket, the features, the store and Observable functions, graphql-ws and sharedAcrossTabs', async ({
   page,
 }) => {
   await page.goto('/cdn-base.html')
@@ -202,7 +202,7 @@ test('base CDN page: the base file alone connects and echoes; its global is the 
   const full = await page.evaluate(() => Object.keys((window as unknown as { AuthSocket: object }).AuthSocket).sort())
   const notInBase = [
     ...['AuthSocket', 'Heartbeat', 'Delivery', 'PageLifecycle', 'SharedSocket'],
-    ...['graphqlWs', 'graphqlWsAck', 'graphqlWsControl', 'sharedAcrossTabs'],
+    ...['statusStore', 'messages', 'graphqlWs', 'graphqlWsAck', 'graphqlWsControl', 'sharedAcrossTabs'],
   ]
   expect(names).toEqual(full.filter((name) => !notInBase.includes(name)))
   await page.goto('/cdn-base.html')
