@@ -118,22 +118,26 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
     this.#serialize = (message) => serialize(o.serializer, message)
     this.#ackTimeout = o.ackTimeout
     const session = o.features.Delivery?.session()
-    // The persistent outbox keeps what the numbered outbox holds (it checks that Delivery made them).
-    const persisted = o.features.PersistentOutbox?.attach({
-      outbox: numbered,
-      session,
-      events,
-      flush: () => this.#connection.flush(),
-    })
     const parts: ConnectionParts<In> = {
       events: this.#events,
       outbox: this.#outbox,
       session,
       settled: (error?: AuthSocketError) => this.#settleReady(error),
-      loaded: persisted?.loaded,
     }
-    // One socket for all tabs: this tab's socket exists while it leads (shared-socket.ts).
-    this.#connection = o.features.SharedSocket?.link(o, baseUrl, parts) ?? new Connection<In, Out>(o, baseUrl, parts)
+    // One socket for all tabs: this tab's socket exists while it leads (shared-socket.ts), and
+    // then it keeps the group's messages (the persistent outbox) itself.
+    const shared = o.features.SharedSocket?.link(o, baseUrl, parts)
+    if (shared) this.#connection = shared
+    else {
+      // The persistent outbox keeps what the numbered outbox holds (it checks that Delivery made them).
+      const persisted = o.features.PersistentOutbox?.attach({
+        outbox: numbered,
+        session,
+        events,
+        flush: () => this.#connection.flush(),
+      })
+      this.#connection = new Connection<In, Out>(o, baseUrl, { ...parts, loaded: persisted?.loaded })
+    }
     if (o.autoConnect) this.connect()
   }
 

@@ -22,7 +22,7 @@ import type { AuthSocketOptions, ResolvedOptions } from './options.js'
 import type { NumberedOutbox } from './numbered-outbox.js'
 import type { Outbox } from './outbox.js'
 import type { Page, PageLifecycleOptions } from './page.js'
-import type { PersistOptions, PersistParts, Persisted } from './persist.js'
+import type { GroupKeeper, PersistOptions, PersistParts, Persisted } from './persist.js'
 import type { DeliverySession } from './session.js'
 import type { SharedSocketOptions } from './shared-socket.js'
 
@@ -97,8 +97,10 @@ export interface ShareFeature {
 
 /** The persistent outbox (persist.ts): what is not yet acknowledged, kept across reloads. */
 export interface PersistFeature {
-  /** The client's persistence, or `undefined` when the option is off. */
+  /** A client's persistence on its own socket, or `undefined` when the option is off. */
   attach<In>(parts: PersistParts<In>): Persisted | undefined
+  /** The persistence of a tab while it holds the shared socket, or `undefined` when the option is off. */
+  group<In>(parts: PersistParts<In>): GroupKeeper | undefined
 }
 
 /** The features' names. */

@@ -7,9 +7,11 @@
  * already had (PROTOCOL.md section 7).
  *
  * Two tabs with the same name never write each other's messages: each holds a slot (`name#0`,
- * `name#1`, ...) with a Web Lock for its life, and a slot is one session. Where IndexedDB or Web
- * Locks are missing, full or refused, the client says so once (`PERSIST_FAILED`) and goes on in
- * memory.
+ * `name#1`, ...) with a Web Lock for its life, and a slot is one session. Tabs sharing a socket
+ * share one session: the tab holding the socket keeps it and the group's journal (`name#group`;
+ * the socket's lock keeps that to one tab), and the first tab of a group takes it up
+ * (shared-socket.ts). Where IndexedDB or Web Locks are missing, full or refused, the client says
+ * so once (`PERSIST_FAILED`) and goes on in memory.
  * @module
  */
 import { AuthSocketError } from './errors.js'
@@ -53,9 +55,33 @@ export interface PersistParts<In> {
   flush(): void
 }
 
-/** One client's persistence: `loaded` settles (never rejects) once the kept messages are back in the outbox. */
+/** One client's persistence on its own socket: `loaded` settles (never rejects) once the kept messages are back. */
 export interface Persisted {
   readonly loaded: Promise<void>
+}
+
+/** A session and its messages as an earlier page kept them. */
+export interface Kept {
+  readonly id: string
+  readonly epoch: string | undefined
+  readonly offset: number
+  /** The number the last message was given (acknowledged ones included). */
+  readonly lastSeq: number
+  /** Not yet acknowledged, in order. */
+  readonly messages: { seq: number; data: string }[]
+}
+
+/**
+ * The persistence of a tab while it holds the shared socket (shared-socket.ts): the group's
+ * session and journal, kept under the name, which the socket's lock keeps to one tab at a time.
+ */
+export interface GroupKeeper {
+  /** What an earlier page of the group kept, for the first tab of a group to take up; `undefined`: nothing. */
+  load(): Promise<Kept | undefined>
+  /** Keeps from now on what the outbox holds and numbers; settles (never rejects) once all of it is kept. */
+  start(): Promise<void>
+  /** This tab lets go of the socket: it keeps nothing more (what is kept stays for the next holder). */
+  stop(): void
 }
 
 function resolvePersist(option: PersistOptions['persist']): { name: string; maxAge: number } | undefined {
@@ -76,18 +102,49 @@ export const PersistentOutbox: Feature<'PersistentOutbox'> = {
     const settings = resolvePersist(options.persist)
     if (settings && options.acks === false)
       throw invalid('Option `persist` needs acknowledged sends: leave `acks` out (follow the server) or set it true.')
-    if (settings && options.shareSocket !== undefined)
-      throw invalid('Options `persist` and `shareSocket` do not work together yet: give one of them.')
+    /** The parts, with the Delivery feature's, or an error that says to add it. */
+    const complete = <In>({ outbox, session, events, flush }: PersistParts<In>): Parts<In> => {
+      if (!outbox || !session)
+        throw invalid(
+          'The PersistentOutbox feature needs the Delivery feature (acknowledged sends): add Delivery to `features`.',
+        )
+      return { outbox, session, events, flush }
+    }
     return {
-      attach({ outbox, session, events, flush }) {
-        if (!outbox || !session)
-          throw invalid(
-            'The PersistentOutbox feature needs the Delivery feature (acknowledged sends): add Delivery to `features`.',
-          )
-        return settings && new Persistence(settings.name, settings.maxAge, { outbox, session, events, flush })
+      attach(given) {
+        const parts = complete(given)
+        if (!settings) return undefined
+        const persistence = new Persistence(settings.name, settings.maxAge, parts)
+        return { loaded: ownSlot(settings.name, persistence, parts) }
+      },
+      group(given) {
+        const parts = complete(given)
+        if (!settings) return undefined
+        const persistence = new Persistence(settings.name, settings.maxAge, parts)
+        const key = `${settings.name}#group`
+        return {
+          load: () => persistence.load(key).catch((cause) => persistence.fail(cause)),
+          start: () => persistence.start(key).catch((cause) => persistence.fail(cause)),
+          stop: () => persistence.stop(),
+        }
       },
     }
   },
+}
+
+/** A client on its own socket: takes a slot, puts back what it kept, and keeps from then on. */
+async function ownSlot<In>(name: string, persistence: Persistence<In>, parts: Parts<In>): Promise<void> {
+  try {
+    const key = `${name}#${await takeSlot(name)}`
+    const kept = await persistence.load(key)
+    if (kept) {
+      parts.session.restore(kept.id, kept.epoch, kept.offset)
+      parts.outbox.restore(kept.messages, kept.lastSeq)
+    }
+    await persistence.start(key)
+  } catch (cause) {
+    persistence.fail(cause)
+  }
 }
 
 /**
@@ -118,42 +175,45 @@ function hold(locks: LockManager, name: string): Promise<boolean> {
 /** A client's parts, with the Delivery feature's. */
 type Parts<In> = { [K in keyof PersistParts<In>]-?: NonNullable<PersistParts<In>[K]> }
 
-class Persistence<In> implements Keeper, Persisted {
+/**
+ * Keeps what one outbox holds, under one key: `load` reads what is kept there, `start` keeps the
+ * outbox from then on (a message is written once kept), `stop` lets go, `fail` goes to memory for
+ * good.
+ */
+class Persistence<In> implements Keeper {
   readonly #name: string
   readonly #maxAge: number
   readonly #parts: Parts<In>
   #key = ''
   #store: OutboxStore | undefined
+  /** Keeping: between `start` and `stop`. */
+  #keeping = false
   /** Memory only, for good: the storage failed, or the server does not acknowledge. */
   #off = false
   keptUpTo = 0
   /** What the next write does. */
   #keep: SavedMessage[] = []
   #forgetUpTo: number | undefined
-  /** The first write clears the slot: what the outbox holds then is all there is. */
+  /** The first write clears the key: what the outbox holds then is all there is. */
   #clear = false
   #sessionMoved = false
   #scheduled = false
   #writing = false
-  readonly loaded: Promise<void>
 
   constructor(name: string, maxAge: number, parts: Parts<In>) {
     this.#name = name
     this.#maxAge = maxAge
     this.#parts = parts
-    parts.outbox.keeper = this
-    parts.session.onMoved = () => this.#moved()
-    this.loaded = this.#load()
   }
 
   kept(seq: number, data: string): void {
-    if (this.#off || !this.#store) return // before the load: kept with the rest once loaded
+    if (!this.#keeping) return
     this.#keep.push({ key: this.#key, seq, data, at: Date.now() })
     this.#schedule()
   }
 
   acked(seq: number): void {
-    if (this.#off || !this.#store) return
+    if (!this.#keeping) return
     this.#forgetUpTo = seq
     this.#schedule()
   }
@@ -171,36 +231,53 @@ class Persistence<In> implements Keeper, Persisted {
   }
 
   #moved(): void {
-    if (this.#off || !this.#store) return
+    if (!this.#keeping) return
     this.#sessionMoved = true
     this.#schedule()
   }
 
-  async #load(): Promise<void> {
-    const { outbox, session, events } = this.#parts
-    try {
-      const slot = await takeSlot(this.#name)
-      this.#key = `${this.#name}#${slot}`
-      const store = await OutboxStore.open()
-      const saved = await store.load(this.#key)
-      if (this.#off) return
-      const now = Date.now()
-      const fresh = saved.messages.filter((message) => now - message.at <= this.#maxAge)
-      const expired = saved.messages.filter((message) => now - message.at > this.#maxAge)
-      if (saved.session && now - saved.session.at <= this.#maxAge) {
-        session.restore(saved.session.id, saved.session.epoch, saved.session.offset)
-        outbox.restore(fresh, saved.session.lastSeq)
-      } else expired.push(...fresh) // the server may have forgotten the session: nothing of it can be sent safely
-      // What is in the outbox now (kept ones and those sent during the load, numbered after them) is kept afresh.
-      this.#store = store
-      this.#keep = outbox.numbered().map(({ seq, data }) => ({ key: this.#key, seq, data, at: now }))
-      this.#clear = true
-      this.#sessionMoved = true
-      await this.#write()
-      if (expired.length > 0) events.emit('expired', { messages: expired.map((message) => message.data) })
-    } catch (cause) {
-      this.#fail(cause)
-    }
+  /**
+   * Opens the store and reads what is kept under `key`. A session untouched for `maxAge` is not
+   * taken up, and a message kept longer is dropped: both told with `expired`.
+   */
+  async load(key: string): Promise<Kept | undefined> {
+    this.#store ??= await OutboxStore.open()
+    const saved = await this.#store.load(key)
+    const now = Date.now()
+    const young = saved.session !== undefined && now - saved.session.at <= this.#maxAge
+    // The server may have forgotten an old session: nothing of it can be sent safely.
+    const fresh = young ? saved.messages.filter((message) => now - message.at <= this.#maxAge) : []
+    const expired = saved.messages.filter((message) => !fresh.includes(message))
+    if (expired.length > 0) this.#parts.events.emit('expired', { messages: expired.map((message) => message.data) })
+    if (!young || !saved.session) return undefined
+    const { id, epoch, offset, lastSeq } = saved.session
+    return { id, epoch, offset, lastSeq, messages: fresh.map(({ seq, data }) => ({ seq, data })) }
+  }
+
+  /** Keeps what the outbox holds now under `key` (cleared first), and all it numbers from now on. */
+  async start(key: string): Promise<void> {
+    if (this.#off) return
+    this.#key = key
+    const { outbox, session } = this.#parts
+    this.#store ??= await OutboxStore.open()
+    if (this.#off) return
+    outbox.keeper = this
+    session.onMoved = () => this.#moved()
+    this.#keeping = true
+    this.keptUpTo = 0
+    const now = Date.now()
+    this.#keep = outbox.numbered().map(({ seq, data }) => ({ key: this.#key, seq, data, at: now }))
+    this.#clear = true
+    this.#sessionMoved = true
+    await this.#write()
+  }
+
+  /** Keeps nothing more; what is kept stays. */
+  stop(): void {
+    this.#keeping = false
+    this.#keep = []
+    if (this.#parts.outbox.keeper === this) this.#parts.outbox.keeper = undefined
+    this.#parts.session.onMoved = undefined
   }
 
   #schedule(): void {
@@ -214,7 +291,7 @@ class Persistence<In> implements Keeper, Persisted {
   async #write(): Promise<void> {
     this.#scheduled = false
     const store = this.#store
-    if (this.#off || !store) return
+    if (!this.#keeping || !store) return
     const forgetUpTo = this.#forgetUpTo
     // One acknowledged in the task it was sent in is not kept at all.
     const keep = forgetUpTo === undefined ? this.#keep : this.#keep.filter((message) => message.seq > forgetUpTo)
@@ -231,11 +308,11 @@ class Persistence<In> implements Keeper, Persisted {
       await store.write({ key: this.#key, clear, forgetUpTo, keep, session: saved })
     } catch (cause) {
       this.#writing = false
-      this.#fail(cause)
+      this.fail(cause)
       return
     }
     this.#writing = false
-    if (this.#off) return
+    if (!this.#keeping) return
     const last = keep.at(-1)
     if (last) {
       this.keptUpTo = Math.max(this.keptUpTo, last.seq)
@@ -245,13 +322,14 @@ class Persistence<In> implements Keeper, Persisted {
   }
 
   /** The storage failed: said once, then memory only. */
-  #fail(cause: unknown): void {
-    if (this.#off) return
+  fail(cause: unknown): undefined {
+    if (this.#off) return undefined
     const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
     this.#stop(
       `could not keep messages in IndexedDB (${why.slice(0, 200)}): they are kept in memory only, ` +
         'and a reload loses what is not yet acknowledged.',
     )
+    return undefined
   }
 
   /**
@@ -260,10 +338,8 @@ class Persistence<In> implements Keeper, Persisted {
    */
   #stop(why: string): void {
     this.#off = true
+    this.stop()
     this.keptUpTo = Infinity
-    this.#keep = []
-    this.#parts.outbox.keeper = undefined
-    this.#parts.session.onMoved = undefined
     const error = new AuthSocketError('PERSIST_FAILED', `Persistent outbox "${this.#name}": ${why}`)
     queueMicrotask(() => {
       this.#parts.events.emit('error', error)

@@ -32,8 +32,9 @@ export class DeliverySession {
   }
 
   /**
-   * Takes up a session kept from an earlier page (persist.ts), before any socket opened it: the
-   * server then drops the messages of it that it already delivered.
+   * Takes up another session before this client opens a socket with it: one an earlier page kept
+   * (persist.ts; the server then drops what of it it already delivered), or the group's that a
+   * tab sharing the socket joins (shared-socket.ts).
    */
   restore(id: string, epoch: string | undefined, offset: number): void {
     this.#id = id

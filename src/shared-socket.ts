@@ -17,6 +17,7 @@ import { HandedMessages } from './handed.js'
 import type { ConnectionState } from './machine.js'
 import type { ResolvedOptions } from './options.js'
 import { numbered, NumberedOutbox } from './numbered-outbox.js'
+import type { GroupKeeper, Kept } from './persist.js'
 import type { WireData } from './outbox.js'
 import type { PendingReceipt, Receipt } from './receipt.js'
 import { Journal, type Known, type Numbered } from './journal.js'
@@ -43,6 +44,8 @@ export const canShare = (): boolean =>
 
 /** Ms a new leader waits for the other tabs' reports (a frozen tab sends none). */
 const SURVEY = 1000
+/** The tab of the messages an earlier page kept: none of the tabs now. */
+const KEPT = 'kept'
 
 /**
  * The shared socket feature: owns the `shareSocket` option (the name the tabs share). Where the
@@ -96,6 +99,10 @@ class SharedLink<In, Out> implements Link {
   #expiresAt: number | undefined
   /** A follower's: the last error the leader told of (the reason, when it ended `failed`). */
   #lastError: AuthSocketError | undefined
+  /** With the persistent outbox: keeps the group's session and journal while this tab leads. */
+  readonly #keeper: GroupKeeper | undefined
+  /** This tab has heard a leader's group: it knows more than what an earlier page kept. */
+  #joined = false
 
   constructor(o: ResolvedOptions<In, Out>, name: string, baseUrl: string, parts: ConnectionParts<In>) {
     this.#o = o
@@ -108,6 +115,13 @@ class SharedLink<In, Out> implements Link {
     this.#session = parts.session ?? new DeliverySession()
     this.#relayedAt = this.#session.position
     this.#handed = new HandedMessages(o.maxQueueSize, o.ackTimeout)
+    // Given the client's own session: without Delivery the persistent outbox says to add it.
+    this.#keeper = o.features.PersistentOutbox?.group({
+      outbox: this.#outbox,
+      session: parts.session,
+      events: this.#events,
+      flush: () => this.flush(),
+    })
     // While leading, what the connection does is told to the other tabs.
     for (const type of RELAYED)
       this.#events.on(type, (payload) => {
@@ -236,6 +250,7 @@ class SharedLink<In, Out> implements Link {
     // A leader's last note, after all it numbered: the next leader numbers nothing before it has
     // heard it (or waited SURVEY), so no seq is given twice.
     if (connection) this.#post({ kind: 'bye', tab: this.#tab, known: this.#journal.known })
+    if (connection) this.#keeper?.stop()
     this.#connection = undefined // stop telling the others: the socket is theirs to reopen
     this.#away = true
     this.#quit?.abort()
@@ -249,6 +264,12 @@ class SharedLink<In, Out> implements Link {
   async #lead(quit: AbortSignal): Promise<void> {
     await Promise.all([this.#survey(), this.#farewell()])
     if (quit.aborted) return
+    // The first tab of a group takes up what an earlier page of it kept (the persistent outbox).
+    if (this.#keeper && !this.#joined) {
+      const kept = await this.#keeper.load()
+      if (quit.aborted) return
+      if (kept) this.#takeUp(kept)
+    }
     // The outbox becomes the group's: what is numbered and not done, then this tab's own messages not numbered yet.
     const handed = this.#handed.take()
     const mine = new Map(handed.map((entry) => [entry.n, entry]))
@@ -265,6 +286,8 @@ class SharedLink<In, Out> implements Link {
       session: this.#session,
       settled: this.#settled,
       pageDriven: true,
+      // What the group's outbox holds is kept before the socket opens.
+      loaded: this.#keeper?.start(),
     })
     this.#connection = connection
     for (const entry of handed) if (entry.seq === undefined) this.#take(this.#tab, entry.n, entry.data, entry.receipt)
@@ -272,6 +295,14 @@ class SharedLink<In, Out> implements Link {
     this.#post({ kind: 'group', group: this.#group() })
     connection.start()
     await new Promise<void>((resolve) => quit.addEventListener('abort', () => resolve(), { once: true }))
+  }
+
+  /** The group's session and journal as an earlier page kept them: numbered as they were, by no tab of now. */
+  #takeUp(kept: Kept): void {
+    this.#session.restore(kept.id, kept.epoch, kept.offset)
+    this.#relayedAt = this.#session.position
+    const numbered = kept.messages.map(({ seq, data }) => ({ seq, data, tab: KEPT, n: seq }))
+    this.#journal.learn({ numbered, lastSeq: kept.lastSeq, marks: {}, done: 0 })
   }
 
   /**
@@ -402,7 +433,9 @@ class SharedLink<In, Out> implements Link {
 
   /** A leader's group: adopt its session and what it has numbered; a new leader also gets what it has not. */
   #join(group: Group): void {
-    if (group.id !== this.#session.id) this.#session = new DeliverySession(group.id, group.epoch, group.offset)
+    this.#joined = true
+    // The same session object: the persistent outbox keeps the one it was given.
+    if (group.id !== this.#session.id) this.#session.restore(group.id, group.epoch, group.offset)
     this.#relayedAt = this.#session.position
     this.#leaderTab = group.leader
     this.#journal.learn(group)

@@ -53,6 +53,10 @@ export async function persistPage(page: Page, server: PersistServer): Promise<vo
 export interface Sender {
   /** The `persist` option. */
   persist: string | { name: string; maxAge?: number }
+  /** The `shareSocket` option. */
+  share?: string
+  /** The `maxQueueSize` option: the holder of a shared socket holds every tab's unacknowledged messages. */
+  maxQueueSize?: number
   /** Sends `{ stream, n }` for n from `from` to `to`, one every `every` ms. */
   stream: string
   from: number
@@ -64,7 +68,7 @@ export interface Sender {
 export async function start(page: Page, server: PersistServer, sender: Sender): Promise<void> {
   const { socket, credentials } = server
   await page.evaluate(
-    async ({ persist, stream, from, to, every, socket, credentials }) => {
+    async ({ persist, share, maxQueueSize, stream, from, to, every, socket, credentials }) => {
       const w = window as any
       const signIn = (path: string) =>
         fetch(path, {
@@ -81,6 +85,8 @@ export async function start(page: Page, server: PersistServer, sender: Sender): 
       w.sent = from - 1
       w.socket = new w.AuthSocket(socket, {
         persist,
+        shareSocket: share,
+        maxQueueSize,
         features: [w.AuthSocket.PersistentOutbox],
         credentials: provider,
         retryDelay: () => 50,

@@ -5,7 +5,7 @@
  * sign-out.
  */
 import { expect, test } from '@playwright/test'
-import { resetServer, serverStats } from './helpers.js'
+import { countSockets, holdsSocket, resetServer, serverStats } from './helpers.js'
 import { closed, killed, persistPage, reloaded, start, type PersistServer } from './persist-scenarios.js'
 
 const REFERENCE: PersistServer = {
@@ -77,6 +77,70 @@ test('two tabs with the same name: each keeps its own session, and what each kep
   }
   for (const page of [second, third]) expect(await page.evaluate(() => (window as any).errors)).toEqual([])
 })
+
+test(
+  'shareSocket, five tabs: the holder closed mid-stream, then every tab; the next tab sends what the group kept, ' +
+    'each message once, in order',
+  async ({ context, request }) => {
+    test.setTimeout(90_000)
+    const tabs = await Promise.all(Array.from({ length: 5 }, () => context.newPage()))
+    for (const [i, page] of tabs.entries()) {
+      await persistPage(page, REFERENCE)
+      await countSockets(page)
+      await start(page, REFERENCE, {
+        persist: 'group',
+        share: 'group',
+        stream: `group-${i}`,
+        maxQueueSize: 5000,
+        from: 1,
+        to: 300,
+        every: 10,
+      })
+    }
+    for (const [i] of tabs.entries())
+      await expect
+        .poll(async () => (await REFERENCE.stats(request, `group-${i}`))?.received ?? 0, { timeout: 15_000 })
+        .toBeGreaterThan(5)
+    // The holder goes first: the next tab takes over the group's outbox (and keeps it).
+    const holder = (await Promise.all(tabs.map(holdsSocket))).indexOf(true)
+    expect(holder).toBeGreaterThanOrEqual(0)
+    const sentBefore: number[] = []
+    sentBefore[holder] = await tabs[holder]!.evaluate(() => (window as any).sent as number)
+    await tabs[holder]!.waitForTimeout(300)
+    await tabs[holder]!.close({ runBeforeUnload: false })
+    const others = tabs.filter((_, i) => i !== holder)
+    await expect
+      .poll(async () => (await Promise.all(others.map(holdsSocket))).filter(Boolean).length, { timeout: 10_000 })
+      .toBe(1)
+    // Then the server goes away, and every tab, with messages it has not acknowledged and messages it never got.
+    await REFERENCE.hook(request, 'pause')
+    await REFERENCE.hook(request, 'drop')
+    for (const [i, page] of tabs.entries()) {
+      if (i === holder) continue
+      await expect.poll(() => page.evaluate(() => (window as any).sent as number), { timeout: 10_000 }).toBe(300)
+      sentBefore[i] = 300
+    }
+    await others[0]!.waitForTimeout(300)
+    for (const page of others) await page.close({ runBeforeUnload: false })
+    const missing = await Promise.all(
+      tabs.map(async (_, i) => ((await REFERENCE.stats(request, `group-${i}`))?.last ?? 0) < sentBefore[i]!),
+    )
+    expect(missing).toContain(true)
+    await REFERENCE.hook(request, 'resume')
+    const next = await context.newPage()
+    await persistPage(next, REFERENCE)
+    await start(next, REFERENCE, { persist: 'group', share: 'group', stream: 'none', from: 1, to: 0, every: 0 })
+    for (const [i] of tabs.entries()) {
+      await expect
+        .poll(async () => (await REFERENCE.stats(request, `group-${i}`))!.last, { timeout: 20_000 })
+        .toBeGreaterThanOrEqual(sentBefore[i]!)
+      const stats = (await REFERENCE.stats(request, `group-${i}`))!
+      expect(stats.errors, `group-${i}`).toEqual([])
+      expect(stats.received).toBe(stats.last)
+    }
+    expect(await next.evaluate(() => (window as any).errors)).toEqual([])
+  },
+)
 
 test('IndexedDB refused: one PERSIST_FAILED error, and every message is still sent while the page lives', async ({
   page,

@@ -28,7 +28,6 @@ describe('persistent outbox', () => {
     [{ persist: '' }, /Option `persist` must be a name/],
     [{ persist: { name: 'x', maxAge: -1 } }, /persist\.maxAge/],
     [{ persist: 'x', acks: false }, /Option `persist` needs acknowledged sends/],
-    [{ persist: 'x', shareSocket: 'x' }, /`persist` and `shareSocket` do not work together yet/],
   ])('bad options %o: INVALID_OPTIONS that says what to pass', (options, message) => {
     expect(() =>
       openSocket('ws://127.0.0.1:1/', { autoConnect: false, features: [PersistentOutbox], ...options }),
