@@ -33,7 +33,7 @@ export const BUDGETS: readonly Budget[] = [
   {
     bundle: 'full CDN file (dist/authsocket.iife.min.js: AuthSocket, every feature and provider)',
     entry: { file: 'dist/authsocket.iife.min.js' },
-    ceiling: 21_700,
+    ceiling: 21_800,
     target: { bytes: 18_000, rule: '<=', why: 'issue 24' },
   },
 ]

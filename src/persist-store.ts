@@ -107,15 +107,23 @@ export class OutboxStore {
     return { session, messages }
   }
 
-  /** Applies `batch` in one transaction: resolves once it is committed. */
-  write(batch: Batch): Promise<void> {
+  /** Applies `batch` in one transaction, all or nothing: resolves once it is committed. */
+  async write(batch: Batch): Promise<void> {
     const transaction = this.#db.transaction([SESSIONS, MESSAGES], 'readwrite')
-    const messages = transaction.objectStore(MESSAGES)
-    if (batch.clear) messages.delete(messagesOf(batch.key))
-    else if (batch.forgetUpTo !== undefined) messages.delete(messagesOf(batch.key, batch.forgetUpTo))
-    for (const message of batch.keep) messages.put(message)
-    if (batch.session) transaction.objectStore(SESSIONS).put(batch.session)
-    return committed(transaction)
+    const done = committed(transaction)
+    try {
+      const messages = transaction.objectStore(MESSAGES)
+      if (batch.clear) messages.delete(messagesOf(batch.key))
+      else if (batch.forgetUpTo !== undefined) messages.delete(messagesOf(batch.key, batch.forgetUpTo))
+      for (const message of batch.keep) messages.put(message)
+      if (batch.session) transaction.objectStore(SESSIONS).put(batch.session)
+    } catch (error) {
+      // A request that throws (a value it cannot clone, a full disk) would leave the others to commit.
+      transaction.abort()
+      done.catch(() => undefined)
+      throw error
+    }
+    return done
   }
 
   /** Forgets everything kept under the keys `name` owns (`name#0`, `name#1`, ...). */

@@ -21,6 +21,7 @@ import { join } from 'node:path'
 import { chromium, expect, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test'
 // @ts-expect-error -- a plain .mjs helper shared with the npm scripts
 import { findChromium } from '../../scripts/chromium.mjs'
+import { countSockets, holdsSocket } from './helpers.js'
 
 /** What a server's application saw of one stream. */
 export interface StreamStats {
@@ -210,4 +211,68 @@ export async function killed(request: APIRequestContext, baseURL: string, server
   } finally {
     rmSync(profile, { recursive: true, force: true })
   }
+}
+
+/**
+ * `shareSocket` and five tabs, each sending its own stream: the tab holding the socket is closed
+ * mid-stream (the next holder carries on, keeping the group's outbox), then the server goes and
+ * every tab is closed; the first tab of the next group sends what the group kept.
+ */
+export async function sharedGroup(context: BrowserContext, request: APIRequestContext, server: PersistServer) {
+  const tabs = await Promise.all(Array.from({ length: 5 }, () => context.newPage()))
+  for (const [i, page] of tabs.entries()) {
+    await persistPage(page, server)
+    await countSockets(page)
+    await start(page, server, {
+      persist: 'group',
+      share: 'group',
+      stream: `group-${i}`,
+      maxQueueSize: 5000,
+      from: 1,
+      to: 300,
+      every: 10,
+    })
+  }
+  for (const [i] of tabs.entries())
+    await expect
+      .poll(async () => (await server.stats(request, `group-${i}`))?.received ?? 0, { timeout: 15_000 })
+      .toBeGreaterThan(5)
+  // The holder goes first: the next tab takes over the group's outbox (and keeps it).
+  const holder = (await Promise.all(tabs.map(holdsSocket))).indexOf(true)
+  expect(holder).toBeGreaterThanOrEqual(0)
+  const sentBefore: number[] = []
+  sentBefore[holder] = await tabs[holder]!.evaluate(() => (window as any).sent as number)
+  await tabs[holder]!.waitForTimeout(300)
+  await tabs[holder]!.close({ runBeforeUnload: false })
+  const others = tabs.filter((_, i) => i !== holder)
+  await expect
+    .poll(async () => (await Promise.all(others.map(holdsSocket))).filter(Boolean).length, { timeout: 10_000 })
+    .toBe(1)
+  // Then the server goes away, and every tab, with messages it has not acknowledged and messages it never got.
+  await server.hook(request, 'pause')
+  await server.hook(request, 'drop')
+  for (const [i, page] of tabs.entries()) {
+    if (i === holder) continue
+    await expect.poll(() => page.evaluate(() => (window as any).sent as number), { timeout: 10_000 }).toBe(300)
+    sentBefore[i] = 300
+  }
+  await others[0]!.waitForTimeout(300)
+  for (const page of others) await page.close({ runBeforeUnload: false })
+  const missing = await Promise.all(
+    tabs.map(async (_, i) => ((await server.stats(request, `group-${i}`))?.last ?? 0) < sentBefore[i]!),
+  )
+  expect(missing).toContain(true)
+  await server.hook(request, 'resume')
+  const next = await context.newPage()
+  await persistPage(next, server)
+  await start(next, server, { persist: 'group', share: 'group', stream: 'none', from: 1, to: 0, every: 0 })
+  for (const [i] of tabs.entries()) {
+    await expect
+      .poll(async () => (await server.stats(request, `group-${i}`))!.last, { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(sentBefore[i]!)
+    const stats = (await server.stats(request, `group-${i}`))!
+    expect(stats.errors, `group-${i}`).toEqual([])
+    expect(stats.received).toBe(stats.last)
+  }
+  expect(await next.evaluate(() => (window as any).errors)).toEqual([])
 }

@@ -6,7 +6,7 @@
  * sockets, close the live ones (1000, a drop), and count each stream as it reaches the application.
  */
 import { expect, test } from '@playwright/test'
-import { closed, killed, reloaded, type PersistServer } from '../../e2e/persist-scenarios.js'
+import { closed, killed, reloaded, sharedGroup, type PersistServer } from '../../e2e/persist-scenarios.js'
 
 const DJANGO: PersistServer = {
   page: '/persist/',
@@ -32,3 +32,12 @@ test('the browser process killed mid-stream: the same profile started again send
   request,
   baseURL,
 }) => killed(request, baseURL!, DJANGO))
+
+test(
+  'shareSocket, five tabs: the holder closed mid-stream, then every tab; the next tab sends what the group kept, ' +
+    'each message once, in order',
+  async ({ context, request }) => {
+    test.setTimeout(90_000)
+    await sharedGroup(context, request, DJANGO)
+  },
+)
