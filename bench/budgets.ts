@@ -48,7 +48,7 @@ export const FEATURE_ENTRIES: readonly { feature: string; esm: string }[] = [
     feature: 'PersistentOutbox (with Delivery, which it needs)',
     esm: "export { BaseAuthSocket, queryToken, Delivery, PersistentOutbox } from 'authsocket'",
   },
-  { feature: 'all five (AuthSocket + queryToken)', esm: "export { AuthSocket, queryToken } from 'authsocket'" },
+  { feature: 'all four (AuthSocket + queryToken)', esm: "export { AuthSocket, queryToken } from 'authsocket'" },
 ]
 
 export const measure = (budget: Budget): Promise<Size> =>

@@ -73,15 +73,16 @@ export function noMessages(): Plugin {
 }
 
 /**
- * The minified ESM bundle of `code` (an entry module), everything it imports included; with
- * `messages: false`, every error message replaced (see {@link noMessages}).
+ * The minified bundle of `code` (an entry module), everything it imports included: ESM, or an
+ * IIFE whose default export becomes the global `name`.
  */
-export async function esmSize(code: string, { messages = true } = {}): Promise<Size> {
+async function bundle(code: string, format: { es: true } | { iife: string }, plugins: Plugin[] = []): Promise<string> {
   // Under bench/, so that the peers installed in bench/node_modules resolve.
   const root = resolve('bench')
   const dir = mkdtempSync(join(root, '.size-'))
   const file = join(dir, 'entry.js')
   writeFileSync(file, `${code}\n`)
+  const lib = 'iife' in format ? { name: format.iife, formats: ['iife' as const] } : { formats: ['es' as const] }
   try {
     const output = (await build({
       configFile: false,
@@ -89,20 +90,27 @@ export async function esmSize(code: string, { messages = true } = {}): Promise<S
       root,
       define: { __AUTHSOCKET_BROWSER__: 'true' },
       resolve: { alias: { authsocket: resolve('src/index.ts') } },
-      plugins: messages ? [] : [noMessages()],
+      plugins,
       // Library mode leaves ES output's whitespace alone; minify it fully, as the IIFE is.
       build: {
         write: false,
         minify: true,
-        lib: { entry: file, formats: ['es'], fileName: 'out' },
+        lib: { entry: file, fileName: 'out', ...lib },
         rolldownOptions: { external: [], output: { minify: true } },
       },
     })) as Rollup.RollupOutput[]
-    const chunk = output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!
-    return sizeOf(chunk.code)
+    return output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!.code
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The minified ESM bundle of `code` (an entry module), everything it imports included; with
+ * `messages: false`, every error message replaced (see {@link noMessages}).
+ */
+export async function esmSize(code: string, { messages = true } = {}): Promise<Size> {
+  return sizeOf(await bundle(code, { es: true }, messages ? [] : [noMessages()]))
 }
 
 /**
@@ -110,22 +118,6 @@ export async function esmSize(code: string, { messages = true } = {}): Promise<S
  * everything it imports included: for a Chromium bench that needs what the CDN file leaves out
  * (the opt-in features).
  */
-export async function iifeBundle(code: string, name: string): Promise<string> {
-  const root = resolve('bench')
-  const dir = mkdtempSync(join(root, '.iife-'))
-  const file = join(dir, 'entry.js')
-  writeFileSync(file, `${code}\n`)
-  try {
-    const output = (await build({
-      configFile: false,
-      logLevel: 'silent',
-      root,
-      define: { __AUTHSOCKET_BROWSER__: 'true' },
-      resolve: { alias: { authsocket: resolve('src/index.ts') } },
-      build: { write: false, minify: true, lib: { entry: file, name, formats: ['iife'], fileName: 'out' } },
-    })) as Rollup.RollupOutput[]
-    return output[0]!.output.find((o): o is Rollup.OutputChunk => o.type === 'chunk')!.code
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+export function iifeBundle(code: string, name: string): Promise<string> {
+  return bundle(code, { iife: name })
 }

@@ -63,3 +63,12 @@ export async function measure(fn: () => Promise<void>): Promise<{ ms: number; cp
   const used = process.cpuUsage(cpu)
   return { ms, cpuMs: (used.user + used.system) / 1000 }
 }
+
+/** Chromium for a bench: Playwright's, at `executablePath`, quiet (no background fetches, no first-run pages). */
+export async function launchChromium(executablePath: string): Promise<import('@playwright/test').Browser> {
+  const { chromium } = await import('@playwright/test')
+  return chromium.launch({
+    executablePath,
+    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  })
+}

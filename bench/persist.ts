@@ -6,7 +6,7 @@
  * @module
  */
 import { iifeBundle } from './bundle.js'
-import { startChild } from './lib.js'
+import { launchChromium, startChild } from './lib.js'
 import { startBenchPages } from './pages.js'
 import { summarise, type ThroughputResult } from './throughput.js'
 
@@ -16,17 +16,13 @@ export async function persistCost(
   rounds: number,
   executablePath: string,
 ): Promise<ThroughputResult[]> {
-  const { chromium } = await import('@playwright/test')
   const bundle = await iifeBundle("import * as api from 'authsocket'\nexport default api", 'authsocket')
   // IndexedDB and Web Locks need an origin: the page is served, not about:blank.
   const pages = await startBenchPages({
     'persist.html': `<!doctype html><title>bench</title><script>${bundle.replace(/<\/script/g, '<\\/script')}</script>`,
   })
   const echo = await startChild(process.execPath, ['--import', 'tsx', 'bench/echo-server.ts'])
-  const browser = await chromium.launch({
-    executablePath,
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  })
+  const browser = await launchChromium(executablePath)
   try {
     const page = await browser.newPage()
     await page.goto(`${pages.url}/persist.html`)

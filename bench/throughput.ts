@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import ReconnectingWebSocket from 'reconnecting-websocket'
 import WebSocket from 'ws'
 import { AuthSocket, BaseAuthSocket, queryToken } from '../src/index.js'
-import { measure, median, round, startChild } from './lib.js'
+import { launchChromium, measure, median, round, startChild } from './lib.js'
 
 interface Pipe {
   send(message: unknown): void
@@ -229,12 +229,8 @@ export async function browserThroughput(
   rounds: number,
   executablePath: string,
 ): Promise<ThroughputResult[]> {
-  const { chromium } = await import('@playwright/test')
   const server = await startChild(process.execPath, ['--import', 'tsx', 'bench/echo-server.ts'])
-  const browser = await chromium.launch({
-    executablePath,
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  })
+  const browser = await launchChromium(executablePath)
   try {
     const page = await browser.newPage()
     await page.addScriptTag({ content: readFileSync('dist/authsocket.iife.min.js', 'utf8') })

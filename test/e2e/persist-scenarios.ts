@@ -40,9 +40,9 @@ export interface PersistServer {
   readonly credentials: 'ticket' | 'jwt'
   /**
    * Refuses new sockets (`pause`), takes them again (`resume`), closes every live one (`drop`), or
-   * forgets the counts (`reset`).
+   * forgets the counts (`reset`), or acknowledges 1.5 s late from now (`slow-acks`).
    */
-  hook(request: APIRequestContext, action: 'pause' | 'resume' | 'drop' | 'reset'): Promise<void>
+  hook(request: APIRequestContext, action: 'pause' | 'resume' | 'drop' | 'reset' | 'slow-acks'): Promise<void>
   stats(request: APIRequestContext, stream: string): Promise<StreamStats | undefined>
 }
 

@@ -1,9 +1,10 @@
 /**
  * The persistent outbox (issue 25) in Chromium against the Django package: the page-goes-away
  * scenarios of test/e2e/persist-scenarios.ts on the interop app's `ws/stream/` (the package's
- * DeliveryMixin, sessions in this worker's memory), from the demo's page built with the opt-in
- * feature, served on the app's own origin. The app's test hooks (interop/views.py) refuse new
- * sockets, close the live ones (1000, a drop), and count each stream as it reaches the application.
+ * DeliveryMixin, sessions in this worker's memory, each ack held back 1.5 s), from the demo's page
+ * built with the opt-in feature, served on the app's own origin. The app's test hooks
+ * (interop/views.py) refuse new sockets, close the live ones (1000, a drop), and count each stream
+ * as it reaches the application.
  */
 import { expect, test } from '@playwright/test'
 import { closed, killed, reloaded, sharedGroup, type PersistServer } from '../../e2e/persist-scenarios.js'
@@ -18,7 +19,10 @@ const DJANGO: PersistServer = {
   stats: async (request, stream) => (await (await request.get('/test/stream/stats/')).json()).streams[stream],
 }
 
-test.beforeEach(async ({ request }) => DJANGO.hook(request, 'reset'))
+test.beforeEach(async ({ request }) => {
+  await DJANGO.hook(request, 'reset')
+  await DJANGO.hook(request, 'slow-acks')
+})
 
 test('reloaded mid-stream: every message sent before it reaches the Django application once, in order', async ({
   page,

@@ -71,8 +71,20 @@ class DeliveryConsumer(DeliveryMixin, EchoConsumer):
 class StreamConsumer(DeliveryConsumer):
     """The persistent outbox's tests (test/interop/django/persist.spec.ts): numbered `{"stream",
     "n"}` messages must reach the application 1, 2, 3 ... with no gap or repeat (STREAMS counts);
-    the test hooks in views.py refuse new sockets (PAUSED) and close the live ones (LIVE).
+    the test hooks in views.py refuse new sockets (PAUSED), close the live ones (LIVE), and
+    acknowledge late (ACK_DELAY seconds: a slow server).
     """
+
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        if ACK_DELAY[0] and isinstance(content, dict) and content.get("action") == "ack":
+            asyncio.ensure_future(self.send_late(content, ACK_DELAY[0]))
+            return
+        await super().send_json(content, close)
+
+    async def send_late(self, content: Any, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        if self in LIVE:  # a socket closed meanwhile gets nothing
+            await super().send_json(content)
 
     async def connect(self) -> None:
         if PAUSED[0]:
@@ -106,6 +118,8 @@ STREAMS: dict = {}
 LIVE: set = set()
 #: Whether StreamConsumer refuses new sockets (a list: module state the views change).
 PAUSED = [False]
+#: Seconds StreamConsumer holds each ack back (0: none).
+ACK_DELAY = [0.0]
 
 
 class ReconnectDeliveryConsumer(DeliveryConsumer):

@@ -132,12 +132,16 @@ def asset(request, name):
 
 async def stream_hook(request, action):
     """Test hooks of StreamConsumer: `stats`, `reset`, `pause` (refuse new sockets), `resume`,
-    `drop` (close every live one: 1000 from the server, which the client takes as a drop)."""
+    `drop` (close every live one: 1000 from the server, which the client takes as a drop),
+    `slow-acks` (each ack 1.5 s late)."""
     if action == "stats":
         return JsonResponse({"streams": consumers.STREAMS})
     if action == "reset":
         consumers.STREAMS.clear()
         consumers.PAUSED[0] = False
+        consumers.ACK_DELAY[0] = 0.0
+    elif action == "slow-acks":
+        consumers.ACK_DELAY[0] = 1.5
     elif action == "pause":
         consumers.PAUSED[0] = True
     elif action == "resume":
