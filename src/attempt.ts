@@ -40,7 +40,7 @@ export interface Attempt {
   wake: (() => void) | undefined
   /** Runs while the attempt is authenticated, if the heartbeat is on. */
   heartbeat: HeartbeatTimer | undefined
-  /** How the outbox writes to this attempt's socket, and the session frame it opens it with. */
+  /** How the outbox writes to this attempt's socket, and the session frame it opens it with: made from the verdict. */
   writer?: FlushTarget
   /** Acknowledged sends are on for this socket (announced in the 200 frame, or forced). */
   acks: boolean

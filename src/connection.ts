@@ -292,6 +292,7 @@ export class Connection<In, Out> {
     if (delivery) {
       attempt.acks = delivery.acks
       attempt.resume = delivery.resume
+      attempt.writer = undefined // made again from what this verdict agreed
     }
     this.#counters = NO_FAILURES
     this.#refresher.accept(verdict?.expiresAt ?? attempt.expiresAt, verdict?.serverTime)
@@ -411,20 +412,16 @@ export class Connection<In, Out> {
   }
 
   #flush(attempt: Attempt): void {
-    // Made once per attempt, not on every send: with acks on, every send flushes. It reads what the last
-    // verdict on the socket agreed (an in-band re-authentication's may differ).
+    // Made once per verdict, not on every send (with acks on, every send flushes): what the last
+    // verdict on the socket agreed (an in-band re-authentication's may differ) holds until the next.
     if (!attempt.writer) {
       const session = this.#session
-      const opening = () => session!.openingFrame(attempt.resume)
+      const { id, acks, resume } = attempt
       attempt.writer = {
-        id: attempt.id,
-        get acks() {
-          return attempt.acks
-        },
-        send: (data) => this.#transport.send(attempt.id, data),
-        get session() {
-          return session && (attempt.acks || attempt.resume) ? opening : undefined
-        },
+        id,
+        acks,
+        send: (data) => this.#transport.send(id, data),
+        session: session && (acks || resume) ? () => session.openingFrame(resume) : undefined,
       }
     }
     this.#outbox.flush(attempt.writer)

@@ -52,26 +52,29 @@ export const Delivery: Feature<'Delivery'> = {
         acks: acks ?? verdict?.ack === true,
         resume: resume === false ? undefined : (verdict?.resume ?? (resume ? {} : undefined)),
       }),
-      actions: ({ outbox, session, events }) => ({
-        ack: (frame, attempt) => {
-          const seq = attempt.acks ? readAck(frame) : undefined
-          if (seq === undefined) return undefined
-          numbered(outbox).ack(seq)
-          return {}
-        },
-        message: (frame, attempt) => {
-          const numbered = attempt.resume && readNumbered(frame)
-          if (!numbered) return undefined
-          return session.accept(numbered.epoch, numbered.offset) ? { deliver: numbered.data } : {}
-        },
-        resync: (frame, attempt) => {
-          if (!attempt.resume) return undefined
-          const epoch = readResync(frame)
-          session.resync(epoch)
-          events.emit('resync', { epoch })
-          return {}
-        },
-      }),
+      actions: ({ outbox, session, events }) => {
+        const acknowledged = numbered(outbox)
+        return {
+          ack: (frame, attempt) => {
+            const seq = attempt.acks ? readAck(frame) : undefined
+            if (seq === undefined) return undefined
+            acknowledged.ack(seq)
+            return {}
+          },
+          message: (frame, attempt) => {
+            const message = attempt.resume && readNumbered(frame)
+            if (!message) return undefined
+            return session.accept(message.epoch, message.offset) ? { deliver: message.data } : {}
+          },
+          resync: (frame, attempt) => {
+            if (!attempt.resume) return undefined
+            const epoch = readResync(frame)
+            session.resync(epoch)
+            events.emit('resync', { epoch })
+            return {}
+          },
+        }
+      },
     }
   },
 }

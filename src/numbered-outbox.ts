@@ -20,7 +20,7 @@ export interface Keeper {
   readonly keptUpTo: number
   /** A text message was numbered `seq`. */
   kept(seq: number, data: string): void
-  /** The server acknowledged every message up to `seq`. */
+  /** Every message up to `seq` was acknowledged and left the outbox. */
   acked(seq: number): void
   /** A socket that does not acknowledge is about to be written to: nothing can be kept safely. */
   unacknowledged(): void
@@ -59,10 +59,11 @@ export class NumberedOutbox extends Outbox<NumberedEntry> {
   }
 
   /**
-   * Starts again from another tab's outbox (one socket for all tabs): `entries`, in order, keep
-   * their numbers, and the next message pushed is numbered after `lastSeq`.
+   * Starts again from another tab's outbox (one socket for all tabs), or from what an earlier
+   * page kept: `entries`, in order, keep their numbers (binary ones have none), and the next
+   * message pushed is numbered after `lastSeq`.
    */
-  adopt(entries: { data: WireData; seq: number; receipt?: PendingReceipt }[], lastSeq: number): void {
+  adopt(entries: { data: WireData; seq: number | undefined; receipt?: PendingReceipt }[], lastSeq: number): void {
     this.items = entries.map(({ data, seq, receipt }) => ({ data, seq, on: undefined, receipt }))
     this.head = this.written = 0
     this.writtenOn = this.sessionOn = undefined
@@ -75,15 +76,11 @@ export class NumberedOutbox extends Outbox<NumberedEntry> {
    * they go first, under their numbers, and the messages pushed since are numbered after `lastSeq`.
    */
   restore(saved: readonly { seq: number; data: string }[], lastSeq: number): void {
-    const pushed = this.items.slice(this.head)
-    this.seq = Math.max(lastSeq, saved.at(-1)?.seq ?? 0)
-    const restored: NumberedEntry[] = saved.map(({ seq, data }) => ({ data, seq, on: undefined, receipt: undefined }))
-    for (const { data, receipt } of pushed)
-      restored.push({ data, seq: typeof data === 'string' ? ++this.seq : undefined, on: undefined, receipt })
-    this.items = restored
-    this.head = this.written = 0
-    this.writtenOn = this.sessionOn = undefined
-    this.onChange(this.size)
+    let seq = Math.max(lastSeq, saved.at(-1)?.seq ?? 0)
+    const pushed = this.items
+      .slice(this.head)
+      .map(({ data, receipt }) => ({ data, seq: typeof data === 'string' ? ++seq : undefined, receipt }))
+    this.adopt([...saved, ...pushed], seq)
   }
 
   /** The text messages waiting, in order, with their numbers. */
@@ -149,19 +146,28 @@ export class NumberedOutbox extends Outbox<NumberedEntry> {
   }
 
   /**
-   * The server acknowledged every message up to `seq`: they leave the outbox. Binary ones written before them go too.
+   * The server acknowledged every message up to `seq`: the written ones up to it leave the outbox (binary ones written
+   * before them too), and `onDone` and the keeper hear the last number that left.
    */
   ack(seq: number): void {
     const start = this.head
+    // What is told on is what left: a server that acknowledges a number it was never sent
+    // (lying, or confused by another client's session) takes nothing unwritten with it.
+    let done: number | undefined
     while (
       this.head < this.items.length &&
       this.items[this.head]!.on !== undefined &&
       (this.items[this.head]!.seq ?? -Infinity) <= seq
-    )
-      this.items[this.head++]!.receipt?.done()
+    ) {
+      const entry = this.items[this.head++]!
+      entry.receipt?.done()
+      done = entry.seq ?? done
+    }
     if (this.head === start) return
-    this.onDone?.(seq)
-    this.keeper?.acked(seq)
+    if (done !== undefined) {
+      this.onDone?.(done)
+      this.keeper?.acked(done)
+    }
     this.written = Math.max(this.written, this.head)
     // Drop what left once it is most of the array: each message is copied O(1) times overall.
     if (this.head > 64 && this.head * 2 > this.items.length) {
