@@ -41,6 +41,11 @@ export interface Batch {
   readonly session: SavedSession | undefined
 }
 
+/** Why the store cannot be used, in this library's own words (safe to show, unlike a browser's message). */
+export class StorageUnavailable extends Error {
+  override readonly name = 'StorageUnavailable'
+}
+
 const DATABASE = 'authsocket-outbox'
 const SESSIONS = 'sessions'
 const MESSAGES = 'messages'
@@ -58,7 +63,7 @@ function indexedDb(): IDBFactory | undefined {
 function done<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result)
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'))
+    request.onerror = () => reject(request.error ?? new StorageUnavailable('an IndexedDB request failed'))
   })
 }
 
@@ -66,7 +71,8 @@ function done<T>(request: IDBRequest<T>): Promise<T> {
 function committed(transaction: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     transaction.oncomplete = () => resolve()
-    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'))
+    transaction.onabort = () =>
+      reject(transaction.error ?? new StorageUnavailable('an IndexedDB transaction was aborted'))
     transaction.onerror = () => undefined // the abort that follows reports it
   })
 }
@@ -84,7 +90,7 @@ export class OutboxStore {
   /** Opens the database; rejects where there is no IndexedDB or it refuses (a private window may). */
   static async open(): Promise<OutboxStore> {
     const factory = indexedDb()
-    if (!factory) throw new Error('no IndexedDB here')
+    if (!factory) throw new StorageUnavailable('no IndexedDB here')
     const request = factory.open(DATABASE, 1)
     request.onupgradeneeded = () => {
       const db = request.result

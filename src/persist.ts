@@ -14,11 +14,11 @@
  * so once (`PERSIST_FAILED`) and goes on in memory.
  * @module
  */
-import { AuthSocketError } from './errors.js'
+import { AuthSocketError, describeCause } from './errors.js'
 import type { Events } from './events.js'
 import type { Feature } from './feature.js'
 import type { Keeper, NumberedOutbox } from './numbered-outbox.js'
-import { OutboxStore, type SavedMessage } from './persist-store.js'
+import { OutboxStore, StorageUnavailable, type SavedMessage } from './persist-store.js'
 import type { DeliverySession } from './session.js'
 import { invalid, positive } from './validate.js'
 
@@ -154,9 +154,9 @@ async function ownSlot<In>(name: string, persistence: Persistence<In>, parts: Pa
  */
 async function takeSlot(name: string): Promise<number> {
   const locks = globalThis.navigator?.locks
-  if (!locks) throw new Error('no Web Locks here')
+  if (!locks) throw new StorageUnavailable('no Web Locks here')
   for (let slot = 0; slot < SLOTS; slot++) if (await hold(locks, `authsocket-outbox:${name}#${slot}`)) return slot
-  throw new Error(`all ${SLOTS} slots are held by other tabs`)
+  throw new StorageUnavailable(`all ${SLOTS} slots are held by other tabs`)
 }
 
 /** Takes the lock `name` if no one holds it, and holds it until the page goes. */
@@ -246,8 +246,12 @@ class Persistence<In> implements Keeper {
     const now = Date.now()
     const young = saved.session !== undefined && now - saved.session.at <= this.#maxAge
     // The server may have forgotten an old session: nothing of it can be sent safely.
-    const fresh = young ? saved.messages.filter((message) => now - message.at <= this.#maxAge) : []
-    const expired = saved.messages.filter((message) => !fresh.includes(message))
+    const fresh: SavedMessage[] = []
+    const expired: SavedMessage[] = []
+    for (const message of saved.messages) {
+      if (young && now - message.at <= this.#maxAge) fresh.push(message)
+      else expired.push(message)
+    }
     if (expired.length > 0) this.#parts.events.emit('expired', { messages: expired.map((message) => message.data) })
     if (!young || !saved.session) return undefined
     const { id, epoch, offset, lastSeq } = saved.session
@@ -324,9 +328,10 @@ class Persistence<In> implements Keeper {
   /** The storage failed: said once, then memory only. */
   fail(cause: unknown): undefined {
     if (this.#off) return undefined
-    const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+    // A browser's own message may quote what it could not store: only its name is said.
+    const why = cause instanceof StorageUnavailable ? cause.message : describeCause(cause)
     this.#stop(
-      `could not keep messages in IndexedDB (${why.slice(0, 200)}): they are kept in memory only, ` +
+      `could not keep messages in IndexedDB (${why}): they are kept in memory only, ` +
         'and a reload loses what is not yet acknowledged.',
     )
     return undefined

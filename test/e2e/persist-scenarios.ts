@@ -92,7 +92,11 @@ export async function start(page: Page, server: PersistServer, sender: Sender): 
         credentials: provider,
         retryDelay: () => 50,
       })
-      w.socket.on('error', (e: { code: string }) => w.errors.push(e.code))
+      w.messages = []
+      w.socket.on('error', (e: { code: string; message: string }) => {
+        w.errors.push(e.code)
+        w.messages.push(e.message)
+      })
       w.socket.on('expired', (e: { messages: string[] }) => w.expired.push(...e.messages))
       void (async () => {
         for (let n = from; n <= to; n++) {

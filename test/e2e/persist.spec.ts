@@ -103,6 +103,10 @@ test('IndexedDB refused: one PERSIST_FAILED error, and every message is still se
     .toBe(50)
   expect((await REFERENCE.stats(request, 'refused'))!.errors).toEqual([])
   expect(await page.evaluate(() => (window as any).errors)).toEqual(['PERSIST_FAILED'])
+  // The browser's own words may quote what it could not store: the error names it, no more.
+  const [message] = await page.evaluate(() => (window as any).messages as string[])
+  expect(message).toContain('(SecurityError)')
+  expect(message).not.toContain('denied')
 })
 
 test('storage full mid-stream: one PERSIST_FAILED error, and every message is still sent, once, in order', async ({
