@@ -1,7 +1,7 @@
 /**
  * BaseAuthSocket: the client with the features it is given, and the surface users read: state,
  * events, `send`, `ready`, and the run controls. Its lifecycle lives in connection.ts;
- * {@link AuthSocket} (client.ts) is this with every feature.
+ * {@link AuthSocket} (client.ts) is this with every feature but the opt-in ones.
  * @module
  */
 import { serialize } from './callbacks.js'
@@ -52,6 +52,8 @@ export interface Internals {
   report(what: string, cause: unknown): void
   /** `changed` hears every change of the outbox's size (once a store is built: its `queued`). */
   watchOutbox(changed: (size: () => number) => void): void
+  /** The outbox's size now. */
+  outboxSize(): number
   /** Why the client is `failed`. */
   lastError(): AuthSocketError | undefined
 }
@@ -84,6 +86,7 @@ export class BaseAuthSocket<In = unknown, Out = unknown> {
       watchOutbox: (changed) => {
         socket.#outboxChanged = changed
       },
+      outboxSize: () => socket.#outbox.size,
       lastError: () => socket.#connection.lastError,
     })
   }

@@ -1,7 +1,8 @@
 /**
- * AuthSocket: the base client with every feature installed, so that no user's code has to name
- * them (Ably ships `Realtime` beside `BaseRealtime` + plugins for the same reason). A page that
- * wants fewer bytes builds a {@link BaseAuthSocket} with only the features it uses.
+ * AuthSocket: the base client with every feature installed but the opt-in ones, so that no
+ * user's code has to name them (Ably ships `Realtime` beside `BaseRealtime` + plugins for the
+ * same reason); an opt-in one (`PersistentOutbox`) is given in `features`. A page that wants
+ * fewer bytes builds a {@link BaseAuthSocket} with only the features it uses.
  * @module
  */
 import { BaseAuthSocket } from './base.js'

@@ -136,7 +136,9 @@ export function statusStore(socket: BaseAuthSocket<any, any>): StatusStore {
   const client = internals(socket)
   const state = socket.state
   const error = state === 'failed' ? client.lastError() : undefined
-  const store = new Status({ state, error, queued: socket.queued }, (cause) => client.report('status', cause))
+  // `queued` as the store counts it from then on: the outbox's size.
+  const queued = client.outboxSize()
+  const store = new Status({ state, error, queued }, (cause) => client.report('status', cause))
   socket.on('state', ({ state }) => store.update({ state }))
   socket.on('error', (error) => store.update({ error }))
   socket.on('authenticated', ({ user, expiresAt }) => store.update({ user, expiresAt, error: undefined }))

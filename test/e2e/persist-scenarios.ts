@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, expect, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test'
+import { chromium, expect, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test'
 // @ts-expect-error -- a plain .mjs helper shared with the npm scripts
 import { findChromium } from '../../scripts/chromium.mjs'
 import { countSockets, holdsSocket } from './helpers.js'
@@ -166,7 +166,7 @@ async function resumes(
 }
 
 /** Reloaded mid-stream: the same tab sends the rest. */
-export async function reloaded(page: Page, request: APIRequestContext, server: PersistServer): Promise<void> {
+async function reloaded(page: Page, request: APIRequestContext, server: PersistServer): Promise<void> {
   await persistPage(page, server)
   await start(page, server, { persist: 'reload', stream: 'reload', from: 1, to: 400, every: 5 })
   const sentBefore = await midStream(page, request, server, 'reload')
@@ -175,7 +175,7 @@ export async function reloaded(page: Page, request: APIRequestContext, server: P
 }
 
 /** Closed mid-stream without `beforeunload`: a new tab sends the rest. */
-export async function closed(
+async function closed(
   page: Page,
   context: BrowserContext,
   request: APIRequestContext,
@@ -189,7 +189,7 @@ export async function closed(
 }
 
 /** The browser process killed mid-stream: the same profile, started again, sends the rest. */
-export async function killed(request: APIRequestContext, baseURL: string, server: PersistServer): Promise<void> {
+async function killed(request: APIRequestContext, baseURL: string, server: PersistServer): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), 'authsocket-persist-'))
   const launch = () =>
     chromium.launchPersistentContext(profile, {
@@ -222,7 +222,7 @@ export async function killed(request: APIRequestContext, baseURL: string, server
  * mid-stream (the next holder carries on, keeping the group's outbox), then the server goes and
  * every tab is closed; the first tab of the next group sends what the group kept.
  */
-export async function sharedGroup(context: BrowserContext, request: APIRequestContext, server: PersistServer) {
+async function sharedGroup(context: BrowserContext, request: APIRequestContext, server: PersistServer) {
   const tabs = await Promise.all(Array.from({ length: 5 }, () => context.newPage()))
   for (const [i, page] of tabs.entries()) {
     await persistPage(page, server)
@@ -279,4 +279,29 @@ export async function sharedGroup(context: BrowserContext, request: APIRequestCo
     expect(stats.received).toBe(stats.last)
   }
   expect(await next.evaluate(() => (window as any).errors)).toEqual([])
+}
+
+/** The page-goes-away tests against `server`, declared in the spec file that calls this (its hooks run around them). */
+export function pageGoesAwayTests(server: PersistServer): void {
+  test('reloaded mid-stream: every message sent before it reaches the application once, in order', async ({
+    page,
+    request,
+  }) => reloaded(page, request, server))
+
+  test('the tab closed mid-stream without beforeunload: a new tab sends the rest', async ({ page, context, request }) =>
+    closed(page, context, request, server))
+
+  test('the browser process killed mid-stream: the same profile started again sends the rest', async ({
+    request,
+    baseURL,
+  }) => killed(request, baseURL!, server))
+
+  test(
+    'shareSocket, five tabs: the holder closed mid-stream, then every tab; the next tab sends what the group kept, ' +
+      'each message once, in order',
+    async ({ context, request }) => {
+      test.setTimeout(90_000)
+      await sharedGroup(context, request, server)
+    },
+  )
 }

@@ -6,7 +6,7 @@
  */
 import { expect, test } from '@playwright/test'
 import { resetServer, serverStats } from './helpers.js'
-import { closed, killed, persistPage, reloaded, sharedGroup, start, type PersistServer } from './persist-scenarios.js'
+import { pageGoesAwayTests, persistPage, start, type PersistServer } from './persist-scenarios.js'
 
 const REFERENCE: PersistServer = {
   page: '/persist.html',
@@ -23,18 +23,7 @@ test.beforeEach(async ({ request }) => {
   await request.post('/test/slow-acks', { data: { ms: 1500 } })
 })
 
-test('reloaded mid-stream while acks are late: every message sent before it arrives once, in order', async ({
-  page,
-  request,
-}) => reloaded(page, request, REFERENCE))
-
-test('the tab closed mid-stream without beforeunload: a new tab sends the rest', async ({ page, context, request }) =>
-  closed(page, context, request, REFERENCE))
-
-test('the browser process killed mid-stream: the same profile started again sends the rest', async ({
-  request,
-  baseURL,
-}) => killed(request, baseURL!, REFERENCE))
+pageGoesAwayTests(REFERENCE)
 
 test('two tabs with the same name: each keeps its own session, and what each kept is sent once, by one tab', async ({
   context,
@@ -77,15 +66,6 @@ test('two tabs with the same name: each keeps its own session, and what each kep
   }
   for (const page of [second, third]) expect(await page.evaluate(() => (window as any).errors)).toEqual([])
 })
-
-test(
-  'shareSocket, five tabs: the holder closed mid-stream, then every tab; the next tab sends what the group kept, ' +
-    'each message once, in order',
-  async ({ context, request }) => {
-    test.setTimeout(90_000)
-    await sharedGroup(context, request, REFERENCE)
-  },
-)
 
 test('IndexedDB refused: one PERSIST_FAILED error, and every message is still sent while the page lives', async ({
   page,

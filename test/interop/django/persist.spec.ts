@@ -7,7 +7,7 @@
  * as it reaches the application.
  */
 import { expect, test } from '@playwright/test'
-import { closed, killed, reloaded, sharedGroup, type PersistServer } from '../../e2e/persist-scenarios.js'
+import { pageGoesAwayTests, type PersistServer } from '../../e2e/persist-scenarios.js'
 
 const DJANGO: PersistServer = {
   page: '/persist/',
@@ -24,24 +24,4 @@ test.beforeEach(async ({ request }) => {
   await DJANGO.hook(request, 'slow-acks')
 })
 
-test('reloaded mid-stream: every message sent before it reaches the Django application once, in order', async ({
-  page,
-  request,
-}) => reloaded(page, request, DJANGO))
-
-test('the tab closed mid-stream without beforeunload: a new tab sends the rest', async ({ page, context, request }) =>
-  closed(page, context, request, DJANGO))
-
-test('the browser process killed mid-stream: the same profile started again sends the rest', async ({
-  request,
-  baseURL,
-}) => killed(request, baseURL!, DJANGO))
-
-test(
-  'shareSocket, five tabs: the holder closed mid-stream, then every tab; the next tab sends what the group kept, ' +
-    'each message once, in order',
-  async ({ context, request }) => {
-    test.setTimeout(90_000)
-    await sharedGroup(context, request, DJANGO)
-  },
-)
+pageGoesAwayTests(DJANGO)
